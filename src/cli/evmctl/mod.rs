@@ -1,0 +1,2 @@
+//! evmctl front end
+pub fn main() -> i32 { 0 }

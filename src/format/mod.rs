@@ -1,0 +1,5 @@
+//! Byte formats: `security.ima` values and signature headers. Pure encode/decode, no I/O.
+
+pub mod ima;
+
+pub use ima::{ImaValue, SignatureV2, XattrType};

@@ -1,0 +1,333 @@
+//! File access for signing and verifying: each file is opened once, without following a
+//! symbolic link, hashed through that descriptor, and its xattr is read or written through
+//! the same descriptor, so a rename in between cannot put a value on the wrong file.
+//! Detached `.sig` files are written atomically (temporary file + rename), and never
+//! through a symbolic link. Directory walks visit regular files only and never follow links.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use xattr::FileExt;
+
+use crate::error::io_words;
+use crate::hash::HashAlgo;
+
+/// Which xattr namespace holds the IMA value (`--xattr-user` selects `user.`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XattrNamespace {
+    Security,
+    User,
+}
+
+impl XattrNamespace {
+    pub fn ima(self) -> &'static str {
+        match self {
+            XattrNamespace::Security => "security.ima",
+            XattrNamespace::User => "user.ima",
+        }
+    }
+    pub fn evm(self) -> &'static str {
+        match self {
+            XattrNamespace::Security => "security.evm",
+            XattrNamespace::User => "user.evm",
+        }
+    }
+}
+
+/// A failure on one file, with the file named.
+#[derive(Debug)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub what: FileErrorKind,
+}
+
+#[derive(Debug)]
+pub enum FileErrorKind {
+    Open(io::Error),
+    NotRegular(&'static str),
+    Read(io::Error),
+    SetXattr(&'static str, io::Error),
+    GetXattr(&'static str, io::Error),
+    NoXattr(&'static str),
+    WriteSig(PathBuf, io::Error),
+    ReadSig(PathBuf, io::Error),
+    EmptySig(PathBuf),
+    Walk(String),
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.path.display();
+        match &self.what {
+            FileErrorKind::Open(e) => write!(f, "{p}: cannot open: {}", io_words(e)),
+            FileErrorKind::NotRegular(kind) => write!(f, "{p}: not a regular file ({kind})"),
+            FileErrorKind::Read(e) => write!(f, "{p}: read error: {}", io_words(e)),
+            FileErrorKind::SetXattr(name, e) => {
+                write!(f, "{p}: cannot set {name}: {}", xattr_words(name, e))
+            }
+            FileErrorKind::GetXattr(name, e) => {
+                write!(f, "{p}: cannot read {name}: {}", io_words(e))
+            }
+            FileErrorKind::NoXattr(name) => write!(f, "{p}: has no {name} attribute"),
+            FileErrorKind::WriteSig(s, e) => {
+                write!(f, "{p}: cannot write {}: {}", s.display(), io_words(e))
+            }
+            FileErrorKind::ReadSig(s, e) => {
+                write!(f, "{p}: cannot read signature file {}: {}", s.display(), io_words(e))
+            }
+            FileErrorKind::EmptySig(s) => {
+                write!(f, "{p}: signature file {} is empty", s.display())
+            }
+            FileErrorKind::Walk(m) => write!(f, "{p}: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+fn xattr_words(name: &str, e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EOPNOTSUPP) => {
+            "the filesystem does not support extended attributes (or this namespace)".into()
+        }
+        Some(libc::EPERM) if name.starts_with("security.") => {
+            "permission denied: writing security.* attributes needs CAP_SYS_ADMIN (run as root, \
+             or use --xattr-user for testing)"
+                .into()
+        }
+        Some(libc::EACCES) if name == "security.ima" => "permission denied (the kernel refused \
+             the value: IMA appraisal may be enforcing, or the hash algorithm is unavailable)"
+            .into(),
+        _ => io_words(e),
+    }
+}
+
+/// A regular file opened for reading, never through a symbolic link.
+pub struct OpenFile {
+    path: PathBuf,
+    file: File,
+}
+
+fn kind_name(ft: std::fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a file"
+    }
+}
+
+impl OpenFile {
+    /// Opens `path` read-only with O_NOFOLLOW|O_NONBLOCK (a FIFO does not block us) and
+    /// checks that it is a regular file.
+    pub fn open(path: &Path) -> Result<OpenFile, FileError> {
+        let err = |what| FileError {
+            path: path.to_path_buf(),
+            what,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    err(FileErrorKind::NotRegular("a symbolic link; give the target's path"))
+                } else {
+                    err(FileErrorKind::Open(e))
+                }
+            })?;
+        let md = file.metadata().map_err(|e| err(FileErrorKind::Open(e)))?;
+        if !md.file_type().is_file() {
+            return Err(err(FileErrorKind::NotRegular(kind_name(md.file_type()))));
+        }
+        Ok(OpenFile {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    fn err(&self, what: FileErrorKind) -> FileError {
+        FileError {
+            path: self.path.clone(),
+            what,
+        }
+    }
+
+    /// Hashes the whole file from its start through this descriptor.
+    pub fn digest(&self, algo: HashAlgo) -> Result<Vec<u8>, FileError> {
+        let mut h = algo.hasher();
+        let mut f = &self.file;
+        let mut buf = vec![0u8; 256 * 1024];
+        use std::io::Seek;
+        f.seek(io::SeekFrom::Start(0))
+            .map_err(|e| self.err(FileErrorKind::Read(e)))?;
+        loop {
+            match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => h.update(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.err(FileErrorKind::Read(e))),
+            }
+        }
+        Ok(h.finalize())
+    }
+
+    /// Sets xattr `name` through this descriptor (fsetxattr).
+    pub fn set_xattr(&self, name: &'static str, value: &[u8]) -> Result<(), FileError> {
+        self.file
+            .set_xattr(name, value)
+            .map_err(|e| self.err(FileErrorKind::SetXattr(name, e)))
+    }
+
+    /// Reads xattr `name` through this descriptor (fgetxattr).
+    pub fn get_xattr(&self, name: &'static str) -> Result<Vec<u8>, FileError> {
+        match self.file.get_xattr(name) {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(self.err(FileErrorKind::NoXattr(name))),
+            Err(e) if e.raw_os_error() == Some(libc::ENODATA) => {
+                Err(self.err(FileErrorKind::NoXattr(name)))
+            }
+            Err(e) => Err(self.err(FileErrorKind::GetXattr(name, e))),
+        }
+    }
+}
+
+/// `<path>.sig`: where `--sigfile` keeps a detached signature.
+pub fn sig_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(".sig");
+    PathBuf::from(s)
+}
+
+/// Writes `data` to `target` atomically: a new temporary file in the same directory
+/// (O_EXCL, so nothing existing is followed or truncated), fsync, then rename over
+/// `target` (rename replaces a symbolic link itself, never its target).
+pub fn write_atomic(target: &Path, data: &[u8]) -> io::Result<()> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target.file_name().unwrap_or(OsStr::new("sig"));
+    for attempt in 0..100u32 {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".tmp{}.{attempt}", std::process::id()));
+        let tmp = dir.join(&tmp_name);
+        let mut f = match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let r = f
+            .write_all(data)
+            .and_then(|()| f.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, target));
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return r;
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "could not create a temporary file",
+    ))
+}
+
+/// Writes `<file>.sig` for `file` atomically.
+pub fn write_sig_file(file: &Path, value: &[u8]) -> Result<PathBuf, FileError> {
+    let target = sig_path(file);
+    write_atomic(&target, value).map_err(|e| FileError {
+        path: file.to_path_buf(),
+        what: FileErrorKind::WriteSig(target.clone(), e),
+    })?;
+    Ok(target)
+}
+
+/// Reads a detached signature file; an empty one is an error.
+pub fn read_sig_file(file: &Path, sig: &Path) -> Result<Vec<u8>, FileError> {
+    let err = |what| FileError {
+        path: file.to_path_buf(),
+        what,
+    };
+    let data = std::fs::read(sig).map_err(|e| err(FileErrorKind::ReadSig(sig.to_path_buf(), e)))?;
+    if data.is_empty() {
+        return Err(err(FileErrorKind::EmptySig(sig.to_path_buf())));
+    }
+    Ok(data)
+}
+
+/// Reads xattr `name` of `path` without following a final symbolic link.
+pub fn get_xattr_nofollow(path: &Path, name: &'static str) -> Result<Vec<u8>, FileError> {
+    let err = |what| FileError {
+        path: path.to_path_buf(),
+        what,
+    };
+    match xattr::get(path, name) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(err(FileErrorKind::NoXattr(name))),
+        Err(e) if e.raw_os_error() == Some(libc::ENODATA) => Err(err(FileErrorKind::NoXattr(name))),
+        Err(e) => Err(err(FileErrorKind::GetXattr(name, e))),
+    }
+}
+
+/// One item of a walk: a regular file to process, or an error to report.
+pub type WalkItem = Result<PathBuf, FileError>;
+
+/// Every regular file under `root` (or `root` itself when it is a regular file), in a
+/// stable (sorted) order, without following symbolic links; unreadable directories are
+/// reported as errors, other file types are skipped.
+pub fn walk_regular_files(root: &Path) -> impl Iterator<Item = WalkItem> + use<> {
+    let root = root.to_path_buf();
+    walkdir::WalkDir::new(&root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(move |entry| match entry {
+            Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
+            Ok(_) => None,
+            Err(e) => {
+                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                let msg = match e.io_error() {
+                    Some(io) => format!("cannot read directory: {}", io_words(io)),
+                    None => e.to_string(),
+                };
+                Some(Err(FileError {
+                    path,
+                    what: FileErrorKind::Walk(msg),
+                }))
+            }
+        })
+}
+
+/// The bytes of a path for messages that must match upstream byte for byte.
+pub fn path_bytes(p: &Path) -> &[u8] {
+    p.as_os_str().as_bytes()
+}

@@ -1,0 +1,18 @@
+//! imaevm: the library behind `evmctl` and `imactl`.
+//!
+//! Crate map (data flows one way: front end -> request -> library -> result -> front end):
+//! - [`hash`]: hash algorithm table (kernel ids, names, sizes) and streaming digests.
+//! - [`format`]: `security.ima` values and signature headers, bytes only.
+//! - [`keys`]: private keys, certificates, public keys, keyid derivation.
+//! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
+//! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`error`]: system errors in words.
+//! - [`cli`]: the two front ends (argv parsing and printing live only there).
+
+pub mod cli;
+pub mod error;
+pub mod format;
+pub mod fsops;
+pub mod hash;
+pub mod keys;
+pub mod sign;

@@ -1,0 +1,204 @@
+//! Making and checking v2 signatures over file digests.
+//!
+//! [`Signer`] is the seam between "what to sign" and "who holds the key": the software
+//! signer below uses a key file; a faster backend or a PKCS#11 token implements the same
+//! trait and nothing above it changes. Signers are `Send + Sync` so that walking and
+//! signing can run in parallel.
+
+use std::fmt;
+
+use crate::format::{ImaValue, SignatureV2};
+use crate::hash::{to_hex, HashAlgo};
+use crate::keys::{Certificate, KeyAlgorithm, PrivateKey, PublicKey};
+
+/// Something that can sign a prehashed digest for IMA.
+pub trait Signer: Send + Sync {
+    /// The keyid written into the signature header.
+    fn keyid(&self) -> [u8; 4];
+    /// The key's algorithm (for messages).
+    fn algorithm(&self) -> KeyAlgorithm;
+    /// Signs `digest`, the output of `algo`: PKCS#1 v1.5 (RSA) or DER ECDSA-Sig-Value.
+    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String>;
+}
+
+/// Where the keyid of a signature comes from, in evmctl's order of precedence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyidSource {
+    /// `--keyid HEX`.
+    Explicit([u8; 4]),
+    /// `--keyid-from-cert CERT`: the SKID tail of that certificate.
+    FromCert([u8; 4]),
+    /// A PEM certificate appended to the key file: its SKID tail.
+    AppendedCert([u8; 4]),
+    /// SHA-1 of the public key (formats.md, "keyid").
+    Computed([u8; 4]),
+}
+
+impl KeyidSource {
+    pub fn keyid(&self) -> [u8; 4] {
+        match self {
+            KeyidSource::Explicit(k)
+            | KeyidSource::FromCert(k)
+            | KeyidSource::AppendedCert(k)
+            | KeyidSource::Computed(k) => *k,
+        }
+    }
+}
+
+/// A signer backed by a private key held in memory (zeroized on drop).
+pub struct SoftwareSigner {
+    key: PrivateKey,
+    keyid: KeyidSource,
+}
+
+impl SoftwareSigner {
+    /// `explicit` is `--keyid` or `--keyid-from-cert` (already resolved); otherwise the
+    /// appended certificate's SKID, otherwise the computed keyid.
+    pub fn new(
+        key: PrivateKey,
+        appended_cert: Option<&Certificate>,
+        explicit: Option<KeyidSource>,
+    ) -> SoftwareSigner {
+        let keyid = explicit
+            .or_else(|| {
+                appended_cert
+                    .and_then(|c| c.skid_keyid())
+                    .map(KeyidSource::AppendedCert)
+            })
+            .unwrap_or_else(|| KeyidSource::Computed(key.public_key().computed_keyid()));
+        SoftwareSigner { key, keyid }
+    }
+
+    pub fn keyid_source(&self) -> &KeyidSource {
+        &self.keyid
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        self.key.public_key()
+    }
+}
+
+impl Signer for SoftwareSigner {
+    fn keyid(&self) -> [u8; 4] {
+        self.keyid.keyid()
+    }
+    fn algorithm(&self) -> KeyAlgorithm {
+        self.key.public_key().algorithm()
+    }
+    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String> {
+        self.key.sign_digest(algo, digest)
+    }
+}
+
+/// Signs `digest` and wraps it in a v2 header. RSA output is exactly the modulus length,
+/// so `sig_size` always equals the bytes that follow.
+pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<SignatureV2, String> {
+    let sig = signer.sign_digest(algo, digest)?;
+    if sig.len() > u16::MAX as usize {
+        return Err(format!("a {}-byte signature does not fit a v2 header", sig.len()));
+    }
+    Ok(SignatureV2 {
+        version: 2,
+        hash_id: algo.kernel_id(),
+        keyid: signer.keyid(),
+        sig,
+    })
+}
+
+/// A public key available for verification, with the keyids it answers to.
+pub struct VerifyKey {
+    pub key: PublicKey,
+    /// keyids that select this key: the certificate's SKID tail and the computed keyid.
+    pub keyids: Vec<[u8; 4]>,
+    /// Where it came from (for messages).
+    pub source: String,
+}
+
+impl VerifyKey {
+    pub fn from_certificate(cert: &Certificate) -> Result<VerifyKey, crate::keys::KeyError> {
+        let key = cert.public_key()?;
+        let mut keyids = vec![cert.computed_keyid()];
+        if let Some(s) = cert.skid_keyid() {
+            if !keyids.contains(&s) {
+                keyids.insert(0, s);
+            }
+        }
+        Ok(VerifyKey {
+            key,
+            keyids,
+            source: cert.path().display().to_string(),
+        })
+    }
+}
+
+/// Why a `security.ima` value did not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyError {
+    /// The value is a hash, not a signature (the kernel's "IMA-signature-required").
+    NotASignature,
+    /// A legacy v1 signature; this tool verifies v2 only.
+    LegacyV1,
+    /// The value could not be decoded.
+    Malformed(String),
+    /// The header names a hash algorithm this tool cannot compute.
+    UnsupportedHash(u8),
+    /// No given key has this keyid.
+    UnknownKeyid([u8; 4]),
+    /// The signature does not match the file's digest with the key of that keyid.
+    Invalid { keyid: [u8; 4], algorithm: KeyAlgorithm },
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::NotASignature => {
+                write!(f, "the value is a hash, not a signature (IMA-signature-required)")
+            }
+            VerifyError::LegacyV1 => write!(f, "a legacy v1 signature (RSA v1 is not supported by this command)"),
+            VerifyError::Malformed(m) => write!(f, "invalid signature value: {m}"),
+            VerifyError::UnsupportedHash(id) => {
+                write!(f, "the signature uses hash algorithm id {id}, which is not supported")
+            }
+            VerifyError::UnknownKeyid(k) => write!(
+                f,
+                "no key with keyid {} among the certificates given",
+                to_hex(k)
+            ),
+            VerifyError::Invalid { keyid, algorithm } => write!(
+                f,
+                "invalid signature: the file's digest does not match the signature made with key {} ({algorithm})",
+                to_hex(keyid)
+            ),
+        }
+    }
+}
+
+/// Decodes a `security.ima` value that must be a v2 signature.
+pub fn parse_signature(value: &[u8]) -> Result<SignatureV2, VerifyError> {
+    match ImaValue::parse(value).map_err(|e| VerifyError::Malformed(e.to_string()))? {
+        ImaValue::Signature(s) => Ok(s),
+        ImaValue::SignatureV1(_) => Err(VerifyError::LegacyV1),
+        ImaValue::Digest(_) | ImaValue::DigestNg { .. } => Err(VerifyError::NotASignature),
+        ImaValue::VeritySignature(_) => Err(VerifyError::Malformed(
+            "an fs-verity signature (type 0x06) cannot be checked against the file contents".into(),
+        )),
+    }
+}
+
+/// Verifies signature `sig` over `digest` (computed with the header's algorithm) with the
+/// key whose keyid the header names.
+pub fn verify_v2(keys: &[VerifyKey], sig: &SignatureV2, digest: &[u8]) -> Result<(), VerifyError> {
+    let algo = sig
+        .hash_algo()
+        .ok_or(VerifyError::UnsupportedHash(sig.hash_id))?;
+    let key = keys
+        .iter()
+        .find(|k| k.keyids.contains(&sig.keyid))
+        .ok_or(VerifyError::UnknownKeyid(sig.keyid))?;
+    key.key
+        .verify_digest(algo, digest, &sig.sig)
+        .map_err(|()| VerifyError::Invalid {
+            keyid: sig.keyid,
+            algorithm: key.key.algorithm(),
+        })
+}
