@@ -1,0 +1,41 @@
+# bash completion for evmctl
+# Generated from src/cli/evmctl/opts.rs by `cargo run --example gen-docs`; do not edit.
+_evmctl() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i w opts
+    if ((COMP_CWORD > 0)); then prev=${COMP_WORDS[COMP_CWORD-1]}; fi
+    # --opt=value: bash splits at '=' (COMP_WORDBREAKS)
+    if [[ $cur == = ]]; then prev=${COMP_WORDS[COMP_CWORD-1]}; cur=;
+    elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev=${COMP_WORDS[COMP_CWORD-2]}; fi
+    # The command: the first word that is neither an option nor its value.
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        case $w in
+            -a|--hashalgo|-k|--key|--keyid|--keyid-from-cert) ((i++)) ;;
+            -*) ;;
+            *) cmd=$w; break ;;
+        esac
+    done
+    case $prev in
+        -a|--hashalgo) COMPREPLY=($(compgen -W "md4 md5 sha1 rmd160 sha256 sha384 sha512 sha224 sm3 streebog256 streebog512" -- "$cur")); return ;;
+        -k|--key|--keyid-from-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --keyid) COMPREPLY=(); return ;;
+    esac
+    if [[ $cur == -* ]]; then
+        case $cmd in
+            help) opts="-v -h --help --version" ;;
+            ima_sign) opts="-a --hashalgo -f --sigfile --xattr-user -k --key --keyid --keyid-from-cert -p --pass -r --recursive -n -v -h --help --version" ;;
+            ima_verify) opts="-f --sigfile --xattr-user -k --key -v -h --help --version" ;;
+            ima_setxattr) opts="-f --sigfile --xattr-user -v -h --help --version" ;;
+            ima_hash) opts="-a --hashalgo --xattr-user -r --recursive -n -v -h --help --version" ;;
+            *) opts="-a --hashalgo -f --sigfile --xattr-user -k --key --keyid --keyid-from-cert -p --pass -r --recursive -n -v -h --help --version" ;;
+        esac
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        return
+    fi
+    case $cmd in
+        '') COMPREPLY=($(compgen -W "help ima_sign ima_verify ima_setxattr ima_hash" -- "$cur")) ;;
+        help) COMPREPLY=($(compgen -W "help ima_sign ima_verify ima_setxattr ima_hash" -- "$cur")) ;;
+        *) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
+    esac
+}
+complete -F _evmctl evmctl

@@ -1,0 +1,818 @@
+//! Man pages and shell completions, generated from the definitions that parse the command
+//! line: evmctl's option and command tables ([`super::evmctl::opts`]) and imactl's clap
+//! grammar ([`super::imactl::Cli`]). Nothing about an option or a command is written here;
+//! this module owns only the prose that no parser knows: examples, exit status, files, and
+//! the contract of the RPM scriptlet.
+//!
+//! `cargo run --example gen-docs` writes the files under `man/` and `completions/`;
+//! `tests/docs_drift.rs` fails when the committed files differ from what this module makes,
+//! and checks that every command shown in an example parses with the real grammar.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+use roff::{bold, italic, roman, Inline, Roff};
+
+use super::evmctl::opts::{self, CmdDef, HasArg, OptDef};
+use super::imactl::Cli;
+use crate::hash::HashAlgo;
+
+/// The date in the pages' title lines: the last change of the prose in this module. A fixed
+/// value (not today's date), so that generating twice gives the same bytes.
+pub const PAGES_DATE: &str = "2026-11-22";
+
+/// A shell that completions are generated for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    pub const ALL: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+
+    /// The file name of the completion script for `cmd` under `completions/`, named the way
+    /// each shell looks them up once installed (see packaging/rpm/imaevm.spec).
+    pub fn file_name(self, cmd: &str) -> String {
+        match self {
+            Shell::Bash => format!("{cmd}.bash"),
+            Shell::Zsh => format!("_{cmd}"),
+            Shell::Fish => format!("{cmd}.fish"),
+        }
+    }
+}
+
+/// One example in a man page: a sentence, then command lines shown verbatim.
+///
+/// Every `evmctl ...` and `imactl ...` command in `lines` must parse with the real grammar
+/// (checked by tests/docs_drift.rs): an example cannot show a command or option that does
+/// not exist. Arguments are plain words (no quotes) so that the check can split them.
+#[derive(Debug)]
+pub struct Example {
+    pub text: &'static str,
+    pub lines: &'static [&'static str],
+}
+
+/// The examples of evmctl(1): the packager's flows.
+pub const EVMCTL_EXAMPLES: &[Example] = &[
+    Example {
+        text: "Sign a kernel in place (security.ima gets a v2 signature). A password for an \
+               encrypted key is asked on the terminal, or taken from EVMCTL_KEY_PASSWORD; \
+               never put it on the command line:",
+        lines: &["evmctl ima_sign --key /etc/keys/privkey_evm.pem /boot/vmlinuz-6.1.0-13-amd64"],
+    },
+    Example {
+        text: "The same without a terminal, the password read from a file readable only by \
+               root:",
+        lines: &[
+            "EVMCTL_KEY_PASSWORD=$(cat /root/ima-key.pass) \\",
+            "    evmctl ima_sign --key /etc/keys/privkey_evm.pem /boot/vmlinuz-6.1.0-13-amd64",
+        ],
+    },
+    Example {
+        text: "At package build time: write the signature to a detached file \
+               (vmlinuz-6.1.0-13-amd64.sig, the exact security.ima value) without touching \
+               the build host's xattrs:",
+        lines: &[
+            "evmctl ima_sign -n --sigfile --key /etc/keys/privkey_evm.pem \\",
+            "    buildroot/boot/vmlinuz-6.1.0-13-amd64",
+        ],
+    },
+    Example {
+        text: "In the package's %post scriptlet on the target: install the shipped signature \
+               (see RPM SCRIPTLETS):",
+        lines: &[
+            "evmctl ima_setxattr --sigfile /boot/vmlinuz-6.1.0-13-amd64.sig \\",
+            "    /boot/vmlinuz-6.1.0-13-amd64",
+        ],
+    },
+    Example {
+        text: "Check the installed signature against the certificate of the signing key, and \
+               show the raw value:",
+        lines: &[
+            "evmctl ima_verify --key /etc/keys/x509_evm.der /boot/vmlinuz-6.1.0-13-amd64",
+            "getfattr -n security.ima -e hex /boot/vmlinuz-6.1.0-13-amd64",
+        ],
+    },
+];
+
+/// The examples of imactl(8).
+pub const IMACTL_EXAMPLES: &[Example] = &[];
+
+const EVMCTL_DESCRIPTION: &str = "evmctl signs files for the Linux Integrity Measurement \
+    Architecture (IMA), verifies their signatures, and installs detached signatures. It is a \
+    re-implementation of the evmctl of ima-evm-utils with the same command line: options may \
+    come before or after the command, long options may be abbreviated, and an optional option \
+    value must be attached (-pVALUE, --pass=VALUE).";
+
+const EVMCTL_EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "Success."),
+    (
+        "1",
+        "A signature did not verify (ima_verify: any file), or a bad option or option value.",
+    ),
+    (
+        "125",
+        "Any other error: unreadable key or file, missing or malformed signature file, an \
+         xattr the filesystem refused, unknown command.",
+    ),
+];
+
+const EVMCTL_SCRIPTLETS: &[&str] = &[
+    "Packages ship FILE.sig next to FILE and run ima_setxattr --sigfile in %post (the RPM \
+     macros in /usr/lib/rpm/macros.d/macros.imaevm write both halves). ima_setxattr keeps \
+     this contract:",
+    "Non-interactive: it never prompts and never reads standard input, so it runs the same \
+     without a terminal.",
+    "Idempotent: running it again sets the same security.ima value.",
+    "A missing, empty or malformed signature file, or an xattr the filesystem refuses (no \
+     xattr support: EOPNOTSUPP; no CAP_SYS_ADMIN: EPERM), prints one line on standard error \
+     and exits with status 125.",
+];
+
+const EVMCTL_FILES: &[(&str, &str)] = &[
+    (
+        "/etc/keys/privkey_evm.pem",
+        "Default private key for signing.",
+    ),
+    (
+        "/etc/keys/x509_evm.der",
+        "Default certificate for verifying.",
+    ),
+];
+
+/// evmctl(1), from the option and command tables.
+pub fn evmctl_man() -> String {
+    let mut r = Roff::new();
+    title(&mut r, "EVMCTL", "1", "User Commands");
+    r.control("SH", ["NAME"]);
+    r.text([roman(
+        "evmctl - sign and verify IMA file signatures (ima-evm-utils compatible)",
+    )]);
+
+    r.control("SH", ["SYNOPSIS"]);
+    r.text([
+        bold("evmctl"),
+        roman(" ["),
+        italic("OPTION"),
+        roman("]... "),
+        italic("COMMAND"),
+        roman(" ["),
+        italic("ARG"),
+        roman("]..."),
+    ]);
+
+    r.control("SH", ["DESCRIPTION"]);
+    r.text([roman(EVMCTL_DESCRIPTION)]);
+
+    r.control("SH", ["COMMANDS"]);
+    for c in opts::COMMANDS {
+        evmctl_command(&mut r, c);
+    }
+
+    r.control("SH", ["OPTIONS"]);
+    for o in opts::OPTIONS {
+        r.control("TP", []);
+        r.text(option_label(o));
+        let mut help = o.help.to_string();
+        if !help.ends_with('.') {
+            help.push('.');
+        }
+        if !o.commands.is_empty() {
+            help.push_str(&format!(" Used by: {}.", o.commands.join(", ")));
+        }
+        r.text([roman(help)]);
+    }
+
+    r.control("SH", ["ENVIRONMENT"]);
+    r.control("TP", []);
+    r.text([bold("EVMCTL_KEY_PASSWORD")]);
+    r.text([roman(
+        "Password of an encrypted private key, used when no --pass option is given. Prefer it \
+         (or the prompt) to --pass: a command line is visible to every user.",
+    )]);
+
+    r.control("SH", ["EXIT STATUS"]);
+    for (code, text) in EVMCTL_EXIT_STATUS {
+        r.control("TP", []);
+        r.text([bold(*code)]);
+        r.text([roman(*text)]);
+    }
+
+    r.control("SH", ["RPM SCRIPTLETS"]);
+    r.text([roman(EVMCTL_SCRIPTLETS[0])]);
+    for point in &EVMCTL_SCRIPTLETS[1..] {
+        r.control("IP", ["\\(bu", "2"]);
+        r.text([roman(*point)]);
+    }
+
+    r.control("SH", ["FILES"]);
+    for (path, text) in EVMCTL_FILES {
+        r.control("TP", []);
+        r.text([italic(*path)]);
+        r.text([roman(*text)]);
+    }
+
+    examples(&mut r, EVMCTL_EXAMPLES);
+
+    r.control("SH", ["SEE ALSO"]);
+    r.text([
+        bold("imactl"),
+        roman("(8), "),
+        bold("getfattr"),
+        roman("(1), "),
+        bold("setfattr"),
+        roman("(1), "),
+        bold("rpmbuild"),
+        roman("(8)"),
+    ]);
+    r.render()
+}
+
+fn title(r: &mut Roff, name: &str, section: &str, manual: &str) {
+    let source = format!("imaevm {}", env!("CARGO_PKG_VERSION"));
+    r.control("TH", [name, section, PAGES_DATE, &source, manual]);
+}
+
+fn evmctl_command(r: &mut Roff, c: &CmdDef) {
+    r.control("TP", []);
+    let mut label = vec![bold(c.name)];
+    if !c.synopsis.is_empty() {
+        label.push(roman(format!(" {}", c.synopsis)));
+    }
+    r.text(label);
+    let mut text = c.summary.to_string();
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    if !c.description.is_empty() {
+        text.push(' ');
+        text.push_str(c.description);
+    }
+    let own: Vec<String> = opts::OPTIONS
+        .iter()
+        .filter(|o| o.commands.contains(&c.name))
+        .map(option_name)
+        .collect();
+    if !own.is_empty() {
+        text.push_str(&format!(" Options: {}.", own.join(", ")));
+    }
+    r.text([roman(text)]);
+}
+
+/// `--long` when there is one, else `-s`.
+fn option_name(o: &OptDef) -> String {
+    match (o.long, o.short) {
+        (Some(l), _) => format!("--{l}"),
+        (None, Some(s)) => format!("-{s}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// `-k, --key KEY` in man page fonts.
+fn option_label(o: &OptDef) -> Vec<Inline> {
+    let mut v = Vec::new();
+    let value = |v: &mut Vec<Inline>, attached_short: bool| match o.has_arg {
+        HasArg::No => {}
+        HasArg::Required => {
+            v.push(roman(" "));
+            v.push(italic(o.value_name));
+        }
+        HasArg::Optional => {
+            v.push(roman(if attached_short { "[" } else { "[=" }));
+            v.push(italic(o.value_name));
+            v.push(roman("]"));
+        }
+    };
+    if let Some(s) = o.short {
+        v.push(bold(format!("-{s}")));
+        value(&mut v, true);
+    }
+    if let Some(l) = o.long {
+        if o.short.is_some() {
+            v.push(roman(", "));
+        }
+        v.push(bold(format!("--{l}")));
+        value(&mut v, false);
+    }
+    v
+}
+
+fn examples(r: &mut Roff, list: &[Example]) {
+    if list.is_empty() {
+        return;
+    }
+    r.control("SH", ["EXAMPLES"]);
+    for (i, e) in list.iter().enumerate() {
+        if i > 0 {
+            r.control("PP", []);
+        }
+        r.text([roman(e.text)]);
+        r.control("PP", []);
+        r.control("RS", ["4"]);
+        r.control("nf", []);
+        for line in e.lines {
+            r.text([roman(*line)]);
+        }
+        r.control("fi", []);
+        r.control("RE", []);
+    }
+}
+
+/// The roff crate starts every rendered document with this preamble (it defines the
+/// apostrophe string); clap_mangen's page already has it, so an appended part drops it.
+fn without_preamble(s: &str) -> &str {
+    const PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    s.strip_prefix(PREAMBLE).unwrap_or(s)
+}
+
+/// imactl(8) and one page per subcommand, as (file name, page): imactl.8, imactl-policy.8,
+/// imactl-policy-load.8, ... from the clap definition.
+pub fn imactl_man_pages() -> Vec<(String, String)> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    imactl_page(&cmd, true, &mut pages);
+    pages
+}
+
+fn imactl_page(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>) {
+    let name = cmd
+        .get_display_name()
+        .unwrap_or_else(|| cmd.get_name())
+        .to_string();
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title(name.to_uppercase())
+        .section("8")
+        .date(PAGES_DATE)
+        .source(format!("imaevm {}", env!("CARGO_PKG_VERSION")))
+        .manual("System Administration");
+    let mut page = Vec::new();
+    man.render(&mut page)
+        .expect("rendering into a Vec cannot fail");
+    let mut page = String::from_utf8(page).expect("clap_mangen writes UTF-8");
+    let mut extra = Roff::new();
+    if top {
+        examples(&mut extra, IMACTL_EXAMPLES);
+    }
+    extra.control("SH", ["SEE ALSO"]);
+    let mut see_also = Vec::new();
+    if !top {
+        see_also.push(bold("imactl"));
+        see_also.push(roman("(8), "));
+    }
+    see_also.push(bold("evmctl"));
+    see_also.push(roman("(1)"));
+    extra.text(see_also);
+    page.push_str(without_preamble(&extra.render()));
+    pages.push((format!("{name}.8"), page));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        imactl_page(sub, false, pages);
+    }
+}
+
+/// The completion script of imactl for `shell`, from the clap definition.
+pub fn imactl_completion(shell: Shell) -> String {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    match shell {
+        Shell::Bash => {
+            clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "imactl", &mut out)
+        }
+        Shell::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "imactl", &mut out)
+        }
+        Shell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "imactl", &mut out)
+        }
+    }
+    String::from_utf8(out).expect("clap_complete writes UTF-8")
+}
+
+/// What a value of an evmctl option is completed with, judged by its placeholder.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    /// A flag, or an optional value (only attached, never completed).
+    None,
+    /// A value that no list knows (a keyid, a password).
+    Free,
+    /// A hash algorithm name.
+    Algo,
+    /// A path.
+    File,
+}
+
+fn value_kind(o: &OptDef) -> ValueKind {
+    match o.has_arg {
+        HasArg::No | HasArg::Optional => ValueKind::None,
+        HasArg::Required => match o.value_name {
+            "ALGO" => ValueKind::Algo,
+            "HEX" | "PASSWORD" | "NUM" | "N" => ValueKind::Free,
+            _ => ValueKind::File,
+        },
+    }
+}
+
+fn algo_names() -> Vec<&'static str> {
+    HashAlgo::ALL.iter().map(|a| a.name()).collect()
+}
+
+/// The first clause of an option's help, for completion menus.
+fn short_help(help: &str) -> &str {
+    let end = help.find(['(', ';']).unwrap_or(help.len());
+    help[..end].trim_end().trim_end_matches(',')
+}
+
+/// Spellings of an option on the command line: `-k`, `--key`.
+fn spellings(o: &OptDef) -> Vec<String> {
+    o.short
+        .map(|s| format!("-{s}"))
+        .into_iter()
+        .chain(o.long.map(|l| format!("--{l}")))
+        .collect()
+}
+
+fn options_for(cmd: Option<&str>) -> Vec<&'static OptDef> {
+    opts::OPTIONS
+        .iter()
+        .filter(|o| match cmd {
+            None => true,
+            Some(c) => o.commands.is_empty() || o.commands.contains(&c),
+        })
+        .collect()
+}
+
+/// The completion script of evmctl for `shell`, from the option and command tables.
+pub fn evmctl_completion(shell: Shell) -> String {
+    match shell {
+        Shell::Bash => evmctl_bash(),
+        Shell::Zsh => evmctl_zsh(),
+        Shell::Fish => evmctl_fish(),
+    }
+}
+
+const GENERATED: &str =
+    "Generated from src/cli/evmctl/opts.rs by `cargo run --example gen-docs`; do not edit.";
+
+fn evmctl_bash() -> String {
+    let mut s = String::new();
+    let commands: Vec<&str> = opts::COMMANDS.iter().map(|c| c.name).collect();
+    let with_value = |kind: fn(ValueKind) -> bool| -> String {
+        opts::OPTIONS
+            .iter()
+            .filter(|o| kind(value_kind(o)))
+            .flat_map(spellings)
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let all_spellings = |list: &[&OptDef]| -> String {
+        list.iter()
+            .flat_map(|o| spellings(o))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let _ = writeln!(s, "# bash completion for evmctl");
+    let _ = writeln!(s, "# {GENERATED}");
+    s.push_str("_evmctl() {\n");
+    s.push_str("    local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i w opts\n");
+    s.push_str("    if ((COMP_CWORD > 0)); then prev=${COMP_WORDS[COMP_CWORD-1]}; fi\n");
+    s.push_str("    # --opt=value: bash splits at '=' (COMP_WORDBREAKS)\n");
+    s.push_str("    if [[ $cur == = ]]; then prev=${COMP_WORDS[COMP_CWORD-1]}; cur=;\n");
+    s.push_str(
+        "    elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev=${COMP_WORDS[COMP_CWORD-2]}; fi\n",
+    );
+    let takes_value =
+        with_value(|k| matches!(k, ValueKind::Free | ValueKind::Algo | ValueKind::File));
+    s.push_str("    # The command: the first word that is neither an option nor its value.\n");
+    s.push_str("    for ((i = 1; i < COMP_CWORD; i++)); do\n");
+    s.push_str("        w=${COMP_WORDS[i]}\n");
+    s.push_str("        case $w in\n");
+    if !takes_value.is_empty() {
+        let _ = writeln!(s, "            {takes_value}) ((i++)) ;;");
+    }
+    s.push_str("            -*) ;;\n");
+    s.push_str("            *) cmd=$w; break ;;\n");
+    s.push_str("        esac\n");
+    s.push_str("    done\n");
+    s.push_str("    case $prev in\n");
+    let algo = with_value(|k| k == ValueKind::Algo);
+    if !algo.is_empty() {
+        let _ = writeln!(
+            s,
+            "        {algo}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;",
+            algo_names().join(" ")
+        );
+    }
+    let file = with_value(|k| k == ValueKind::File);
+    if !file.is_empty() {
+        let _ = writeln!(
+            s,
+            "        {file}) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\")); return ;;"
+        );
+    }
+    let free = with_value(|k| k == ValueKind::Free);
+    if !free.is_empty() {
+        let _ = writeln!(s, "        {free}) COMPREPLY=(); return ;;");
+    }
+    s.push_str("    esac\n");
+    s.push_str("    if [[ $cur == -* ]]; then\n");
+    s.push_str("        case $cmd in\n");
+    for c in opts::COMMANDS {
+        let _ = writeln!(
+            s,
+            "            {}) opts=\"{}\" ;;",
+            c.name,
+            all_spellings(&options_for(Some(c.name)))
+        );
+    }
+    let _ = writeln!(
+        s,
+        "            *) opts=\"{}\" ;;",
+        all_spellings(&options_for(None))
+    );
+    s.push_str("        esac\n");
+    s.push_str("        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n");
+    s.push_str("        return\n");
+    s.push_str("    fi\n");
+    s.push_str("    case $cmd in\n");
+    let _ = writeln!(
+        s,
+        "        '') COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")) ;;",
+        commands.join(" ")
+    );
+    let _ = writeln!(
+        s,
+        "        help) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")) ;;",
+        commands.join(" ")
+    );
+    s.push_str(
+        "        *) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n",
+    );
+    s.push_str("    esac\n");
+    s.push_str("}\n");
+    s.push_str("complete -F _evmctl evmctl\n");
+    s
+}
+
+/// Escapes text for a zsh `_arguments` description inside single quotes.
+fn zsh_desc(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('\'', "'\\''")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace(':', "\\:")
+}
+
+fn evmctl_zsh() -> String {
+    let mut s = String::new();
+    s.push_str("#compdef evmctl\n");
+    let _ = writeln!(s, "# zsh completion for evmctl");
+    let _ = writeln!(s, "# {GENERATED}");
+    s.push_str("_evmctl() {\n");
+    s.push_str("    local curcontext=$curcontext state line ret=1\n");
+    s.push_str("    local -a commands\n");
+    s.push_str("    commands=(\n");
+    for c in opts::COMMANDS {
+        let _ = writeln!(
+            s,
+            "        '{}:{}'",
+            c.name,
+            c.summary.replace('\'', "'\\''")
+        );
+    }
+    s.push_str("    )\n");
+    s.push_str("    _arguments -s -S -C \\\n");
+    for o in opts::OPTIONS {
+        let kind = value_kind(o);
+        let desc = zsh_desc(short_help(o.help));
+        let repeat = if o.id == opts::OptId::Verbose {
+            "*"
+        } else {
+            ""
+        };
+        let suffix = match o.has_arg {
+            HasArg::No => ("", ""),
+            HasArg::Required => ("+", "="),
+            HasArg::Optional => ("-", "=-"),
+        };
+        let names: Vec<String> = o
+            .short
+            .map(|c| format!("-{c}{}", suffix.0))
+            .into_iter()
+            .chain(o.long.map(|l| format!("--{l}{}", suffix.1)))
+            .collect();
+        let plain: Vec<String> = spellings(o);
+        let action = match (o.has_arg, kind) {
+            (HasArg::No, _) => String::new(),
+            (_, ValueKind::Algo) => format!(":{}:({})", o.value_name, algo_names().join(" ")),
+            (_, ValueKind::File) => format!(":{}:_files", o.value_name),
+            _ => format!(":{}: ", o.value_name),
+        };
+        if names.len() == 1 {
+            let _ = writeln!(s, "        '{repeat}{}[{desc}]{action}' \\", names[0]);
+        } else {
+            let exclusive = if repeat.is_empty() {
+                format!("({})", plain.join(" "))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "        '{exclusive}'{repeat}{{{}}}'[{desc}]{action}' \\",
+                names.join(",")
+            );
+        }
+    }
+    s.push_str("        '1:command:->command' \\\n");
+    s.push_str("        '*::argument:->argument' && ret=0\n");
+    s.push_str("    case $state in\n");
+    s.push_str("        command) _describe -t commands 'evmctl command' commands && ret=0 ;;\n");
+    s.push_str("        argument)\n");
+    s.push_str("            case $line[1] in\n");
+    s.push_str(
+        "                help) _describe -t commands 'evmctl command' commands && ret=0 ;;\n",
+    );
+    s.push_str("                *) _files && ret=0 ;;\n");
+    s.push_str("            esac ;;\n");
+    s.push_str("    esac\n");
+    s.push_str("    return ret\n");
+    s.push_str("}\n");
+    s.push_str("_evmctl \"$@\"\n");
+    s
+}
+
+/// Quotes text for fish (single quotes).
+fn fish_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn evmctl_fish() -> String {
+    let mut s = String::new();
+    let commands: Vec<&str> = opts::COMMANDS.iter().map(|c| c.name).collect();
+    let all = commands.join(" ");
+    let _ = writeln!(s, "# fish completion for evmctl");
+    let _ = writeln!(s, "# {GENERATED}");
+    s.push_str("complete -c evmctl -f\n");
+    for c in opts::COMMANDS {
+        let _ = writeln!(
+            s,
+            "complete -c evmctl -n 'not __fish_seen_subcommand_from {all}' -a {} -d {}",
+            c.name,
+            fish_quote(c.summary)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "complete -c evmctl -n '__fish_seen_subcommand_from help' -a '{all}'"
+    );
+    let file_cmds: Vec<&str> = commands.iter().copied().filter(|c| *c != "help").collect();
+    let _ = writeln!(
+        s,
+        "complete -c evmctl -n '__fish_seen_subcommand_from {}' -F",
+        file_cmds.join(" ")
+    );
+    for o in opts::OPTIONS {
+        let mut line = String::from("complete -c evmctl");
+        if !o.commands.is_empty() {
+            let _ = write!(
+                line,
+                " -n '__fish_seen_subcommand_from {}; or not __fish_seen_subcommand_from {all}'",
+                o.commands.join(" ")
+            );
+        }
+        if let Some(c) = o.short {
+            let _ = write!(line, " -s {c}");
+        }
+        if let Some(l) = o.long {
+            let _ = write!(line, " -l {l}");
+        }
+        match value_kind(o) {
+            ValueKind::None => {}
+            ValueKind::Free => line.push_str(" -x"),
+            ValueKind::Algo => {
+                let _ = write!(line, " -x -a '{}'", algo_names().join(" "));
+            }
+            ValueKind::File => line.push_str(" -r -F"),
+        }
+        let _ = write!(line, " -d {}", fish_quote(short_help(o.help)));
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s
+}
+
+/// A file this module generates, by its path relative to the repository root.
+#[derive(Debug)]
+pub struct GeneratedFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// Every generated file: man/ and completions/.
+pub fn generated_files() -> Vec<GeneratedFile> {
+    let mut files = vec![GeneratedFile {
+        path: PathBuf::from("man/evmctl.1"),
+        contents: evmctl_man(),
+    }];
+    for (name, page) in imactl_man_pages() {
+        files.push(GeneratedFile {
+            path: Path::new("man").join(name),
+            contents: page,
+        });
+    }
+    for shell in Shell::ALL {
+        files.push(GeneratedFile {
+            path: Path::new("completions").join(shell.file_name("evmctl")),
+            contents: evmctl_completion(shell),
+        });
+        files.push(GeneratedFile {
+            path: Path::new("completions").join(shell.file_name("imactl")),
+            contents: imactl_completion(shell),
+        });
+    }
+    files
+}
+
+/// Writes every generated file under `root`, and removes files in `root/man` and
+/// `root/completions` that are no longer generated (a removed subcommand's page).
+/// Returns the paths written.
+pub fn write_all(root: &Path) -> io::Result<Vec<PathBuf>> {
+    let files = generated_files();
+    for dir in ["man", "completions"] {
+        let dir = root.join(dir);
+        std::fs::create_dir_all(&dir)?;
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            if path.is_file() && !files.iter().any(|f| f.path == rel) {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    let mut written = Vec::new();
+    for f in files {
+        let path = root.join(&f.path);
+        std::fs::write(&path, f.contents)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_and_command_is_in_the_evmctl_page() {
+        let page = evmctl_man();
+        for o in opts::OPTIONS {
+            if let Some(l) = o.long {
+                assert!(
+                    page.contains(&format!("\\-\\-{}", l.replace('-', "\\-"))),
+                    "--{l}"
+                );
+            }
+            if let Some(c) = o.short {
+                assert!(page.contains(&format!("\\fB\\-{c}\\fR")), "-{c}");
+            }
+        }
+        for c in opts::COMMANDS {
+            assert!(
+                page.contains(&format!("\\fB{}\\fR", c.name.replace('-', "\\-"))),
+                "{}",
+                c.name
+            );
+        }
+    }
+
+    #[test]
+    fn completions_offer_every_option_and_command() {
+        for shell in Shell::ALL {
+            let script = evmctl_completion(shell);
+            for o in opts::OPTIONS {
+                if let Some(l) = o.long {
+                    let needle = match shell {
+                        Shell::Fish => format!("-l {l}"),
+                        _ => format!("--{l}"),
+                    };
+                    assert!(script.contains(&needle), "{shell:?}: --{l}");
+                }
+            }
+            for c in opts::COMMANDS {
+                assert!(script.contains(c.name), "{shell:?}: {}", c.name);
+            }
+        }
+    }
+
+    #[test]
+    fn short_help_takes_the_first_clause() {
+        assert_eq!(short_help("print usage and exit"), "print usage and exit");
+        assert_eq!(
+            short_help("use user.ima instead (for testing); more"),
+            "use user.ima instead"
+        );
+    }
+}
