@@ -190,7 +190,10 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
                 EXIT_FAIL
             })?;
             match c.skid_keyid() {
-                Some(k) => Some(KeyidSource::FromCert(k)),
+                Some(k) => {
+                    s.info(format_args!("keyid {:04x} (from {})\n", u32::from_be_bytes(k), cert.display()));
+                    Some(KeyidSource::FromCert(k))
+                }
                 None => {
                     eprintln!("Error reading keyid.");
                     error(format_args!(
@@ -224,6 +227,11 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
             }
         }
     };
+    if explicit.is_none() {
+        if let Some(k) = loaded.appended_cert.as_ref().and_then(|c| c.skid_keyid()) {
+            s.info(format_args!("keyid {:04x} (from {})\n", u32::from_be_bytes(k), path.display()));
+        }
+    }
     let signer = SoftwareSigner::new(loaded.key, loaded.appended_cert.as_ref(), explicit);
     s.debug(format_args!(
         "keyid: {} ({})\n",
