@@ -317,3 +317,47 @@ fn recursive_signing_reports_every_failure_and_skips_links() {
         assert_eq!(stdout(&o).lines().count(), 3, "the readable files are still hashed");
     }
 }
+
+#[test]
+fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
+    let f = fixture();
+    let d = scratch();
+    let dir = d.path();
+    let (xattr, ns_args) = ns();
+    let file = dir.join("shipped");
+    write_sample(&file, 500, 4);
+    let o = run(evmctl().args(["ima_sign", "-n", "--sigfile", "--key"]).arg(&f.rsa2048.key).arg(&file));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let sig = std::fs::read(dir.join("shipped.sig")).unwrap();
+    for _ in 0..2 {
+        let o = run(evmctl().args(["ima_setxattr", "--sigfile"]).args(ns_args).arg(&file));
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(get_xattr(&file, xattr), Some(sig.clone()));
+    }
+    // The upstream form: --sigfile SIG FILE.
+    let other = dir.join("other");
+    write_sample(&other, 500, 4);
+    let o = run(evmctl().args(["ima_setxattr", "--sigfile"]).arg(dir.join("shipped.sig")).args(ns_args).arg(&other));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(get_xattr(&other, xattr), Some(sig.clone()));
+    if !is_root() {
+        eprintln!("SKIP (part) --ignore-unsupported on ramfs: mounting needs root");
+        return;
+    }
+    let mnt = dir.join("ramfs");
+    std::fs::create_dir(&mnt).unwrap();
+    if code(&run(Command::new("mount").args(["-t", "ramfs", "ramfs"]).arg(&mnt))) != 0 {
+        eprintln!("SKIP (part) --ignore-unsupported: cannot mount ramfs");
+        return;
+    }
+    let target = mnt.join("shipped");
+    std::fs::copy(&file, &target).unwrap();
+    std::fs::copy(dir.join("shipped.sig"), mnt.join("shipped.sig")).unwrap();
+    let strict = run(evmctl().args(["ima_setxattr", "--sigfile"]).arg(&target));
+    let lenient = run(evmctl().args(["ima_setxattr", "--ignore-unsupported", "--sigfile"]).arg(&target));
+    run(Command::new("umount").arg(&mnt));
+    assert_eq!(code(&strict), 125);
+    assert_eq!(stderr(&strict).lines().count(), 1, "one line: {}", stderr(&strict));
+    assert_eq!(code(&lenient), 0, "{}", stderr(&lenient));
+    assert!(stderr(&lenient).contains("warning"), "{}", stderr(&lenient));
+}

@@ -425,7 +425,9 @@ pub fn ima_setxattr(s: &Settings, operands: &[OsString]) -> i32 {
         }
         _ => return missing_params("ima_setxattr"),
     };
-    s.info(format_args!("Reading to {}\n", sig.display()));
+    // Upstream prints this at its default verbosity; here only with -v, so that a failing
+    // scriptlet shows exactly one line.
+    s.debug(format_args!("Reading to {}\n", sig.display()));
     let value = match fsops::read_sig_file(&file, &sig) {
         Ok(v) => v,
         Err(e) => {
@@ -450,8 +452,18 @@ pub fn ima_setxattr(s: &Settings, operands: &[OsString]) -> i32 {
     match opened.set_xattr(s.xattr.ima(), &value) {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            error(format_args!("{e}"));
-            EXIT_ERROR
+            let unsupported = matches!(
+                &e.what,
+                fsops::FileErrorKind::SetXattr(_, io)
+                    if matches!(io.raw_os_error(), Some(libc::EOPNOTSUPP) | Some(libc::EPERM))
+            );
+            if unsupported && s.ignore_unsupported {
+                error(format_args!("warning: {e}; ignored (--ignore-unsupported)"));
+                EXIT_OK
+            } else {
+                error(format_args!("{e}"));
+                EXIT_ERROR
+            }
         }
     }
 }

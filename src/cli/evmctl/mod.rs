@@ -42,6 +42,8 @@ pub struct Settings {
     pub recursive: bool,
     pub keyid: Option<[u8; 4]>,
     pub keyid_from_cert: Option<PathBuf>,
+    /// `--ignore-unsupported`: ima_setxattr warns and succeeds on EOPNOTSUPP/EPERM.
+    pub ignore_unsupported: bool,
 }
 
 impl Settings {
@@ -91,6 +93,7 @@ pub fn run(args: &[OsString]) -> i32 {
         recursive: false,
         keyid: None,
         keyid_from_cert: None,
+        ignore_unsupported: false,
     };
     for o in parsed.options {
         let v = o.value;
@@ -130,6 +133,7 @@ pub fn run(args: &[OsString]) -> i32 {
                 }
             }
             OptId::KeyidFromCert => s.keyid_from_cert = v.map(PathBuf::from),
+            OptId::IgnoreUnsupported => s.ignore_unsupported = true,
         }
     }
     if s.pass.is_none() {

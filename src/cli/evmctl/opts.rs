@@ -28,6 +28,7 @@ pub enum OptId {
     XattrUser,
     Keyid,
     KeyidFromCert,
+    IgnoreUnsupported,
 }
 
 /// One option of the evmctl grammar.
@@ -95,6 +96,17 @@ pub const OPTIONS: &[OptDef] = &[
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
         commands: &["ima_sign", "ima_verify"],
+    },
+    OptDef {
+        id: OptId::IgnoreUnsupported,
+        short: None,
+        long: Some("ignore-unsupported"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_setxattr: when the filesystem has no xattr support (EOPNOTSUPP) or the \
+               process lacks CAP_SYS_ADMIN (EPERM), print a warning and exit 0 instead of 125 \
+               (for package scriptlets on container filesystems)",
+        commands: &["ima_setxattr"],
     },
     OptDef {
         id: OptId::Keyid,
