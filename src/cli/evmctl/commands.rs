@@ -86,7 +86,11 @@ where
     } else {
         items.iter().map(run).collect()
     };
-    outcomes.into_iter().map(FileOutcome::print).filter(|ok| !ok).count()
+    outcomes
+        .into_iter()
+        .map(FileOutcome::print)
+        .filter(|ok| !ok)
+        .count()
 }
 
 fn missing_params(cmd: &str) -> i32 {
@@ -139,7 +143,10 @@ pub fn ima_hash(s: &Settings, operands: &[OsString]) -> i32 {
             }
         };
         let value = ImaValue::hash_value(algo, digest).encode();
-        o.info(s, format!("hash({}): ", s.hash_algo.as_deref().unwrap_or("sha256")));
+        o.info(
+            s,
+            format!("hash({}): ", s.hash_algo.as_deref().unwrap_or("sha256")),
+        );
         if s.no_xattr || s.verbose >= super::LOG_INFO {
             o.out(format!("{}\n", to_hex(&value)));
         }
@@ -191,7 +198,11 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
             })?;
             match c.skid_keyid() {
                 Some(k) => {
-                    s.info(format_args!("keyid {:04x} (from {})\n", u32::from_be_bytes(k), cert.display()));
+                    s.info(format_args!(
+                        "keyid {:04x} (from {})\n",
+                        u32::from_be_bytes(k),
+                        cert.display()
+                    ));
                     Some(KeyidSource::FromCert(k))
                 }
                 None => {
@@ -229,7 +240,11 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
     };
     if explicit.is_none() {
         if let Some(k) = loaded.appended_cert.as_ref().and_then(|c| c.skid_keyid()) {
-            s.info(format_args!("keyid {:04x} (from {})\n", u32::from_be_bytes(k), path.display()));
+            s.info(format_args!(
+                "keyid {:04x} (from {})\n",
+                u32::from_be_bytes(k),
+                path.display()
+            ));
         }
     }
     let signer = SoftwareSigner::new(loaded.key, loaded.appended_cert.as_ref(), explicit);
@@ -289,7 +304,10 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
         o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
         o.out(format!("{}\n", to_hex(&value)));
         if s.sigfile {
-            o.info(s, format!("Writing to {}\n", fsops::sig_path(path).display()));
+            o.info(
+                s,
+                format!("Writing to {}\n", fsops::sig_path(path).display()),
+            );
             if let Err(e) = fsops::write_sig_file(path, &value) {
                 o.fail(e);
                 return o;
@@ -311,10 +329,7 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
 
 /// Loads the verification certificates (comma/space separated list).
 fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
-    let list = s
-        .key
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
+    let list = s.key.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
     let list = list.to_string_lossy().into_owned();
     let mut keys = Vec::new();
     for (i, part) in list
@@ -359,7 +374,10 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
     let failures = for_each_file(s, operands, |path| {
         let mut o = FileOutcome::default();
         let fail = |o: &mut FileOutcome, why: String| {
-            o.fail(format_args!("{}: verification failed: {why}", path.display()))
+            o.fail(format_args!(
+                "{}: verification failed: {why}",
+                path.display()
+            ))
         };
         let file = match OpenFile::open(path) {
             Ok(f) => f,
@@ -377,7 +395,11 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
             Ok(v) => v,
             Err(e) => {
                 let no_sig = matches!(e.what, fsops::FileErrorKind::NoXattr(_));
-                o.fail(if no_sig { format!("{e} (no signature)") } else { e.to_string() });
+                o.fail(if no_sig {
+                    format!("{e} (no signature)")
+                } else {
+                    e.to_string()
+                });
                 return o;
             }
         };
@@ -389,7 +411,10 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
             }
         };
         let Some(algo) = sig.hash_algo() else {
-            fail(&mut o, sign::VerifyError::UnsupportedHash(sig.hash_id).to_string());
+            fail(
+                &mut o,
+                sign::VerifyError::UnsupportedHash(sig.hash_id).to_string(),
+            );
             return o;
         };
         let digest = match file.digest(algo) {

@@ -120,7 +120,9 @@ pub fn run(args: &[OsString]) -> i32 {
             OptId::Recursive => s.recursive = true,
             OptId::XattrUser => s.xattr = XattrNamespace::User,
             OptId::Keyid => {
-                let text = v.map(|v| v.to_string_lossy().into_owned()).unwrap_or_default();
+                let text = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 match crate::keys::parse_keyid_hex(&text) {
                     Some(k) => s.keyid = Some(k),
                     None => {
@@ -138,7 +140,9 @@ pub fn run(args: &[OsString]) -> i32 {
     }
     if s.pass.is_none() {
         if let Some(p) = std::env::var_os("EVMCTL_KEY_PASSWORD") {
-            s.pass = Some(PassSource::Given(Password::new(p.to_string_lossy().into_owned())));
+            s.pass = Some(PassSource::Given(Password::new(
+                p.to_string_lossy().into_owned(),
+            )));
         }
     }
     let mut operands = parsed.operands.into_iter();
