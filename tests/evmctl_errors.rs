@@ -604,3 +604,60 @@ fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
     assert_eq!(code(&lenient), 0, "{}", stderr(&lenient));
     assert!(stderr(&lenient).contains("warning"), "{}", stderr(&lenient));
 }
+
+/// Runs `cmd` (a shell command line) on a pseudo-terminal with `script`, typing `input`.
+fn on_terminal(dir: &Path, cmd: &str, input: &str) -> Option<String> {
+    if !Path::new("/usr/bin/script").exists() {
+        return None;
+    }
+    let script = format!("(sleep 1; printf '{input}\\n') | script -qec \"{cmd}\" /dev/null");
+    let o = run(Command::new("sh").args(["-c", &script]).current_dir(dir));
+    Some(stdout(&o).replace('\r', ""))
+}
+
+#[test]
+fn password_prompt_on_the_terminal_without_echo_or_newline() {
+    let f = fixture();
+    let d = scratch();
+    let dir = d.path();
+    write_sample(&dir.join("file"), 100, 6);
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            f.rsa2048.key.to_str().unwrap(),
+            "-out",
+            "enc.pem",
+            "-passout",
+            "pass:open sesame",
+        ],
+    );
+    let plain = stdout(&run(evmctl()
+        .args(["ima_sign", "-n", "--key"])
+        .arg(&f.rsa2048.key)
+        .arg(dir.join("file"))));
+    let bin = env!("CARGO_BIN_EXE_evmctl");
+    // A bare -p asks; so does an encrypted key without any password when a terminal exists.
+    for cmd in [
+        format!("{bin} ima_sign -n -p --key enc.pem file"),
+        format!("{bin} ima_sign -n --key enc.pem file"),
+    ] {
+        let Some(out) = on_terminal(dir, &cmd, "open sesame") else {
+            eprintln!("SKIP password prompt: script(1) is missing (apt-get install bsdutils)");
+            return;
+        };
+        assert!(out.contains("PEM password: "), "no prompt: {out}");
+        assert!(
+            !out.contains("open sesame"),
+            "the password was echoed: {out}"
+        );
+        assert!(
+            out.contains(plain.trim()),
+            "the typed password (without its newline) did not decrypt the key: {out}"
+        );
+    }
+}

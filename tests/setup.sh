@@ -9,6 +9,7 @@ packages=(
   attr            # getfattr/setfattr for manual inspection in scripts
   openssl         # test keys and certificates
   util-linux      # setpriv: running commands unprivileged
+  bsdutils        # script: a pseudo-terminal for the password prompt test
   xxd
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
