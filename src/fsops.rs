@@ -53,6 +53,7 @@ pub enum FileErrorKind {
     Read(io::Error),
     SetXattr(&'static str, io::Error),
     GetXattr(&'static str, io::Error),
+    RemoveXattr(&'static str, io::Error),
     NoXattr(&'static str),
     WriteSig(PathBuf, io::Error),
     ReadSig(PathBuf, io::Error),
@@ -72,6 +73,9 @@ impl fmt::Display for FileError {
             }
             FileErrorKind::GetXattr(name, e) => {
                 write!(f, "{p}: cannot read {name}: {}", io_words(e))
+            }
+            FileErrorKind::RemoveXattr(name, e) => {
+                write!(f, "{p}: cannot remove {name}: {}", xattr_words(name, e))
             }
             FileErrorKind::NoXattr(name) => write!(f, "{p}: has no {name} attribute"),
             FileErrorKind::WriteSig(s, e) => {
@@ -206,6 +210,15 @@ impl OpenFile {
         self.file
             .set_xattr(name, value)
             .map_err(|e| self.err(FileErrorKind::SetXattr(name, e)))
+    }
+
+    /// Removes xattr `name` through this descriptor (fremovexattr); absent is fine.
+    pub fn remove_xattr(&self, name: &'static str) -> Result<(), FileError> {
+        match self.file.remove_xattr(name) {
+            Ok(()) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::ENODATA) => Ok(()),
+            Err(e) => Err(self.err(FileErrorKind::RemoveXattr(name, e))),
+        }
     }
 
     /// Reads xattr `name` through this descriptor (fgetxattr).

@@ -401,3 +401,38 @@ fn exit_codes_and_streams_match_upstream() {
         }
     }
 }
+
+#[test]
+fn sign_hash_output_is_byte_identical() {
+    if skip_without_upstream("sign_hash_output_is_byte_identical") {
+        return;
+    }
+    let f = fixture();
+    let d = scratch();
+    for (algo, sum) in [
+        ("sha256", "sha256sum"),
+        ("sha1", "sha1sum"),
+        ("sha512", "sha512sum"),
+    ] {
+        for i in 0..3 {
+            write_sample(&d.path().join(format!("f{i}")), 1000 * i, i as u8);
+        }
+        let sums = run(std::process::Command::new(sum)
+            .args(["f0", "f1", "f2"])
+            .current_dir(d.path()));
+        let input = d.path().join(format!("{sum}.txt"));
+        std::fs::write(&input, &sums.stdout).unwrap();
+        let feed = |mut c: std::process::Command| {
+            c.args(["sign_hash", "-a", algo, "--key"])
+                .arg(&f.rsa2048.key)
+                .stdin(std::fs::File::open(&input).unwrap())
+                .output()
+                .unwrap()
+        };
+        let a = feed(evmctl());
+        let b = feed(upstream());
+        assert_eq!(code(&a), 0, "{}", stderr(&a));
+        assert_eq!(stdout(&a).lines().count(), 3);
+        assert_eq!(stdout(&a), stdout(&b), "sign_hash -a {algo}");
+    }
+}

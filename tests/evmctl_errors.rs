@@ -661,3 +661,43 @@ fn password_prompt_on_the_terminal_without_echo_or_newline() {
         );
     }
 }
+
+#[test]
+fn ima_clear_removes_both_attributes_and_never_follows_links() {
+    let f = fixture();
+    let d = scratch();
+    let dir = d.path();
+    let (xattr, ns_args) = ns();
+    let evm = xattr.replace("ima", "evm");
+    let file = dir.join("file");
+    write_sample(&file, 100, 1);
+    let outside = dir.join("outside");
+    write_sample(&outside, 100, 2);
+    for p in [&file, &outside] {
+        let o = run(evmctl()
+            .args(["ima_sign", "--key"])
+            .arg(&f.rsa2048.key)
+            .args(ns_args)
+            .arg(p));
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    xattr::set(&file, &evm, b"\x02value").unwrap();
+    let tree = dir.join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::os::unix::fs::symlink(&outside, tree.join("link")).unwrap();
+    std::fs::rename(&file, tree.join("file")).unwrap();
+    let o = run(evmctl().args(["ima_clear", "-r"]).args(ns_args).arg(&tree));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(get_xattr(&tree.join("file"), xattr), None);
+    assert_eq!(get_xattr(&tree.join("file"), &evm), None);
+    assert!(
+        get_xattr(&outside, xattr).is_some(),
+        "followed a symbolic link"
+    );
+    // Clearing again is not an error.
+    let o = run(evmctl()
+        .args(["ima_clear"])
+        .args(ns_args)
+        .arg(tree.join("file")));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

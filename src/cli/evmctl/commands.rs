@@ -493,6 +493,97 @@ pub fn ima_setxattr(s: &Settings, operands: &[OsString]) -> i32 {
     }
 }
 
+/// `sign_hash`: signs digests read from stdin (sha*sum output), one line each.
+pub fn sign_hash(s: &Settings) -> i32 {
+    let algo = match hash_algo(s) {
+        Ok(a) => a,
+        Err(rc) => return rc,
+    };
+    let mut signer = None;
+    let mut lines = 0usize;
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for (n, line) in std::io::BufRead::lines(stdin.lock()).enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                error(format_args!(
+                    "standard input: {}",
+                    crate::error::io_words(&e)
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        let hex_end = line.find([',', ' ', '\t']).unwrap_or(line.len());
+        let digest = match crate::hash::from_hex(&line[..hex_end]) {
+            Some(d) if d.len() == algo.digest_len() => d,
+            _ => {
+                error(format_args!(
+                    "standard input, line {}: expected a {}-character hex {algo} digest at the \
+                     start of the line (use -a for another algorithm)",
+                    n + 1,
+                    algo.digest_len() * 2
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        if signer.is_none() {
+            signer = Some(match load_signer(s) {
+                Ok(k) => k,
+                Err(rc) => return rc,
+            });
+        }
+        let signer = signer.as_ref().expect("loaded above");
+        s.info(format_args!("hash({}): {}\n", algo.name(), to_hex(&digest)));
+        let value = match sign::sign_v2(signer, algo, &digest) {
+            Ok(sig) => ImaValue::Signature(sig).encode(),
+            Err(e) => {
+                error(format_args!("standard input, line {}: {e}", n + 1));
+                return EXIT_ERROR;
+            }
+        };
+        s.info(format_args!(
+            "evm/ima signature: {} bytes\n",
+            value.len() - 1
+        ));
+        if writeln!(out, "{line} {}", to_hex(&value)).is_err() {
+            return EXIT_ERROR;
+        }
+        lines += 1;
+    }
+    if lines == 0 {
+        return missing_params("sign_hash");
+    }
+    EXIT_OK
+}
+
+/// `ima_clear`: removes the IMA and EVM xattrs (absent ones are fine).
+pub fn ima_clear(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("ima_clear");
+    }
+    let failures = for_each_file(s, operands, |path| {
+        let mut o = FileOutcome::default();
+        o.info(s, format!("{}\n", path.display()));
+        match OpenFile::open(path) {
+            Ok(f) => {
+                for name in [s.xattr.ima(), s.xattr.evm()] {
+                    if let Err(e) = f.remove_xattr(name) {
+                        o.fail(e);
+                    }
+                }
+            }
+            Err(e) => o.fail(e),
+        }
+        o
+    });
+    if failures > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
 /// `help [command]`.
 pub fn help(operands: &[OsString]) -> i32 {
     match operands.first() {

@@ -158,6 +158,8 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_sign") => commands::ima_sign(&s, &rest),
         Some("ima_verify") => commands::ima_verify(&s, &rest),
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
+        Some("ima_clear") => commands::ima_clear(&s, &rest),
+        Some("sign_hash") => commands::sign_hash(&s),
         _ => {
             println!("Invalid command: {cmd_name}");
             EXIT_ERROR
