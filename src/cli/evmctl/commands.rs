@@ -86,7 +86,11 @@ where
     } else {
         items.iter().map(run).collect()
     };
-    outcomes.into_iter().map(FileOutcome::print).filter(|ok| !ok).count()
+    outcomes
+        .into_iter()
+        .map(FileOutcome::print)
+        .filter(|ok| !ok)
+        .count()
 }
 
 fn missing_params(cmd: &str) -> i32 {
@@ -139,7 +143,10 @@ pub fn ima_hash(s: &Settings, operands: &[OsString]) -> i32 {
             }
         };
         let value = ImaValue::hash_value(algo, digest).encode();
-        o.info(s, format!("hash({}): ", s.hash_algo.as_deref().unwrap_or("sha256")));
+        o.info(
+            s,
+            format!("hash({}): ", s.hash_algo.as_deref().unwrap_or("sha256")),
+        );
         if s.no_xattr || s.verbose >= super::LOG_INFO {
             o.out(format!("{}\n", to_hex(&value)));
         }
@@ -190,7 +197,14 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
                 EXIT_FAIL
             })?;
             match c.skid_keyid() {
-                Some(k) => Some(KeyidSource::FromCert(k)),
+                Some(k) => {
+                    s.info(format_args!(
+                        "keyid {:04x} (from {})\n",
+                        u32::from_be_bytes(k),
+                        cert.display()
+                    ));
+                    Some(KeyidSource::FromCert(k))
+                }
                 None => {
                     eprintln!("Error reading keyid.");
                     error(format_args!(
@@ -224,6 +238,15 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
             }
         }
     };
+    if explicit.is_none() {
+        if let Some(k) = loaded.appended_cert.as_ref().and_then(|c| c.skid_keyid()) {
+            s.info(format_args!(
+                "keyid {:04x} (from {})\n",
+                u32::from_be_bytes(k),
+                path.display()
+            ));
+        }
+    }
     let signer = SoftwareSigner::new(loaded.key, loaded.appended_cert.as_ref(), explicit);
     s.debug(format_args!(
         "keyid: {} ({})\n",
@@ -281,7 +304,10 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
         o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
         o.out(format!("{}\n", to_hex(&value)));
         if s.sigfile {
-            o.info(s, format!("Writing to {}\n", fsops::sig_path(path).display()));
+            o.info(
+                s,
+                format!("Writing to {}\n", fsops::sig_path(path).display()),
+            );
             if let Err(e) = fsops::write_sig_file(path, &value) {
                 o.fail(e);
                 return o;
@@ -303,10 +329,7 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
 
 /// Loads the verification certificates (comma/space separated list).
 fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
-    let list = s
-        .key
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
+    let list = s.key.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
     let list = list.to_string_lossy().into_owned();
     let mut keys = Vec::new();
     for (i, part) in list
@@ -351,7 +374,10 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
     let failures = for_each_file(s, operands, |path| {
         let mut o = FileOutcome::default();
         let fail = |o: &mut FileOutcome, why: String| {
-            o.fail(format_args!("{}: verification failed: {why}", path.display()))
+            o.fail(format_args!(
+                "{}: verification failed: {why}",
+                path.display()
+            ))
         };
         let file = match OpenFile::open(path) {
             Ok(f) => f,
@@ -369,7 +395,11 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
             Ok(v) => v,
             Err(e) => {
                 let no_sig = matches!(e.what, fsops::FileErrorKind::NoXattr(_));
-                o.fail(if no_sig { format!("{e} (no signature)") } else { e.to_string() });
+                o.fail(if no_sig {
+                    format!("{e} (no signature)")
+                } else {
+                    e.to_string()
+                });
                 return o;
             }
         };
@@ -381,7 +411,10 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
             }
         };
         let Some(algo) = sig.hash_algo() else {
-            fail(&mut o, sign::VerifyError::UnsupportedHash(sig.hash_id).to_string());
+            fail(
+                &mut o,
+                sign::VerifyError::UnsupportedHash(sig.hash_id).to_string(),
+            );
             return o;
         };
         let digest = match file.digest(algo) {
@@ -417,7 +450,9 @@ pub fn ima_setxattr(s: &Settings, operands: &[OsString]) -> i32 {
         }
         _ => return missing_params("ima_setxattr"),
     };
-    s.info(format_args!("Reading to {}\n", sig.display()));
+    // Upstream prints this at its default verbosity; here only with -v, so that a failing
+    // scriptlet shows exactly one line.
+    s.debug(format_args!("Reading to {}\n", sig.display()));
     let value = match fsops::read_sig_file(&file, &sig) {
         Ok(v) => v,
         Err(e) => {
@@ -442,9 +477,110 @@ pub fn ima_setxattr(s: &Settings, operands: &[OsString]) -> i32 {
     match opened.set_xattr(s.xattr.ima(), &value) {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            error(format_args!("{e}"));
-            EXIT_ERROR
+            let unsupported = matches!(
+                &e.what,
+                fsops::FileErrorKind::SetXattr(_, io)
+                    if matches!(io.raw_os_error(), Some(libc::EOPNOTSUPP) | Some(libc::EPERM))
+            );
+            if unsupported && s.ignore_unsupported {
+                error(format_args!("warning: {e}; ignored (--ignore-unsupported)"));
+                EXIT_OK
+            } else {
+                error(format_args!("{e}"));
+                EXIT_ERROR
+            }
         }
+    }
+}
+
+/// `sign_hash`: signs digests read from stdin (sha*sum output), one line each.
+pub fn sign_hash(s: &Settings) -> i32 {
+    let algo = match hash_algo(s) {
+        Ok(a) => a,
+        Err(rc) => return rc,
+    };
+    let mut signer = None;
+    let mut lines = 0usize;
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for (n, line) in std::io::BufRead::lines(stdin.lock()).enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                error(format_args!(
+                    "standard input: {}",
+                    crate::error::io_words(&e)
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        let hex_end = line.find([',', ' ', '\t']).unwrap_or(line.len());
+        let digest = match crate::hash::from_hex(&line[..hex_end]) {
+            Some(d) if d.len() == algo.digest_len() => d,
+            _ => {
+                error(format_args!(
+                    "standard input, line {}: expected a {}-character hex {algo} digest at the \
+                     start of the line (use -a for another algorithm)",
+                    n + 1,
+                    algo.digest_len() * 2
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        if signer.is_none() {
+            signer = Some(match load_signer(s) {
+                Ok(k) => k,
+                Err(rc) => return rc,
+            });
+        }
+        let signer = signer.as_ref().expect("loaded above");
+        s.info(format_args!("hash({}): {}\n", algo.name(), to_hex(&digest)));
+        let value = match sign::sign_v2(signer, algo, &digest) {
+            Ok(sig) => ImaValue::Signature(sig).encode(),
+            Err(e) => {
+                error(format_args!("standard input, line {}: {e}", n + 1));
+                return EXIT_ERROR;
+            }
+        };
+        s.info(format_args!(
+            "evm/ima signature: {} bytes\n",
+            value.len() - 1
+        ));
+        if writeln!(out, "{line} {}", to_hex(&value)).is_err() {
+            return EXIT_ERROR;
+        }
+        lines += 1;
+    }
+    if lines == 0 {
+        return missing_params("sign_hash");
+    }
+    EXIT_OK
+}
+
+/// `ima_clear`: removes the IMA and EVM xattrs (absent ones are fine).
+pub fn ima_clear(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("ima_clear");
+    }
+    let failures = for_each_file(s, operands, |path| {
+        let mut o = FileOutcome::default();
+        o.info(s, format!("{}\n", path.display()));
+        match OpenFile::open(path) {
+            Ok(f) => {
+                for name in [s.xattr.ima(), s.xattr.evm()] {
+                    if let Err(e) = f.remove_xattr(name) {
+                        o.fail(e);
+                    }
+                }
+            }
+            Err(e) => o.fail(e),
+        }
+        o
+    });
+    if failures > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
     }
 }
 

@@ -42,6 +42,8 @@ pub struct Settings {
     pub recursive: bool,
     pub keyid: Option<[u8; 4]>,
     pub keyid_from_cert: Option<PathBuf>,
+    /// `--ignore-unsupported`: ima_setxattr warns and succeeds on EOPNOTSUPP/EPERM.
+    pub ignore_unsupported: bool,
 }
 
 impl Settings {
@@ -91,6 +93,7 @@ pub fn run(args: &[OsString]) -> i32 {
         recursive: false,
         keyid: None,
         keyid_from_cert: None,
+        ignore_unsupported: false,
     };
     for o in parsed.options {
         let v = o.value;
@@ -117,7 +120,9 @@ pub fn run(args: &[OsString]) -> i32 {
             OptId::Recursive => s.recursive = true,
             OptId::XattrUser => s.xattr = XattrNamespace::User,
             OptId::Keyid => {
-                let text = v.map(|v| v.to_string_lossy().into_owned()).unwrap_or_default();
+                let text = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 match crate::keys::parse_keyid_hex(&text) {
                     Some(k) => s.keyid = Some(k),
                     None => {
@@ -130,11 +135,14 @@ pub fn run(args: &[OsString]) -> i32 {
                 }
             }
             OptId::KeyidFromCert => s.keyid_from_cert = v.map(PathBuf::from),
+            OptId::IgnoreUnsupported => s.ignore_unsupported = true,
         }
     }
     if s.pass.is_none() {
         if let Some(p) = std::env::var_os("EVMCTL_KEY_PASSWORD") {
-            s.pass = Some(PassSource::Given(Password::new(p.to_string_lossy().into_owned())));
+            s.pass = Some(PassSource::Given(Password::new(
+                p.to_string_lossy().into_owned(),
+            )));
         }
     }
     let mut operands = parsed.operands.into_iter();
@@ -150,6 +158,8 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_sign") => commands::ima_sign(&s, &rest),
         Some("ima_verify") => commands::ima_verify(&s, &rest),
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
+        Some("ima_clear") => commands::ima_clear(&s, &rest),
+        Some("sign_hash") => commands::sign_hash(&s),
         _ => {
             println!("Invalid command: {cmd_name}");
             EXIT_ERROR

@@ -28,6 +28,7 @@ pub enum OptId {
     XattrUser,
     Keyid,
     KeyidFromCert,
+    IgnoreUnsupported,
 }
 
 /// One option of the evmctl grammar.
@@ -64,7 +65,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "ALGO",
         help: "hash algorithm: md4, md5, sha1, sha224, sha256, sha384, sha512, rmd160, sm3, \
                streebog256, streebog512 (also md_gost12_256, md_gost12_512); default sha256",
-        commands: &["ima_hash", "ima_sign"],
+        commands: &["ima_hash", "ima_sign", "sign_hash"],
     },
     OptDef {
         id: OptId::SigFile,
@@ -83,7 +84,13 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::No,
         value_name: "",
         help: "use user.ima instead of security.ima (for testing without privileges)",
-        commands: &["ima_hash", "ima_sign", "ima_verify", "ima_setxattr"],
+        commands: &[
+            "ima_hash",
+            "ima_sign",
+            "ima_verify",
+            "ima_setxattr",
+            "ima_clear",
+        ],
     },
     OptDef {
         id: OptId::Key,
@@ -94,7 +101,18 @@ pub const OPTIONS: &[OptDef] = &[
         help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem); \
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
-        commands: &["ima_sign", "ima_verify"],
+        commands: &["ima_sign", "ima_verify", "sign_hash"],
+    },
+    OptDef {
+        id: OptId::IgnoreUnsupported,
+        short: None,
+        long: Some("ignore-unsupported"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_setxattr: when the filesystem has no xattr support (EOPNOTSUPP) or the \
+               process lacks CAP_SYS_ADMIN (EPERM), print a warning and exit 0 instead of 125 \
+               (for package scriptlets on container filesystems)",
+        commands: &["ima_setxattr"],
     },
     OptDef {
         id: OptId::Keyid,
@@ -103,7 +121,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::Required,
         value_name: "HEX",
         help: "write this 32-bit keyid (hex, non-zero) into the signature",
-        commands: &["ima_sign"],
+        commands: &["ima_sign", "sign_hash"],
     },
     OptDef {
         id: OptId::KeyidFromCert,
@@ -112,7 +130,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::Required,
         value_name: "CERT",
         help: "take the keyid from the Subject Key Identifier of this certificate",
-        commands: &["ima_sign"],
+        commands: &["ima_sign", "sign_hash"],
     },
     OptDef {
         id: OptId::Pass,
@@ -123,7 +141,7 @@ pub const OPTIONS: &[OptDef] = &[
         help: "password of an encrypted private key; a bare -p asks on the terminal \
                (prefer EVMCTL_KEY_PASSWORD or the prompt: a password on the command line is \
                visible to other users)",
-        commands: &["ima_sign"],
+        commands: &["ima_sign", "sign_hash"],
     },
     OptDef {
         id: OptId::Recursive,
@@ -133,7 +151,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "",
         help: "walk directories: every regular file, symbolic links never followed; every \
                failure is reported and makes the exit code non-zero",
-        commands: &["ima_hash", "ima_sign"],
+        commands: &["ima_hash", "ima_sign", "ima_clear"],
     },
     OptDef {
         id: OptId::NoXattr,
@@ -204,6 +222,23 @@ pub const COMMANDS: &[CmdDef] = &[
                       from SIGFILE with `--sigfile SIGFILE FILE`. A missing or empty signature \
                       file is an error. Never prompts and never reads standard input, so it is \
                       safe in RPM %post scriptlets.",
+    },
+    CmdDef {
+        name: "ima_clear",
+        synopsis: "[-r] path",
+        summary: "Remove IMA/EVM xattrs.",
+        description: "Removes security.ima and security.evm (user.* with --xattr-user) from each \
+                      path, or from every regular file under it with -r. Symbolic links are never \
+                      followed. Attributes that are absent are not an error.",
+    },
+    CmdDef {
+        name: "sign_hash",
+        synopsis: "[--key key] [--pass [password]",
+        summary: "Sign hashes from shaXsum output.",
+        description: "Reads lines of sha256sum-style output (a hex digest, then a separator and \
+                      anything) on standard input and prints each line followed by a space and \
+                      the hex of a security.ima v2 signature over that digest (-a names the \
+                      digest's algorithm).",
     },
     CmdDef {
         name: "ima_hash",
