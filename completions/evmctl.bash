@@ -25,16 +25,18 @@ _evmctl() {
             help) opts="-v -h --help --version" ;;
             ima_sign) opts="-a --hashalgo -f --sigfile --xattr-user -k --key --keyid --keyid-from-cert -p --pass -r --recursive -n -v -h --help --version" ;;
             ima_verify) opts="-f --sigfile --xattr-user -k --key -v -h --help --version" ;;
-            ima_setxattr) opts="-f --sigfile --xattr-user -v -h --help --version" ;;
+            ima_setxattr) opts="-f --sigfile --xattr-user --ignore-unsupported -v -h --help --version" ;;
+            ima_clear) opts="--xattr-user -r --recursive -v -h --help --version" ;;
+            sign_hash) opts="-a --hashalgo -k --key --keyid --keyid-from-cert -p --pass -v -h --help --version" ;;
             ima_hash) opts="-a --hashalgo --xattr-user -r --recursive -n -v -h --help --version" ;;
-            *) opts="-a --hashalgo -f --sigfile --xattr-user -k --key --keyid --keyid-from-cert -p --pass -r --recursive -n -v -h --help --version" ;;
+            *) opts="-a --hashalgo -f --sigfile --xattr-user -k --key --ignore-unsupported --keyid --keyid-from-cert -p --pass -r --recursive -n -v -h --help --version" ;;
         esac
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
     case $cmd in
-        '') COMPREPLY=($(compgen -W "help ima_sign ima_verify ima_setxattr ima_hash" -- "$cur")) ;;
-        help) COMPREPLY=($(compgen -W "help ima_sign ima_verify ima_setxattr ima_hash" -- "$cur")) ;;
+        '') COMPREPLY=($(compgen -W "help ima_sign ima_verify ima_setxattr ima_clear sign_hash ima_hash" -- "$cur")) ;;
+        help) COMPREPLY=($(compgen -W "help ima_sign ima_verify ima_setxattr ima_clear sign_hash ima_hash" -- "$cur")) ;;
         *) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 }
