@@ -470,7 +470,7 @@ pub fn verify_evm(s: &Settings, operands: &[OsString]) -> i32 {
 }
 
 /// Loads the verification certificates (comma/space separated list).
-fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
+pub(super) fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
     let list = s.key.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
     let list = list.to_string_lossy().into_owned();
     let mut keys = Vec::new();

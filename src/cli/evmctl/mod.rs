@@ -5,6 +5,7 @@
 //! Exit codes: 0 success, 1 a failed verification or a bad option, 125 any other error.
 
 mod commands;
+mod measurement;
 pub mod opts;
 pub mod parse;
 
@@ -49,6 +50,11 @@ pub struct Settings {
     pub imahash: bool,
     /// EVM digest parameters.
     pub evm: crate::evm::EvmParams,
+    /// ima_measurement.
+    pub ignore_violations: bool,
+    pub verify_sig: bool,
+    pub pcrs: Vec<String>,
+    pub verify_bank: Option<String>,
 }
 
 impl Settings {
@@ -124,6 +130,10 @@ pub fn run(args: &[OsString]) -> i32 {
             mode: None,
             generation: None,
         },
+        ignore_violations: false,
+        verify_sig: false,
+        pcrs: Vec::new(),
+        verify_bank: None,
     };
     for o in parsed.options {
         let v = o.value;
@@ -230,6 +240,19 @@ pub fn run(args: &[OsString]) -> i32 {
                 s.evm.selinux = Some(label);
             }
             OptId::Caps => s.evm.caps = Some(v.map(|v| v.into_encoded_bytes())),
+            OptId::IgnoreViolations => s.ignore_violations = true,
+            OptId::VerifySig => s.verify_sig = true,
+            OptId::Pcrs => {
+                if s.pcrs.len() >= 2 {
+                    eprintln!("too many --pcrfile options");
+                    return EXIT_FAIL;
+                }
+                s.pcrs.push(
+                    v.map(|v| v.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            OptId::VerifyBank => s.verify_bank = v.map(|v| v.to_string_lossy().into_owned()),
         }
     }
     if s.pass.is_none() {
@@ -254,6 +277,7 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
         Some("ima_clear") => commands::ima_clear(&s, &rest),
         Some("sign") => commands::sign_evm(&s, &rest),
+        Some("ima_measurement") => measurement::ima_measurement(&s, &rest),
         Some("verify") => commands::verify_evm(&s, &rest),
         Some("sign_hash") => commands::sign_hash(&s),
         _ => {

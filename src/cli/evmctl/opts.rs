@@ -44,6 +44,10 @@ pub enum OptId {
     Ima,
     Selinux,
     Caps,
+    IgnoreViolations,
+    VerifySig,
+    Pcrs,
+    VerifyBank,
 }
 
 /// One option of the evmctl grammar.
@@ -116,7 +120,7 @@ pub const OPTIONS: &[OptDef] = &[
         help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem); \
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
-        commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify"],
+        commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify", "ima_measurement"],
     },
     OptDef {
         id: OptId::IgnoreUnsupported,
@@ -294,6 +298,42 @@ pub const OPTIONS: &[OptDef] = &[
         commands: &["sign", "verify"],
     },
     OptDef {
+        id: OptId::IgnoreViolations,
+        short: None,
+        long: Some("ignore-violations"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_measurement: replay violations (zero digests) as the 0xff the kernel extended",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::VerifySig,
+        short: None,
+        long: Some("verify-sig"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_measurement: verify the signatures in ima-sig records against the digests in the list (certificates from --key); a failure fails the run",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::Pcrs,
+        short: None,
+        long: Some("pcrs"),
+        has_arg: HasArg::Required,
+        value_name: "[ALGO,]FILE",
+        help: "ima_measurement: read the PCR values of bank ALGO (sha1, the default, or sha256) from FILE ('PCR-NN: hex' lines) instead of the TPM; up to two",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::VerifyBank,
+        short: None,
+        long: Some("verify-bank"),
+        has_arg: HasArg::Optional,
+        value_name: "ALGO",
+        help: "ima_measurement: check only this bank (sha1 or sha256)",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
         id: OptId::Recursive,
         short: Some('r'),
         long: Some("recursive"),
@@ -364,6 +404,17 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Checks the EVM signature in each FILE's security.evm against the \
                       certificates given with --key. Exit status 0 when it verifies, 1 for a bad \
                       signature, 125 when it cannot be checked.",
+    },
+    CmdDef {
+        name: "ima_measurement",
+        synopsis: "[--ignore-violations] [--verify-sig [--key key1, key2, ...]] [--pcrs [hash-algorithm,]file [--pcrs hash-algorithm,file] ...] [--verify-bank hash-algorithm] file",
+        summary: "Verify measurement list (experimental).",
+        description: "Checks every record's template data digest, replays the sha1 and sha256 \
+                      PCR banks (also as zero-padded SHA-1, as kernels before 5.8 extended) and \
+                      compares them with the TPM's PCRs (TPM 1.2 sysfs, TPM 2.0 \
+                      /sys/class/tpm/tpm0/pcr-BANK/N) or with --pcrs files. Exit status 0 when \
+                      a bank matches (or no PCRs could be read) and every digest verifies, 1 \
+                      otherwise.",
     },
     CmdDef {
         name: "ima_sign",
