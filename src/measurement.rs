@@ -296,6 +296,55 @@ pub fn parse_pcr_file(text: &str, algo: HashAlgo) -> Result<Bank, String> {
     Ok(bank)
 }
 
+/// The `boot_aggregate` of a bank: H(PCR0..7) for sha1, H(PCR0..9) for other banks.
+pub fn boot_aggregate(bank: &Bank) -> Vec<u8> {
+    let n = if bank.algo == HashAlgo::Sha1 { 8 } else { 10 };
+    let mut h = bank.algo.hasher();
+    for p in &bank.pcrs[..n] {
+        h.update(p);
+    }
+    h.finalize()
+}
+
+/// Replays a TPM 1.2 (SHA-1) BIOS event log (`binary_bios_measurements`): records of
+/// u32 pcr, u32 type, 20-byte digest, u32 length, event data; native byte order.
+pub fn replay_tpm12_event_log(bytes: &[u8]) -> Result<Bank, ListError> {
+    let mut bank = Bank::zeroed(HashAlgo::Sha1);
+    let mut pos = 0;
+    let mut n = 0;
+    while pos + 32 <= bytes.len() {
+        n += 1;
+        let u32_at = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().unwrap());
+        let pcr = u32_at(pos) as usize;
+        if pcr >= NUM_PCRS {
+            return Err(ListError {
+                record: n,
+                offset: pos,
+                why: format!("invalid PCR {pcr}"),
+            });
+        }
+        let digest = &bytes[pos + 8..pos + 28];
+        let len = u32_at(pos + 28) as usize;
+        if pos + 32 + len > bytes.len() {
+            return Err(ListError {
+                record: n,
+                offset: pos,
+                why: "truncated event data".into(),
+            });
+        }
+        bank.extend(pcr, digest);
+        pos += 32 + len;
+    }
+    if pos != bytes.len() {
+        return Err(ListError {
+            record: n + 1,
+            offset: pos,
+            why: "truncated event header".into(),
+        });
+    }
+    Ok(bank)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

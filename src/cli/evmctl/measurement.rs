@@ -261,3 +261,41 @@ pub fn ima_measurement(s: &Settings, operands: &[OsString]) -> i32 {
         _ => EXIT_ERROR,
     }
 }
+
+/// `ima_boot_aggregate [--pcrs ALGO,FILE] [TPM 1.2 event log]`: prints `bank:hex` lines.
+pub fn ima_boot_aggregate(s: &Settings, operands: &[OsString]) -> i32 {
+    let banks: Vec<Bank> = if let Some(log) = operands.first() {
+        let path = Path::new(log);
+        let replayed = std::fs::read(path)
+            .map_err(|e| format!("cannot read: {}", crate::error::io_words(&e)))
+            .and_then(|b| measurement::replay_tpm12_event_log(&b).map_err(|e| e.to_string()));
+        match replayed {
+            Ok(b) => vec![b],
+            Err(e) => {
+                eprintln!("Failed reading the TPM 1.2 event log {}.", path.display());
+                error(format_args!("{}: {e}", path.display()));
+                return EXIT_ERROR;
+            }
+        }
+    } else {
+        match read_tpm_banks(s) {
+            Ok(t) => t.into_iter().flatten().collect(),
+            Err(e) => {
+                error(format_args!("{e}"));
+                return EXIT_ERROR;
+            }
+        }
+    };
+    if banks.is_empty() {
+        eprintln!("Failed to read any TPM PCRs");
+        return EXIT_ERROR;
+    }
+    for b in &banks {
+        println!(
+            "{}:{}",
+            b.algo.name(),
+            to_hex(&measurement::boot_aggregate(b))
+        );
+    }
+    EXIT_OK
+}

@@ -278,6 +278,7 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_clear") => commands::ima_clear(&s, &rest),
         Some("sign") => commands::sign_evm(&s, &rest),
         Some("ima_measurement") => measurement::ima_measurement(&s, &rest),
+        Some("ima_boot_aggregate") => measurement::ima_boot_aggregate(&s, &rest),
         Some("verify") => commands::verify_evm(&s, &rest),
         Some("sign_hash") => commands::sign_hash(&s),
         _ => {

@@ -322,7 +322,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::Required,
         value_name: "[ALGO,]FILE",
         help: "ima_measurement: read the PCR values of bank ALGO (sha1, the default, or sha256) from FILE ('PCR-NN: hex' lines) instead of the TPM; up to two",
-        commands: &["ima_measurement"],
+        commands: &["ima_measurement", "ima_boot_aggregate"],
     },
     OptDef {
         id: OptId::VerifyBank,
@@ -415,6 +415,15 @@ pub const COMMANDS: &[CmdDef] = &[
                       /sys/class/tpm/tpm0/pcr-BANK/N) or with --pcrs files. Exit status 0 when \
                       a bank matches (or no PCRs could be read) and every digest verifies, 1 \
                       otherwise.",
+    },
+    CmdDef {
+        name: "ima_boot_aggregate",
+        synopsis: "[--pcrs hash-algorithm,file] [TPM 1.2 BIOS event log]",
+        summary: "Calculate per TPM bank boot_aggregate digests",
+        description: "Prints `bank:hex` for every PCR bank read (TPM or --pcrs files): \
+                      H(PCR0..7) for sha1, H(PCR0..9) for other banks; with a TPM 1.2 BIOS \
+                      event log, the sha1 value after replaying it. This is what the IMA list's \
+                      boot_aggregate record holds.",
     },
     CmdDef {
         name: "ima_sign",
