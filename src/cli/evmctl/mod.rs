@@ -50,6 +50,10 @@ pub struct Settings {
     pub imahash: bool,
     /// EVM digest parameters.
     pub evm: crate::evm::EvmParams,
+    /// `-t m`: walks stay on one filesystem.
+    pub same_fs: bool,
+    /// `-t x`: ima_fix skips files that have both xattrs.
+    pub skip_if_labelled: bool,
     /// ima_measurement.
     pub ignore_violations: bool,
     pub verify_sig: bool,
@@ -130,6 +134,8 @@ pub fn run(args: &[OsString]) -> i32 {
             mode: None,
             generation: None,
         },
+        same_fs: false,
+        skip_if_labelled: false,
         ignore_violations: false,
         verify_sig: false,
         pcrs: Vec::new(),
@@ -240,6 +246,17 @@ pub fn run(args: &[OsString]) -> i32 {
                 s.evm.selinux = Some(label);
             }
             OptId::Caps => s.evm.caps = Some(v.map(|v| v.into_encoded_bytes())),
+            OptId::Type => {
+                let t = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if let Some(bad) = t.chars().find(|c| !"fdsxm".contains(*c)) {
+                    error(format_args!("-t {t}: unknown type letter '{bad}' (f, x, m; d and s are accepted and ignored)"));
+                    return EXIT_ERROR;
+                }
+                s.skip_if_labelled = t.contains('x');
+                s.same_fs = t.contains('m');
+            }
             OptId::IgnoreViolations => s.ignore_violations = true,
             OptId::VerifySig => s.verify_sig = true,
             OptId::Pcrs => {
@@ -276,6 +293,7 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_verify") => commands::ima_verify(&s, &rest),
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
         Some("ima_clear") => commands::ima_clear(&s, &rest),
+        Some("ima_fix") => commands::ima_fix(&s, &rest),
         Some("sign") => commands::sign_evm(&s, &rest),
         Some("ima_measurement") => measurement::ima_measurement(&s, &rest),
         Some("ima_boot_aggregate") => measurement::ima_boot_aggregate(&s, &rest),

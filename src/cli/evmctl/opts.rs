@@ -45,6 +45,7 @@ pub enum OptId {
     Selinux,
     Caps,
     IgnoreViolations,
+    Type,
     VerifySig,
     Pcrs,
     VerifyBank,
@@ -334,6 +335,17 @@ pub const OPTIONS: &[OptDef] = &[
         commands: &["ima_measurement"],
     },
     OptDef {
+        id: OptId::Type,
+        short: Some('t'),
+        long: Some("type"),
+        has_arg: HasArg::Required,
+        value_name: "fdsxm",
+        help: "with -r: x skips files that already have both IMA and EVM xattrs (ima_fix), m \
+               stays on the starting filesystem (like find -xdev); f (regular files) is the \
+               default, d and s are accepted for compatibility",
+        commands: &["ima_fix", "ima_clear"],
+    },
+    OptDef {
         id: OptId::Recursive,
         short: Some('r'),
         long: Some("recursive"),
@@ -341,7 +353,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "",
         help: "walk directories: every regular file, symbolic links never followed; every \
                failure is reported and makes the exit code non-zero",
-        commands: &["ima_hash", "ima_sign", "ima_clear", "sign"],
+        commands: &["ima_hash", "ima_sign", "ima_clear", "ima_fix", "sign"],
     },
     OptDef {
         id: OptId::NoXattr,
@@ -457,6 +469,14 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Removes security.ima and security.evm (user.* with --xattr-user) from each \
                       path, or from every regular file under it with -r. Symbolic links are never \
                       followed. Attributes that are absent are not an error.",
+    },
+    CmdDef {
+        name: "ima_fix",
+        synopsis: "[-t fdsxm] path",
+        summary: "Recursively fix IMA/EVM xattrs in fix mode.",
+        description: "Opens each file (every regular file under PATH with -r) so that a kernel \
+                      booted with ima_appraise=fix (and evm=fix) writes its xattrs. Symbolic \
+                      links are never followed.",
     },
     CmdDef {
         name: "sign_hash",
