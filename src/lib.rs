@@ -6,6 +6,7 @@
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`error`]: system errors in words.
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
@@ -14,5 +15,6 @@ pub mod error;
 pub mod format;
 pub mod fsops;
 pub mod hash;
+pub mod keyring;
 pub mod keys;
 pub mod sign;

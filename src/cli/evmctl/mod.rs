@@ -1,2 +1,4 @@
 //! evmctl front end
-pub fn main() -> i32 { 0 }
+pub fn main() -> i32 {
+    0
+}
