@@ -49,6 +49,7 @@ pub const SPECIAL_KEYRINGS: [(&str, KeySerial); 6] = [
 const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
 const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 const KEYCTL_DESCRIBE: libc::c_long = 6;
+const KEYCTL_LINK: libc::c_long = 8;
 const KEYCTL_UNLINK: libc::c_long = 9;
 const KEYCTL_SEARCH: libc::c_long = 10;
 const KEYCTL_READ: libc::c_long = 11;
@@ -228,6 +229,20 @@ pub fn unlink(key: KeySerial, keyring: KeySerial) -> io::Result<()> {
         libc::syscall(
             libc::SYS_keyctl,
             KEYCTL_UNLINK,
+            key as libc::c_long,
+            keyring as libc::c_long,
+        )
+    };
+    check(ret).map(|_| ())
+}
+
+/// keyctl(KEYCTL_LINK): links `key` into `keyring`.
+pub fn link(key: KeySerial, keyring: KeySerial) -> io::Result<()> {
+    // SAFETY: integer arguments only.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_LINK,
             key as libc::c_long,
             keyring as libc::c_long,
         )
@@ -577,11 +592,24 @@ fn is_absent(e: &io::Error) -> bool {
     )
 }
 
+/// Makes this process possess the user keyring, as a login session does (pam_keyinit
+/// links @u into the session keyring): @u is linked into this process's own process
+/// keyring, which lives and dies with the process. Without it, under sudo or in a
+/// service whose session keyring does not link @u, keys and keyrings under @u grant only
+/// their "user" permissions (view), and adding to or searching `_ima` fails with EACCES.
+pub fn possess_user_keyring() -> io::Result<()> {
+    get_keyring_id(PROCESS_KEYRING, true)?;
+    link(USER_KEYRING, PROCESS_KEYRING)
+}
+
 /// Finds the keyring `spec` names. For [`Purpose::Ima`] and [`Purpose::Evm`] this is the
 /// keyring the kernel will use: the kernel-made `.ima` when /proc/keys shows it,
 /// otherwise `_ima` reachable from the user keyring; with `create`, `_ima` is made in
 /// the user keyring when absent (that is where `keyctl newring _ima @u` puts it).
+///
+/// Calls [`possess_user_keyring`] first (a failure there only means fewer permissions).
 pub fn locate(spec: &KeyringSpec, create: bool) -> Result<Keyring, LocateError> {
+    let _ = possess_user_keyring();
     let sys = |what: String| move |err| LocateError::Sys { what, err };
     match spec {
         KeyringSpec::Purpose(p) => {

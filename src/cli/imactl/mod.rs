@@ -3,6 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod key;
+pub mod verify;
+
 /// imactl: check and load IMA policies, manage IMA keys, and explain appraisal verdicts.
 #[derive(Parser, Debug)]
 #[command(name = "imactl", version, about, long_about = None)]
@@ -12,10 +15,19 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Manage the keys in the keyring IMA (or EVM) uses.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Ask the kernel whether files' IMA signatures verify with the keys it holds.
+    Verify(verify::VerifyArgs),
+}
 
 /// Runs imactl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Key(c) => key::run(c),
+        Command::Verify(a) => verify::run(a),
+    }
 }
