@@ -78,12 +78,7 @@ impl fmt::Display for FileError {
                 write!(f, "{p}: cannot write {}: {}", s.display(), io_words(e))
             }
             FileErrorKind::ReadSig(s, e) => {
-                write!(
-                    f,
-                    "{p}: cannot read signature file {}: {}",
-                    s.display(),
-                    io_words(e)
-                )
+                write!(f, "{p}: cannot read signature file {}: {}", s.display(), io_words(e))
             }
             FileErrorKind::EmptySig(s) => {
                 write!(f, "{p}: signature file {} is empty", s.display())
@@ -150,9 +145,7 @@ impl OpenFile {
             .open(path)
             .map_err(|e| {
                 if e.raw_os_error() == Some(libc::ELOOP) {
-                    err(FileErrorKind::NotRegular(
-                        "a symbolic link; give the target's path",
-                    ))
+                    err(FileErrorKind::NotRegular("a symbolic link; give the target's path"))
                 } else {
                     err(FileErrorKind::Open(e))
                 }
@@ -321,10 +314,7 @@ pub fn walk_regular_files(root: &Path) -> impl Iterator<Item = WalkItem> + use<>
             Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
             Ok(_) => None,
             Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| root.to_path_buf());
+                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
                 let msg = match e.io_error() {
                     Some(io) => format!("cannot read directory: {}", io_words(io)),
                     None => e.to_string(),

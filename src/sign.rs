@@ -95,10 +95,7 @@ impl Signer for SoftwareSigner {
 pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<SignatureV2, String> {
     let sig = signer.sign_digest(algo, digest)?;
     if sig.len() > u16::MAX as usize {
-        return Err(format!(
-            "a {}-byte signature does not fit a v2 header",
-            sig.len()
-        ));
+        return Err(format!("a {}-byte signature does not fit a v2 header", sig.len()));
     }
     Ok(SignatureV2 {
         version: 2,
@@ -148,10 +145,7 @@ pub enum VerifyError {
     /// No given key has this keyid.
     UnknownKeyid([u8; 4]),
     /// The signature does not match the file's digest with the key of that keyid.
-    Invalid {
-        keyid: [u8; 4],
-        algorithm: KeyAlgorithm,
-    },
+    Invalid { keyid: [u8; 4], algorithm: KeyAlgorithm },
 }
 
 impl fmt::Display for VerifyError {

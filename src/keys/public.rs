@@ -108,24 +108,13 @@ impl PublicKey {
             .parameters
             .ok_or("an EC public key without curve parameters")?
             .decode_as()
-            .map_err(|_| {
-                "an EC public key with explicit curve parameters (only named curves are supported)"
-                    .to_string()
-            })?;
+            .map_err(|_| "an EC public key with explicit curve parameters (only named curves are supported)".to_string())?;
         let bad = |e: ecdsa::Error| format!("malformed EC public key point ({e})");
         Ok(match curve {
-            OID_P192 => {
-                PublicKey::P192(p192::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
-            }
-            OID_P256 => {
-                PublicKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
-            }
-            OID_P384 => {
-                PublicKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
-            }
-            OID_P521 => {
-                PublicKey::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
-            }
+            OID_P192 => PublicKey::P192(p192::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
+            OID_P256 => PublicKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
+            OID_P384 => PublicKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
+            OID_P521 => PublicKey::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
             other => {
                 return Err(format!(
                     "unsupported EC curve {other} (P-192, P-256, P-384 and P-521 are supported)"

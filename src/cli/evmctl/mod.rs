@@ -1,4 +1,2 @@
 //! evmctl front end
-pub fn main() -> i32 {
-    0
-}
+pub fn main() -> i32 { 0 }
