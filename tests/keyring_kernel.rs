@@ -18,7 +18,10 @@ fn verdicts(doc: &serde_json::Value) -> Vec<(String, String, String)> {
         .iter()
         .map(|r| {
             let file = r["file"].as_str().unwrap();
-            let name = std::path::Path::new(file).file_name().unwrap().to_string_lossy();
+            let name = std::path::Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy();
             (
                 name.into_owned(),
                 r["verdict"].as_str().unwrap().to_string(),
@@ -33,8 +36,12 @@ fn import_then_verify_gives_the_kernels_answers() {
     const T: &str = "import_then_verify_gives_the_kernels_answers";
     let Some(_) = fresh_session(T) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let Some(k) = make_key(dir.path(), "signer", false, T) else { return };
-    let Some(other) = make_key(dir.path(), "stranger", false, T) else { return };
+    let Some(k) = make_key(dir.path(), "signer", false, T) else {
+        return;
+    };
+    let Some(other) = make_key(dir.path(), "stranger", false, T) else {
+        return;
+    };
     if !kernel_has_rsa_keys(&k, T) {
         return;
     }
@@ -42,7 +49,13 @@ fn import_then_verify_gives_the_kernels_answers() {
     let ring_arg = ring.to_string();
 
     // Import (PEM: imactl gives the kernel DER).
-    let out = imactl(&["key", "import", k.cert_pem.to_str().unwrap(), "--keyring", &ring_arg]);
+    let out = imactl(&[
+        "key",
+        "import",
+        k.cert_pem.to_str().unwrap(),
+        "--keyring",
+        &ring_arg,
+    ]);
     assert!(out.status.success(), "import: {}", text(&out.stderr));
     let cert = Certificate::load(&k.cert_pem).unwrap();
     let keyid = to_hex(&cert.skid_keyid().unwrap());
@@ -51,14 +64,19 @@ fn import_then_verify_gives_the_kernels_answers() {
     assert_eq!(fields.len(), 3, "{stdout}");
     let serial: i32 = fields[0].parse().unwrap();
     assert_eq!(fields[1], format!("id:{keyid}"));
-    assert_eq!(keyring::search(ring, "asymmetric", &format!("id:{keyid}")).unwrap(), serial);
+    assert_eq!(
+        keyring::search(ring, "asymmetric", &format!("id:{keyid}")).unwrap(),
+        serial
+    );
 
     // The five cases of the issue.
     let f = |n: &str| dir.path().join(n);
     for n in ["good", "tampered", "stranger", "hashonly", "bare"] {
         std::fs::write(f(n), format!("contents of {n}\n").repeat(100)).unwrap();
     }
-    let Some(sig_keyid) = ima_sign(&k.key, &f("good"), T) else { return };
+    let Some(sig_keyid) = ima_sign(&k.key, &f("good"), T) else {
+        return;
+    };
     assert_eq!(to_hex(&sig_keyid), keyid, "evmctl's keyid is the SKID tail");
     ima_sign(&k.key, &f("tampered"), T).unwrap();
     let mut bytes = std::fs::read(f("tampered")).unwrap();
@@ -66,7 +84,11 @@ fn import_then_verify_gives_the_kernels_answers() {
     std::fs::write(f("tampered"), &bytes).unwrap();
     let stranger_keyid = to_hex(&ima_sign(&other.key, &f("stranger"), T).unwrap());
     let digest = HashAlgo::Sha256.digest(&std::fs::read(f("hashonly")).unwrap());
-    assert!(set_ima(&f("hashonly"), &ImaValue::hash_value(HashAlgo::Sha256, digest).encode(), T));
+    assert!(set_ima(
+        &f("hashonly"),
+        &ImaValue::hash_value(HashAlgo::Sha256, digest).encode(),
+        T
+    ));
 
     let files: Vec<String> = ["good", "tampered", "stranger", "hashonly", "bare"]
         .iter()
@@ -85,7 +107,11 @@ fn import_then_verify_gives_the_kernels_answers() {
     assert_eq!(v[1].1, "invalid-signature");
     assert!(v[1].2.starts_with("invalid-signature"), "{}", v[1].2);
     assert_eq!(v[2].1, "unknown-key");
-    assert!(v[2].2.contains(&format!("unknown key id:{stranger_keyid}")), "{}", v[2].2);
+    assert!(
+        v[2].2.contains(&format!("unknown key id:{stranger_keyid}")),
+        "{}",
+        v[2].2
+    );
     assert_eq!(v[3].1, "IMA-signature-required");
     assert_eq!(v[4].1, "no-signature");
     assert_eq!(v[4].2, "no signature");
@@ -97,10 +123,22 @@ fn import_then_verify_gives_the_kernels_answers() {
     assert_eq!(out.status.code(), Some(1));
     let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
     assert_eq!(lines.len(), 5);
-    assert!(lines[0].starts_with(&format!("{}: OK", files[0])), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with(&format!("{}: OK", files[0])),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].contains(": invalid-signature"), "{}", lines[1]);
-    assert!(lines[2].contains(&format!(": unknown key id:{stranger_keyid}")), "{}", lines[2]);
-    assert!(lines[3].contains(": IMA-signature-required"), "{}", lines[3]);
+    assert!(
+        lines[2].contains(&format!(": unknown key id:{stranger_keyid}")),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].contains(": IMA-signature-required"),
+        "{}",
+        lines[3]
+    );
     assert!(lines[4].ends_with(": no signature"), "{}", lines[4]);
 
     // Exit 0 only when every file verifies.
@@ -112,13 +150,25 @@ fn import_then_verify_gives_the_kernels_answers() {
     let value = xattr::get(f("good"), "security.ima").unwrap().unwrap();
     std::fs::write(f("detached.sig"), &value).unwrap();
     let detached = f("detached");
-    let out = imactl(&["verify", "--sigfile", "--keyring", &ring_arg, detached.to_str().unwrap()]);
+    let out = imactl(&[
+        "verify",
+        "--sigfile",
+        "--keyring",
+        &ring_arg,
+        detached.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let out = imactl(&["verify", "--keyring", &ring_arg, detached.to_str().unwrap()]);
     assert!(text(&out.stdout).ends_with(": no signature\n"));
 
     // After the key is removed, the good file names its keyid as unknown.
-    let out = imactl(&["key", "remove", &format!("id:{keyid}"), "--keyring", &ring_arg]);
+    let out = imactl(&[
+        "key",
+        "remove",
+        &format!("id:{keyid}"),
+        "--keyring",
+        &ring_arg,
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = imactl(&["verify", "--keyring", &ring_arg, &files[0]]);
     assert_eq!(out.status.code(), Some(1));
@@ -130,14 +180,18 @@ fn key_list_json_names_the_keyid_ima_sign_wrote() {
     const T: &str = "key_list_json_names_the_keyid_ima_sign_wrote";
     let Some(_) = fresh_session(T) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let Some(k) = make_key(dir.path(), "lister", false, T) else { return };
+    let Some(k) = make_key(dir.path(), "lister", false, T) else {
+        return;
+    };
     if !kernel_has_rsa_keys(&k, T) {
         return;
     }
     let ring = new_keyring("_ima");
     let file = dir.path().join("signed");
     std::fs::write(&file, b"list me\n").unwrap();
-    let Some(sig_keyid) = ima_sign(&k.key, &file, T) else { return };
+    let Some(sig_keyid) = ima_sign(&k.key, &file, T) else {
+        return;
+    };
     // The keyid as written in security.ima, read back from the file.
     let value = xattr::get(&file, "security.ima").unwrap().unwrap();
     let ImaValue::Signature(sig) = ImaValue::parse(&value).unwrap() else {
@@ -146,9 +200,20 @@ fn key_list_json_names_the_keyid_ima_sign_wrote() {
     assert_eq!(sig.keyid, sig_keyid);
 
     // By name this time: the session's _ima is found through the session keyring.
-    let out = imactl(&["key", "import", k.cert_der.to_str().unwrap(), "--keyring", "_ima"]);
+    let out = imactl(&[
+        "key",
+        "import",
+        k.cert_der.to_str().unwrap(),
+        "--keyring",
+        "_ima",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let serial: i64 = text(&out.stdout).split_whitespace().next().unwrap().parse().unwrap();
+    let serial: i64 = text(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
 
     let out = imactl(&["key", "list", "--keyring", &ring.to_string(), "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -169,12 +234,24 @@ fn key_list_json_names_the_keyid_ima_sign_wrote() {
     assert!(t.contains("rsa-2048"), "{t}");
 
     // Remove by serial; the list is then empty.
-    let out = imactl(&["key", "remove", &serial.to_string(), "--keyring", &ring.to_string()]);
+    let out = imactl(&[
+        "key",
+        "remove",
+        &serial.to_string(),
+        "--keyring",
+        &ring.to_string(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = imactl(&["key", "list", "--keyring", &ring.to_string(), "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["keys"].as_array().unwrap().len(), 0);
-    let out = imactl(&["key", "remove", &serial.to_string(), "--keyring", &ring.to_string()]);
+    let out = imactl(&[
+        "key",
+        "remove",
+        &serial.to_string(),
+        "--keyring",
+        &ring.to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -183,7 +260,9 @@ fn refusals_are_explained() {
     const T: &str = "refusals_are_explained";
     let Some(_) = fresh_session(T) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let Some(rsa) = make_key(dir.path(), "rsa", false, T) else { return };
+    let Some(rsa) = make_key(dir.path(), "rsa", false, T) else {
+        return;
+    };
     if !kernel_has_rsa_keys(&rsa, T) {
         return;
     }
@@ -197,26 +276,58 @@ fn refusals_are_explained() {
     assert!(why.contains("DER") && why.contains("PEM"), "{why}");
 
     // A file that is not a certificate: refused before the kernel is asked.
-    let out = imactl(&["key", "import", rsa.key.to_str().unwrap(), "--keyring", &ring.to_string()]);
+    let out = imactl(&[
+        "key",
+        "import",
+        rsa.key.to_str().unwrap(),
+        "--keyring",
+        &ring.to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("a private key, not an X.509 certificate"));
 
     // A keyring that does not exist.
-    let out = imactl(&["key", "import", rsa.cert_der.to_str().unwrap(), "--keyring", "_nosuch"]);
+    let out = imactl(&[
+        "key",
+        "import",
+        rsa.cert_der.to_str().unwrap(),
+        "--keyring",
+        "_nosuch",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no keyring _nosuch"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no keyring _nosuch"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // ECDSA: on a kernel without it, add_key fails with ENOENT and imactl says so;
     // on a kernel with it (the VM test), the key goes in and verifies through x962.
-    let Some(ec) = make_key(dir.path(), "ec", true, T) else { return };
-    let out = imactl(&["key", "import", ec.cert_der.to_str().unwrap(), "--keyring", &ring.to_string()]);
-    let probe = keyring::add_key("asymmetric", None, &std::fs::read(&ec.cert_der).unwrap(), new_keyring("ecprobe"));
+    let Some(ec) = make_key(dir.path(), "ec", true, T) else {
+        return;
+    };
+    let out = imactl(&[
+        "key",
+        "import",
+        ec.cert_der.to_str().unwrap(),
+        "--keyring",
+        &ring.to_string(),
+    ]);
+    let probe = keyring::add_key(
+        "asymmetric",
+        None,
+        &std::fs::read(&ec.cert_der).unwrap(),
+        new_keyring("ecprobe"),
+    );
     match probe {
         Err(e) => {
             assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "{e}");
             assert_eq!(out.status.code(), Some(1));
             let err = text(&out.stderr);
-            assert!(err.contains("(ENOENT)") && err.contains("no ECDSA support"), "{err}");
+            assert!(
+                err.contains("(ENOENT)") && err.contains("no ECDSA support"),
+                "{err}"
+            );
         }
         Ok(_) => {
             assert!(out.status.success(), "{}", text(&out.stderr));
@@ -225,7 +336,12 @@ fn refusals_are_explained() {
             if ima_sign(&ec.key, &file, T).is_none() {
                 return;
             }
-            let out = imactl(&["verify", "--keyring", &ring.to_string(), file.to_str().unwrap()]);
+            let out = imactl(&[
+                "verify",
+                "--keyring",
+                &ring.to_string(),
+                file.to_str().unwrap(),
+            ]);
             assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
         }
     }
@@ -239,7 +355,9 @@ fn default_keyring_is_the_one_ima_uses() {
     const T: &str = "default_keyring_is_the_one_ima_uses";
     let Some(_) = fresh_session(T) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let Some(k) = make_key(dir.path(), "default", false, T) else { return };
+    let Some(k) = make_key(dir.path(), "default", false, T) else {
+        return;
+    };
     if !kernel_has_rsa_keys(&k, T) {
         return;
     }
@@ -282,7 +400,11 @@ fn default_keyring_is_the_one_ima_uses() {
 
     let out = imactl(&["key", "import", k.cert_pem.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("created keyring _ima"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("created keyring _ima"),
+        "{}",
+        text(&out.stderr)
+    );
     let made = keyring::search(keyring::USER_KEYRING, "keyring", "_ima").unwrap();
 
     let file = dir.path().join("f");

@@ -281,7 +281,7 @@ fn first_pem_block(bytes: &[u8], label: &str) -> Option<Vec<u8>> {
     let end = format!("-----END {label}-----");
     let start = text.find(&begin)?;
     let stop = start + text[start..].find(&end)? + end.len();
-    pem_rfc7468::decode_vec(text[start..stop].as_bytes())
+    pem_rfc7468::decode_vec(&text.as_bytes()[start..stop])
         .ok()
         .map(|(_, der)| der)
 }

@@ -119,8 +119,14 @@ fn import(a: ImportArgs) -> i32 {
         };
         match keyring::add_certificate(&cert, &ring) {
             Ok(k) => {
-                if writeln!(stdout, "{} id:{} {}", k.serial, to_hex(&k.keyid), path.display())
-                    .is_err()
+                if writeln!(
+                    stdout,
+                    "{} id:{} {}",
+                    k.serial,
+                    to_hex(&k.keyid),
+                    path.display()
+                )
+                .is_err()
                 {
                     return 1;
                 }
@@ -174,7 +180,10 @@ fn list(a: ListArgs) -> i32 {
                 (Some(a), None) => a.clone(),
                 (None, _) => "-".into(),
             };
-            let keyid = k.keyid.as_ref().map_or("-".to_string(), |id| format!("id:{id}"));
+            let keyid = k
+                .keyid
+                .as_ref()
+                .map_or("-".to_string(), |id| format!("id:{id}"));
             text.push_str(&format!(
                 "{:>10} {:<11} {:<17} {:<10} {}\n",
                 k.serial, keyid, algo, k.key_type, k.description
@@ -209,7 +218,10 @@ fn remove(a: RemoveArgs) -> i32 {
             let why = match e.raw_os_error() {
                 Some(libc::ENOKEY) => format!("no {what} in {ring}"),
                 Some(libc::ENOENT) => format!("{what} is not linked directly in {ring}"),
-                _ => format!("cannot remove {what} from {ring}: {}", crate::error::io_words(&e)),
+                _ => format!(
+                    "cannot remove {what} from {ring}: {}",
+                    crate::error::io_words(&e)
+                ),
             };
             eprintln!("imactl: {why}");
             1
