@@ -1163,12 +1163,35 @@ pub fn kernel_verify(
         }
         Err(e) => e.raw_os_error().unwrap_or(libc::EIO),
     };
-    Ok(verify_errno_verdict(errno, keyid, algo, enc))
+    // EINVAL means a malformed signature or a hash the kernel cannot use with this key;
+    // KEYCTL_PKEY_QUERY with the same parameters tells the two apart.
+    let hash_usable = match errno {
+        libc::EINVAL | libc::ENOENT | libc::ENOPKG => pkey_query(key, &info).is_ok(),
+        _ => true,
+    };
+    Ok(verify_errno_verdict(errno, hash_usable, keyid, algo, enc))
 }
 
-/// Maps a KEYCTL_PKEY_VERIFY errno to a verdict.
-fn verify_errno_verdict(errno: i32, keyid: [u8; 4], algo: HashAlgo, enc: &str) -> Verdict {
-    let ecdsa_hashes = ["sha1", "sha224", "sha256", "sha384", "sha512"];
+/// Maps a KEYCTL_PKEY_VERIFY errno to a verdict; `hash_usable` is whether the kernel
+/// accepts "enc=... hash=..." for this key at all.
+fn verify_errno_verdict(
+    errno: i32,
+    hash_usable: bool,
+    keyid: [u8; 4],
+    algo: HashAlgo,
+    enc: &str,
+) -> Verdict {
+    if !hash_usable {
+        return Verdict::UnavailableHash {
+            hash: algo.name().into(),
+            detail: format!(
+                "the kernel cannot verify {enc} signatures over {} digests ({}): it lacks \
+                 the algorithm, or its module is not loaded",
+                algo.name(),
+                errno_name(errno),
+            ),
+        };
+    }
     match errno {
         libc::EKEYREJECTED | libc::EBADMSG => Verdict::InvalidSignature {
             keyid: Some(keyid),
@@ -1177,20 +1200,6 @@ fn verify_errno_verdict(errno: i32, keyid: [u8; 4], algo: HashAlgo, enc: &str) -
                 algo.name()
             ),
         },
-        libc::ENOENT | libc::ENOPKG => Verdict::UnavailableHash {
-            hash: algo.name().into(),
-            detail: format!(
-                "the kernel has no {} for {enc} signatures ({}): its module may need loading",
-                algo.name(),
-                errno_name(errno)
-            ),
-        },
-        libc::EINVAL if enc == "x962" && !ecdsa_hashes.contains(&algo.name()) => {
-            Verdict::UnavailableHash {
-                hash: algo.name().into(),
-                detail: "the kernel's ECDSA verifies SHA-1 and SHA-2 digests only (EINVAL)".into(),
-            }
-        }
         other => Verdict::InvalidSignature {
             keyid: Some(keyid),
             detail: format!(
@@ -1285,18 +1294,18 @@ mod tests {
     #[test]
     fn verify_errnos_in_kernel_words() {
         let k = [1, 2, 3, 4];
-        let v = verify_errno_verdict(libc::EKEYREJECTED, k, HashAlgo::Sha256, "pkcs1");
+        let v = verify_errno_verdict(libc::EKEYREJECTED, true, k, HashAlgo::Sha256, "pkcs1");
         assert_eq!(v.code(), "invalid-signature");
         assert!(v.to_string().starts_with("invalid-signature"));
-        let v = verify_errno_verdict(libc::ENOENT, k, HashAlgo::Sha512, "pkcs1");
+        let v = verify_errno_verdict(libc::EINVAL, true, k, HashAlgo::Sha256, "pkcs1");
+        assert_eq!(v.code(), "invalid-signature");
+        let v = verify_errno_verdict(libc::ENOENT, false, k, HashAlgo::Sha512, "pkcs1");
         assert_eq!(v.code(), "unavailable-hash");
         assert!(v
             .to_string()
             .starts_with("unavailable hash algorithm sha512"));
-        let v = verify_errno_verdict(libc::EINVAL, k, HashAlgo::Md5, "x962");
+        let v = verify_errno_verdict(libc::EINVAL, false, k, HashAlgo::Md5, "x962");
         assert_eq!(v.code(), "unavailable-hash");
-        let v = verify_errno_verdict(libc::EINVAL, k, HashAlgo::Sha256, "pkcs1");
-        assert_eq!(v.code(), "invalid-signature");
         assert_eq!(kernel_encoding(Some("ecdsa-nist-p256")), "x962");
         assert_eq!(kernel_encoding(Some("rsa")), "pkcs1");
         assert_eq!(kernel_encoding(None), "pkcs1");

@@ -118,11 +118,16 @@ pub fn kernel_has_rsa_keys(key: &TestKey, test: &str) -> bool {
 /// and sets security.ima. Returns the signature's keyid, or None (with a SKIP line) when
 /// security.* xattrs cannot be set here.
 pub fn ima_sign(key: &Path, file: &Path, test: &str) -> Option<[u8; 4]> {
+    ima_sign_with(HashAlgo::Sha256, key, file, test)
+}
+
+/// [`ima_sign`] with hash algorithm `algo` (`evmctl ima_sign -a ALGO`).
+pub fn ima_sign_with(algo: HashAlgo, key: &Path, file: &Path, test: &str) -> Option<[u8; 4]> {
     let loaded = PrivateKey::load(key, None).expect("load the test key");
     let signer = SoftwareSigner::new(loaded.key, loaded.appended_cert.as_ref(), None);
     let f = OpenFile::open(file).expect("open the test file");
-    let digest = f.digest(HashAlgo::Sha256).unwrap();
-    let sig = sign_v2(&signer, HashAlgo::Sha256, &digest).unwrap();
+    let digest = f.digest(algo).unwrap();
+    let sig = sign_v2(&signer, algo, &digest).unwrap();
     let keyid = sig.keyid;
     set_ima(file, &ImaValue::Signature(sig).encode(), test).then_some(keyid)
 }

@@ -161,6 +161,26 @@ fn import_then_verify_gives_the_kernels_answers() {
     let out = imactl(&["verify", "--keyring", &ring_arg, detached.to_str().unwrap()]);
     assert!(text(&out.stdout).ends_with(": no signature\n"));
 
+    // A hash the kernel cannot use for RSA signatures (md4): named, not "invalid".
+    std::fs::write(f("md4"), b"md4\n").unwrap();
+    ima_sign_with(HashAlgo::Md4, &k.key, &f("md4"), T).unwrap();
+    let out = imactl(&[
+        "verify",
+        "--keyring",
+        &ring_arg,
+        "--json",
+        f("md4").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = verdicts(&doc);
+    assert_eq!(v[0].1, "unavailable-hash", "{}", v[0].2);
+    assert!(
+        v[0].2.starts_with("unavailable hash algorithm md4"),
+        "{}",
+        v[0].2
+    );
+
     // After the key is removed, the good file names its keyid as unknown.
     let out = imactl(&[
         "key",
