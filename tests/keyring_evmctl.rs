@@ -234,6 +234,32 @@ fn import_failures_match_upstream() {
         me.stderr
     );
 
+    // ECDSA: where the kernel lacks it, both exit 125 after upstream's lines and ours says
+    // why in words; where it has it, both import.
+    let Some(ec) = make_key(dir.path(), "ec", true, T) else {
+        return;
+    };
+    let ec_der = ec.cert_der.to_str().unwrap();
+    let ring = new_keyring("ec").to_string();
+    let up = upstream(&["import", ec_der, &ring]);
+    let me = ours(0, false, &[ec_der, &ring]);
+    assert_eq!(me.exit, up.exit, "{:?} / {:?}", me.stderr, up.stderr);
+    if up.exit == 125 {
+        assert_eq!(
+            up.stderr.last().unwrap(),
+            "errno: No such file or directory (2)"
+        );
+        assert_eq!(me.stderr[..up.stderr.len()], up.stderr[..]);
+        assert!(
+            me.stderr.last().unwrap().contains("no ECDSA support"),
+            "{:?}",
+            me.stderr
+        );
+    } else {
+        assert_eq!(me.stdout.len(), 1);
+        assert_eq!(me.stderr[..2], up.stderr[..2]);
+    }
+
     // Not a certificate: exit 1, upstream's first line.
     let key = k.key.to_str().unwrap();
     let up = upstream(&["import", key, "@s"]);
