@@ -25,8 +25,7 @@ pub enum Command {
 
 /// Runs imactl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Key(c) => key::run(c),
         Command::Verify(a) => verify::run(a),
     }
