@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
+use imaevm::cli::evmctl::LOG_INFO;
 use imaevm::cli::evmctl_import::{import, ImportOutcome, ImportRequest};
 use imaevm::hash::to_hex;
 use imaevm::keyring::{self, KeySerial};
@@ -36,7 +37,8 @@ fn upstream(args: &[&str]) -> Run {
     }
 }
 
-/// Ours, from the same argv tail upstream gets: `[-v] import [--rsa] ARGS...`.
+/// Ours, from the same argv tail upstream gets: `[-v] import [--rsa] ARGS...`;
+/// `verbose` is the number of -v.
 fn ours(verbose: i32, rsa: bool, args: &[&str]) -> Run {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let ImportOutcome {
@@ -44,7 +46,7 @@ fn ours(verbose: i32, rsa: bool, args: &[&str]) -> Run {
         stdout,
         stderr,
         ..
-    } = import(&ImportRequest::from_args(&args, rsa), verbose);
+    } = import(&ImportRequest::from_args(&args, rsa), LOG_INFO + verbose);
     Run {
         exit,
         stdout,

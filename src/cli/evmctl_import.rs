@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cli::evmctl::LOG_INFO;
 use crate::error::{errno_name, errno_words};
 use crate::hash::to_hex;
 use crate::keyring::{self, KeySerial, KeyringSpec, SPECIAL_KEYRINGS, USER_KEYRING};
@@ -88,7 +89,7 @@ impl ImportRequest {
 }
 
 /// The outcome of an import: stderr lines, stdout lines and the exit code, in upstream's
-/// words (lines gated on -v are included or not according to `verbose`).
+/// words (informational and -v lines are included or not according to `verbose`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportOutcome {
     pub stderr: Vec<String>,
@@ -96,6 +97,15 @@ pub struct ImportOutcome {
     pub exit: i32,
     /// The new key's serial.
     pub serial: Option<KeySerial>,
+}
+
+impl ImportOutcome {
+    /// An informational line (upstream's log_info: shown at the default level).
+    fn info(&mut self, verbose: i32, line: String) {
+        if verbose >= LOG_INFO {
+            self.stderr.push(line);
+        }
+    }
 }
 
 /// The key material ready for add_key.
@@ -108,7 +118,7 @@ struct Prepared {
     cert: Option<Certificate>,
 }
 
-/// Runs an import. `verbose` is the number of -v options given.
+/// Runs an import. `verbose` is upstream's level: [`LOG_INFO`] by default, one more per -v.
 pub fn import(req: &ImportRequest, verbose: i32) -> ImportOutcome {
     let mut out = ImportOutcome::default();
     let path = req.key_file.as_path();
@@ -140,14 +150,17 @@ pub fn import(req: &ImportRequest, verbose: i32) -> ImportOutcome {
             return out;
         }
     };
-    out.stderr.push(format!(
-        "Importing public key {} from file {} into keyring {id}",
-        p.name,
-        path.display()
-    ));
+    out.info(
+        verbose,
+        format!(
+            "Importing public key {} from file {} into keyring {id}",
+            p.name,
+            path.display()
+        ),
+    );
     match keyring::add_key(p.key_type, p.description.as_deref(), &p.payload, id) {
         Ok(serial) => {
-            out.stderr.push(format!("keyid: {serial}"));
+            out.info(verbose, format!("keyid: {serial}"));
             out.stdout.push(serial.to_string());
             out.serial = Some(serial);
             out.exit = 0;
@@ -189,7 +202,7 @@ fn read_key_file(
                 // fopen() succeeds on a directory; the read inside the parser fails.
                 out.stderr
                     .push(format!("{parse_fail} key file: {}", path.display()));
-            } else if verbose >= 1 {
+            } else if verbose > LOG_INFO {
                 out.stderr
                     .push(format!("Failed to open keyfile: {}", path.display()));
             }
@@ -213,9 +226,9 @@ fn prepare_x509(path: &Path, verbose: i32, out: &mut ImportOutcome) -> Option<Pr
             return None;
         }
     };
-    out.stderr.push(format!("Reading to {}", path.display()));
+    out.info(verbose, format!("Reading to {}", path.display()));
     let name = format!("{:x}", u32::from_be_bytes(cert.computed_keyid()));
-    if verbose >= 1 {
+    if verbose > LOG_INFO {
         out.stderr.push(format!(
             "calc_keyid_v2:681 keyid: {}",
             to_hex(&cert.computed_keyid())
@@ -260,7 +273,7 @@ fn prepare_v1(path: &Path, verbose: i32, out: &mut ImportOutcome) -> Option<Prep
         "{:X}",
         u64::from_be_bytes(keyid.try_into().expect("8 bytes"))
     );
-    if verbose >= 1 {
+    if verbose > LOG_INFO {
         out.stderr
             .push(format!("calc_keyid_v1:652 keyid: {}", to_hex(keyid)));
         out.stderr.push(format!("keyid-v1: {name}"));
@@ -319,7 +332,8 @@ fn rsa_key2bin(spki_der: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The evmctl front end's entry for `import`: `args` are the positional arguments after
-/// the command, `rsa_v1` is `--rsa`, `verbose` the number of -v options. Prints what
+/// the command, `rsa_v1` is `--rsa`, `verbose` upstream's level ([`LOG_INFO`] = 6 by
+/// default, one more per -v, as `Settings::verbose`). Prints what
 /// upstream prints and returns its exit code.
 pub fn cmd_import(args: &[String], rsa_v1: bool, verbose: i32) -> i32 {
     use std::io::Write;
