@@ -961,7 +961,11 @@ impl KeyRef {
 pub fn remove_key(r: &KeyRef, keyring: KeySerial) -> io::Result<(KeySerial, String)> {
     let serial = match r {
         KeyRef::Serial(s) => *s,
-        KeyRef::Keyid(k) => search(keyring, "asymmetric", &format!("id:{}", to_hex(k)))?,
+        KeyRef::Keyid(k) => match search(keyring, "asymmetric", &format!("id:{}", to_hex(k))) {
+            Ok(s) => s,
+            // Not searchable from here (an unpossessed keyring): find it by listing.
+            Err(e) => listed_key(keyring, *k).ok_or(e)?,
+        },
     };
     let description = describe(serial).map(|d| d.description).unwrap_or_default();
     unlink(serial, keyring)?;
@@ -1137,7 +1141,25 @@ pub fn kernel_verify(
     }
     let key = match search(keyring, "asymmetric", &id) {
         Ok(k) => k,
-        Err(e) if is_absent(&e) => return Ok(Verdict::UnknownKey { keyid }),
+        Err(e) if is_absent(&e) || e.raw_os_error() == Some(libc::EACCES) => {
+            // A search skips keys this process may not use (and then fails with EACCES):
+            // keys in a keyring it does not possess (.ima) grant userspace "view" only.
+            // Appraisal is not bound by that.
+            match listed_key(keyring, keyid) {
+                Some(serial) => {
+                    return Ok(Verdict::NotChecked {
+                        detail: unusable_key(keyid, serial),
+                    })
+                }
+                None if is_absent(&e) => return Ok(Verdict::UnknownKey { keyid }),
+                None => {
+                    return Err(format!(
+                        "cannot search keyring {keyring} for {id}: {}",
+                        sys_words(&e)
+                    ))
+                }
+            }
+        }
         Err(e) => {
             return Err(format!(
                 "cannot search keyring {keyring} for {id}: {}",
@@ -1163,6 +1185,11 @@ pub fn kernel_verify(
         }
         Err(e) => e.raw_os_error().unwrap_or(libc::EIO),
     };
+    if errno == libc::EACCES {
+        return Ok(Verdict::NotChecked {
+            detail: unusable_key(keyid, key),
+        });
+    }
     // EINVAL means a malformed signature or a hash the kernel cannot use with this key;
     // KEYCTL_PKEY_QUERY with the same parameters tells the two apart.
     let hash_usable = match errno {
@@ -1170,6 +1197,27 @@ pub fn kernel_verify(
         _ => true,
     };
     Ok(verify_errno_verdict(errno, hash_usable, keyid, algo, enc))
+}
+
+/// A key linked directly in `keyring` whose IMA keyid is `keyid`, found by listing the
+/// keyring (which needs only "read" on it and "view" on the keys).
+fn listed_key(keyring: KeySerial, keyid: [u8; 4]) -> Option<KeySerial> {
+    let want = to_hex(&keyid);
+    list_keys(keyring)
+        .ok()?
+        .into_iter()
+        .find(|k| k.key_type == "asymmetric" && k.keyid.as_deref() == Some(want.as_str()))
+        .map(|k| k.serial)
+}
+
+fn unusable_key(keyid: [u8; 4], serial: KeySerial) -> String {
+    format!(
+        "key id:{} is in the keyring (serial {serial}), but its permissions do not let \
+         this process use it (a key in a keyring the process does not possess, such as the \
+         kernel's .ima, grants userspace only 'view'); the kernel's own appraisal is not \
+         limited by this, so the signature was not checked here",
+        to_hex(&keyid)
+    )
 }
 
 /// Maps a KEYCTL_PKEY_VERIFY errno to a verdict; `hash_usable` is whether the kernel

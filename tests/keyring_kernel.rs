@@ -443,3 +443,88 @@ fn default_keyring_is_the_one_ima_uses() {
     drop(_cleanup);
     assert!(keyring::search(keyring::USER_KEYRING, "keyring", "_ima").is_err());
 }
+
+/// A keyring like the kernel's `.ima` seen from userspace: it may be read and searched by
+/// its owner, but the process does not possess it, so its keys grant only "view". A key
+/// that is there must not be reported as unknown.
+#[test]
+fn a_key_userspace_may_not_use_is_not_called_unknown() {
+    const T: &str = "a_key_userspace_may_not_use_is_not_called_unknown";
+    let Some(_) = fresh_session(T) else { return };
+    let have_keyctl = std::process::Command::new("keyctl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_keyctl {
+        eprintln!("SKIP: {T}: keyctl (keyutils) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(k) = make_key(dir.path(), "unpossessed", false, T) else {
+        return;
+    };
+    if !kernel_has_rsa_keys(&k, T) {
+        return;
+    }
+    let ring = new_keyring("_ima");
+    let der = std::fs::read(&k.cert_der).unwrap();
+    let key = keyring::add_key("asymmetric", None, &der, ring).unwrap();
+    // .ima's permissions for its owner: view, read, write, search (no link, no setattr).
+    let st = std::process::Command::new("keyctl")
+        .args(["setperm", &ring.to_string(), "0x3f0f0000"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let file = dir.path().join("f");
+    std::fs::write(&file, b"unpossessed\n").unwrap();
+    let Some(keyid) = ima_sign(&k.key, &file, T) else {
+        return;
+    };
+    let ring_arg = ring.to_string();
+    let file_arg = file.to_str().unwrap();
+
+    // In this session (which possesses the keyring) the kernel verifies it.
+    let out = imactl(&["verify", "--keyring", &ring_arg, file_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    // From another session: listed, but not usable; not "unknown".
+    let in_other_session = |args: &[&str]| {
+        std::process::Command::new("keyctl")
+            .args(["session", "-", env!("CARGO_BIN_EXE_imactl")])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = in_other_session(&["key", "list", "--keyring", &ring_arg, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["keys"][0]["serial"], key);
+    assert_eq!(doc["keys"][0]["keyid"], to_hex(&keyid));
+
+    let out = in_other_session(&["verify", "--keyring", &ring_arg, "--json", file_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = verdicts(&doc);
+    assert_eq!(v[0].1, "not-checked", "{}", v[0].2);
+    assert!(
+        v[0].2.contains(&format!(
+            "key id:{} is in the keyring (serial {key})",
+            to_hex(&keyid)
+        )),
+        "{}",
+        v[0].2
+    );
+
+    // Removal by keyid works from there too (by listing), and then the key is unknown.
+    let out = in_other_session(&[
+        "key",
+        "remove",
+        &format!("id:{}", to_hex(&keyid)),
+        "--keyring",
+        &ring_arg,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = in_other_session(&["verify", "--keyring", &ring_arg, file_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains(&format!("unknown key id:{}", to_hex(&keyid))));
+}
