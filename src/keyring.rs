@@ -676,9 +676,11 @@ pub fn locate(spec: &KeyringSpec, create: bool) -> Result<Keyring, LocateError> 
         }
         KeyringSpec::Name(name) => {
             if !name.starts_with('.') {
+                // Not the process keyring: it is this process's own, holding only the link
+                // to @u made above, so searching it would find @u's keyrings before the
+                // session's.
                 for (ring, origin) in [
                     (THREAD_KEYRING, Origin::Given),
-                    (PROCESS_KEYRING, Origin::Given),
                     (SESSION_KEYRING, Origin::Given),
                     (USER_KEYRING, Origin::UserKeyring),
                 ] {
@@ -709,7 +711,7 @@ pub fn locate(spec: &KeyringSpec, create: bool) -> Result<Keyring, LocateError> 
                 looked: if name.starts_with('.') {
                     "in /proc/keys".into()
                 } else {
-                    "in the thread, process, session and user keyrings and in /proc/keys".into()
+                    "in the thread, session and user keyrings and in /proc/keys".into()
                 },
             })
         }

@@ -12,6 +12,13 @@ use crate::hash::to_hex;
 use crate::keyring::{self, Verdict};
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Each file gets one verdict, in the words of the kernel's audit log \
+where one applies: OK; no signature; IMA-signature-required (a hash, not a signature); \
+unknown key id:xxxxxxxx; invalid-signature; unavailable hash algorithm NAME; not checked \
+(a value or key this command cannot check, with the reason).\n\n\
+Exit status: 0 when every file verifies, 1 otherwise."
+)]
 pub struct VerifyArgs {
     /// Files to check.
     #[arg(required = true, value_name = "FILE")]
