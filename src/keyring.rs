@@ -421,16 +421,6 @@ fn asymmetric_details(entry: &ProcKey, description: &str) -> AsymmetricDetails {
     d
 }
 
-/// The keyid of a kernel-generated asymmetric description ("CN: SKID-hex").
-fn keyid_from_description(description: &str) -> Option<[u8; 4]> {
-    let (_, hex) = description.rsplit_once(": ")?;
-    if hex.len() < 8 {
-        return None;
-    }
-    let b = crate::hash::from_hex(&hex[hex.len() - 8..])?;
-    <[u8; 4]>::try_from(b.as_slice()).ok()
-}
-
 // ---------------------------------------------------------------------------------------
 // Finding keyrings.
 // ---------------------------------------------------------------------------------------
@@ -884,7 +874,8 @@ pub struct KeyInfo {
     #[serde(rename = "type")]
     pub key_type: String,
     pub description: String,
-    /// The keyid IMA matches (`id:` + this), for asymmetric keys with a SKID.
+    /// The keyid IMA matches (`id:` + this), for asymmetric keys with a SKID (the kernel
+    /// does not show the serial||issuer id a key without one is matched by).
     pub keyid: Option<String>,
     /// The kernel's algorithm name: "rsa", "ecdsa-nist-p256", ...
     pub algorithm: Option<String>,
@@ -917,10 +908,9 @@ pub fn list_keys(keyring: KeySerial) -> io::Result<Vec<KeyInfo>> {
                 .find(|p| p.serial == serial)
                 .map(|p| asymmetric_details(p, &d.description))
                 .unwrap_or_default();
-            info.keyid = details
-                .keyid
-                .or_else(|| keyid_from_description(&d.description))
-                .map(|k| to_hex(&k));
+            // Only a SKID-based id is shown by the kernel; without a SKID the `id:` match
+            // falls on serial||issuer, which the kernel does not show (None).
+            info.keyid = details.keyid.map(|k| to_hex(&k));
             info.algorithm = details.pkey_algo;
             info.bits = pkey_query(serial, "").ok().map(|q| q.key_size);
         }
@@ -1282,10 +1272,13 @@ mod tests {
         let d = asymmetric_details(&keys[1], "t: 5dabf9e46089a103201200c035cc7623e37dc97e");
         assert_eq!(d.pkey_algo.as_deref(), Some("rsa"));
         assert_eq!(d.keyid, Some([0xe3, 0x7d, 0xc9, 0x7e]));
-        assert_eq!(
-            keyid_from_description("t: 5dabf9e46089a103201200c035cc7623e37dc97e"),
-            Some([0xe3, 0x7d, 0xc9, 0x7e])
-        );
+        // No SKID: no id after the algorithm.
+        let v1 = &parse_proc_keys(
+            "160d3793 I--Q---     1 perm 39010000     0     0 asymmetri v1: 15851f: X509.rsa []",
+        )[0];
+        let d = asymmetric_details(v1, "v1: 15851f");
+        assert_eq!(d.pkey_algo.as_deref(), Some("rsa"));
+        assert_eq!(d.keyid, None);
     }
 
     #[test]

@@ -528,3 +528,67 @@ fn a_key_userspace_may_not_use_is_not_called_unknown() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains(&format!("unknown key id:{}", to_hex(&keyid))));
 }
+
+/// A certificate without a Subject Key Identifier (an X.509 v1 certificate): the kernel's
+/// `id:` match then falls on its serial||issuer id, and imactl prints that keyid (and
+/// warns that evmctl's computed keyid will not match).
+#[test]
+fn certificate_without_skid_gets_the_keyid_the_kernel_matches() {
+    const T: &str = "certificate_without_skid_gets_the_keyid_the_kernel_matches";
+    let Some(_) = fresh_session(T) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(k) = make_key(dir.path(), "base", false, T) else {
+        return;
+    };
+    if !kernel_has_rsa_keys(&k, T) {
+        return;
+    }
+    let csr = dir.path().join("v1.csr");
+    let v1 = dir.path().join("v1.der");
+    let ok = std::process::Command::new("openssl")
+        .args(["req", "-new", "-subj", "/CN=v1", "-key"])
+        .arg(&k.key)
+        .arg("-out")
+        .arg(&csr)
+        .status()
+        .is_ok_and(|s| s.success())
+        && std::process::Command::new("openssl")
+            .args(["x509", "-req", "-days", "1", "-outform", "DER", "-in"])
+            .arg(&csr)
+            .arg("-signkey")
+            .arg(&k.key)
+            .arg("-out")
+            .arg(&v1)
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIP: {T}: openssl could not make a v1 certificate");
+        return;
+    }
+    let cert = Certificate::load(&v1).unwrap();
+    if cert.skid().is_some() {
+        eprintln!("SKIP: {T}: this openssl adds a SKID to 'x509 -req' certificates");
+        return;
+    }
+    let ring = new_keyring("_ima");
+    let out = imactl(&[
+        "key",
+        "import",
+        v1.to_str().unwrap(),
+        "--keyring",
+        &ring.to_string(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let fields: Vec<&str> = stdout.split_whitespace().collect();
+    let serial: i32 = fields[0].parse().unwrap();
+    let id = fields[1];
+    assert_eq!(id, format!("id:{}", to_hex(&keyring::kernel_keyid(&cert))));
+    // The kernel finds the key under that keyid, and not under evmctl's computed one.
+    assert_eq!(keyring::search(ring, "asymmetric", id).unwrap(), serial);
+    let computed = format!("id:{}", to_hex(&cert.computed_keyid()));
+    assert!(keyring::search(ring, "asymmetric", &computed).is_err());
+    let err = text(&out.stderr);
+    assert!(err.contains("no Subject Key Identifier"), "{err}");
+    assert!(err.contains(&format!("--keyid {}", &id[3..])), "{err}");
+}
