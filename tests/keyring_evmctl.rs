@@ -2,20 +2,19 @@
 //! keyring (kernel description and IMA keyid), the same stdout shape, stderr lines and
 //! exit codes (acceptance 2). Our import runs in-process through the library entry the
 //! evmctl front end calls; upstream runs as a child of the test thread, so both act in
-//! the test's fresh session keyring (see keyring_common.rs).
+//! the test's fresh session keyring (see keyring_common/mod.rs).
 
-#[path = "keyring_common.rs"]
-mod common;
+mod keyring_common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
 use imaevm::cli::evmctl::LOG_INFO;
 use imaevm::cli::evmctl_import::{import, ImportOutcome, ImportRequest};
 use imaevm::hash::to_hex;
 use imaevm::keyring::{self, KeySerial};
 use imaevm::keys::Certificate;
+use keyring_common::*;
 
 const UPSTREAM: &str = "/usr/bin/evmctl";
 

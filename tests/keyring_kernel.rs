@@ -1,14 +1,13 @@
 //! imactl key / verify against the running kernel (acceptance 1, 3, 4, 5 of the keyring
-//! issue). Each test joins a fresh session keyring first: see keyring_common.rs.
+//! issue). Each test joins a fresh session keyring first: see keyring_common/mod.rs.
 
-#[path = "keyring_common.rs"]
-mod common;
+mod keyring_common;
 
-use common::*;
 use imaevm::format::ImaValue;
 use imaevm::hash::{to_hex, HashAlgo};
 use imaevm::keyring;
 use imaevm::keys::Certificate;
+use keyring_common::*;
 
 /// The JSON rows of `imactl verify --json`, by file name.
 fn verdicts(doc: &serde_json::Value) -> Vec<(String, String, String)> {

@@ -1,5 +1,4 @@
-//! Helpers shared by the keyring tests (included with `#[path]`; as a test crate of its
-//! own it has no tests).
+//! Helpers shared by the keyring tests (`mod keyring_common;`).
 //!
 //! Isolation: every test calls [`fresh_session`] first. It joins a new anonymous session
 //! keyring (KEYCTL_JOIN_SESSION_KEYRING with no name). Keyring credentials are per thread,
@@ -9,7 +8,7 @@
 //! every key in it is released when the test's thread and children end. Keys are only
 //! ever added to keyrings made inside that session, except in the one test that checks
 //! the user-keyring default, which removes what it made (see keyring_kernel.rs).
-#![allow(dead_code)]
+#![allow(dead_code)] // each test crate uses a different subset
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
