@@ -1,6 +1,7 @@
 //! `evmctl import [--rsa] CERT KEYRING`, upstream-compatible (evmctl 1.4 cmd_import):
 //! the same stdout (the new key's serial), the same stderr lines and the same exit codes
-//! (0 imported, 1 the key file could not be read, 125 the kernel refused).
+//! (0 imported, 1 the key file could not be read, 125 the kernel refused or there is no
+//! such keyring).
 //!
 //! Extensions: a PEM certificate is accepted (its DER goes to add_key, which takes DER
 //! only); KEYRING may be a keyring name (`.ima`, `_ima`, `%keyring:NAME`) besides a serial
