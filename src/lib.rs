@@ -8,6 +8,7 @@
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`error`]: system errors in words.
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
@@ -17,6 +18,7 @@ pub mod evm;
 pub mod format;
 pub mod fsops;
 pub mod hash;
+pub mod keyring;
 pub mod keys;
 pub mod measurement;
 pub mod sign;
