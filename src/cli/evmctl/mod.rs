@@ -50,6 +50,8 @@ pub struct Settings {
     pub imahash: bool,
     /// EVM digest parameters.
     pub evm: crate::evm::EvmParams,
+    /// `--rsa`: import a legacy v1 key.
+    pub rsa: bool,
     /// `-t m`: walks stay on one filesystem.
     pub same_fs: bool,
     /// `-t x`: ima_fix skips files that have both xattrs.
@@ -134,6 +136,7 @@ pub fn run(args: &[OsString]) -> i32 {
             mode: None,
             generation: None,
         },
+        rsa: false,
         same_fs: false,
         skip_if_labelled: false,
         ignore_violations: false,
@@ -258,6 +261,7 @@ pub fn run(args: &[OsString]) -> i32 {
                 s.same_fs = t.contains('m');
             }
             OptId::IgnoreViolations => s.ignore_violations = true,
+            OptId::Rsa => s.rsa = true,
             OptId::VerifySig => s.verify_sig = true,
             OptId::Pcrs => {
                 if s.pcrs.len() >= 2 {
@@ -293,6 +297,13 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_verify") => commands::ima_verify(&s, &rest),
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
         Some("ima_clear") => commands::ima_clear(&s, &rest),
+        Some("import") => {
+            let args: Vec<String> = rest
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            super::evmctl_import::cmd_import(&args, s.rsa, s.verbose)
+        }
         Some("ima_fix") => commands::ima_fix(&s, &rest),
         Some("sign") => commands::sign_evm(&s, &rest),
         Some("ima_measurement") => measurement::ima_measurement(&s, &rest),

@@ -45,6 +45,7 @@ pub enum OptId {
     Selinux,
     Caps,
     IgnoreViolations,
+    Rsa,
     Type,
     VerifySig,
     Pcrs,
@@ -335,6 +336,16 @@ pub const OPTIONS: &[OptDef] = &[
         commands: &["ima_measurement"],
     },
     OptDef {
+        id: OptId::Rsa,
+        short: Some('1'),
+        long: Some("rsa"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "import: a legacy v1 \"user\" key from a PEM RSA public key instead of an X.509 \
+               certificate",
+        commands: &["import"],
+    },
+    OptDef {
         id: OptId::Type,
         short: Some('t'),
         long: Some("type"),
@@ -399,6 +410,15 @@ pub const COMMANDS: &[CmdDef] = &[
         synopsis: "<command>",
         summary: "Print the usage of a command.",
         description: "Without a command, prints the general usage.",
+    },
+    CmdDef {
+        name: "import",
+        synopsis: "[--rsa] pubkey keyring",
+        summary: "Import public key into the keyring.",
+        description: "Adds an X.509 certificate (DER, or PEM as an extension) as an \"asymmetric\" \
+                      key to KEYRING: a decimal or 0x-hex serial, @t @p @s @u @us @g, or a \
+                      keyring name such as _ima, .ima or %keyring:NAME. Prints the new key's \
+                      serial. With --rsa, a PEM RSA public key becomes a legacy \"user\" key.",
     },
     CmdDef {
         name: "sign",
