@@ -2,4 +2,5 @@
 
 pub mod docs;
 pub mod evmctl;
+pub mod evmctl_import;
 pub mod imactl;

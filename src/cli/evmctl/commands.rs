@@ -68,7 +68,9 @@ where
     for op in operands {
         let p = PathBuf::from(op);
         if s.recursive {
-            items.extend(fsops::walk_regular_files(&p).map(|r| r.map_err(|e| e.to_string())));
+            items.extend(
+                fsops::walk_regular_files(&p, s.same_fs).map(|r| r.map_err(|e| e.to_string())),
+            );
         } else {
             items.push(Ok(p));
         }
@@ -91,6 +93,28 @@ where
         .map(FileOutcome::print)
         .filter(|ok| !ok)
         .count()
+}
+
+/// 125 when any file failed, else 0.
+fn exit_code(failures: usize) -> i32 {
+    if failures > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+/// What every signing command needs first: operands, the hash algorithm and the key.
+fn signing_setup(
+    s: &Settings,
+    operands: &[OsString],
+    cmd: &str,
+) -> Result<(HashAlgo, SoftwareSigner), i32> {
+    if operands.is_empty() {
+        return Err(missing_params(cmd));
+    }
+    let algo = hash_algo(s)?;
+    Ok((algo, load_signer(s)?))
 }
 
 fn missing_params(cmd: &str) -> i32 {
@@ -125,43 +149,14 @@ pub fn ima_hash(s: &Settings, operands: &[OsString]) -> i32 {
         Ok(a) => a,
         Err(rc) => return rc,
     };
-    let name = s.xattr.ima();
     let failures = for_each_file(s, operands, |path| {
         let mut o = FileOutcome::default();
-        let file = match OpenFile::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
-        };
-        let digest = match file.digest(algo) {
-            Ok(d) => d,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
-        };
-        let value = ImaValue::hash_value(algo, digest).encode();
-        o.info(
-            s,
-            format!("hash({}): ", s.hash_algo.as_deref().unwrap_or("sha256")),
-        );
-        if s.no_xattr || s.verbose >= super::LOG_INFO {
-            o.out(format!("{}\n", to_hex(&value)));
-        }
-        if !s.no_xattr {
-            if let Err(e) = file.set_xattr(name, &value) {
-                o.fail(e);
-            }
+        if let Ok(file) = open_or_fail(path, &mut o) {
+            let _ = write_ima_hash(s, algo, &file, &mut o);
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    }
+    exit_code(failures)
 }
 
 fn read_password(s: &Settings) -> Result<Option<Password>, i32> {
@@ -264,34 +259,117 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
 /// `ima_sign`: a v2 signature, to the xattr (through the descriptor that was hashed),
 /// to stdout, and with --sigfile to FILE.sig.
 pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
-    if operands.is_empty() {
-        return missing_params("ima_sign");
-    }
-    let algo = match hash_algo(s) {
-        Ok(a) => a,
+    let (algo, signer) = match signing_setup(s, operands, "ima_sign") {
+        Ok(x) => x,
         Err(rc) => return rc,
     };
-    let signer = match load_signer(s) {
-        Ok(k) => k,
-        Err(rc) => return rc,
-    };
-    let name = s.xattr.ima();
     let failures = for_each_file(s, operands, |path| {
         let mut o = FileOutcome::default();
-        let file = match OpenFile::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
+        if let Ok(file) = open_or_fail(path, &mut o) {
+            let _ = write_ima_signature(s, &signer, algo, &file, &mut o);
+        }
+        o
+    });
+    exit_code(failures)
+}
+
+fn open_or_fail(path: &Path, o: &mut FileOutcome) -> Result<OpenFile, ()> {
+    OpenFile::open(path).map_err(|e| o.fail(e))
+}
+
+/// Hashes `file`, signs it, prints the value, writes FILE.sig (--sigfile) and the xattr
+/// (unless -n). Failures are recorded in `o`.
+fn write_ima_signature(
+    s: &Settings,
+    signer: &dyn Signer,
+    algo: HashAlgo,
+    file: &OpenFile,
+    o: &mut FileOutcome,
+) -> Result<(), ()> {
+    let path = file.path();
+    let digest = file.digest(algo).map_err(|e| o.fail(e))?;
+    o.info(s, format!("hash({}): {}\n", algo.name(), to_hex(&digest)));
+    let sig = sign::sign_v2(signer, algo, &digest)
+        .map_err(|e| o.fail(format_args!("{}: {e}", path.display())))?;
+    let value = ImaValue::Signature(sig).encode();
+    o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
+    o.out(format!("{}\n", to_hex(&value)));
+    if s.sigfile {
+        o.info(
+            s,
+            format!("Writing to {}\n", fsops::sig_path(path).display()),
+        );
+        fsops::write_sig_file(path, &value).map_err(|e| o.fail(e))?;
+    }
+    if !s.no_xattr {
+        file.set_xattr(s.xattr.ima(), &value)
+            .map_err(|e| o.fail(e))?;
+    }
+    Ok(())
+}
+
+/// Writes the IMA hash value of `file` (prints it; sets the xattr unless -n).
+fn write_ima_hash(
+    s: &Settings,
+    algo: HashAlgo,
+    file: &OpenFile,
+    o: &mut FileOutcome,
+) -> Result<(), ()> {
+    let digest = file.digest(algo).map_err(|e| o.fail(e))?;
+    let value = ImaValue::hash_value(algo, digest).encode();
+    o.info(s, format!("hash({}): ", algo.name()));
+    if s.no_xattr || s.verbose >= super::LOG_INFO {
+        o.out(format!("{}\n", to_hex(&value)));
+    }
+    if !s.no_xattr {
+        file.set_xattr(s.xattr.ima(), &value)
+            .map_err(|e| o.fail(e))?;
+    }
+    Ok(())
+}
+
+/// Prints what went into an EVM digest, as upstream does at its default verbosity.
+fn report_evm_trace(s: &Settings, trace: &crate::evm::EvmTrace, o: &mut FileOutcome) {
+    if let Some(g) = trace.generation {
+        o.info(s, format!("generation: {g}\n"));
+    }
+    for (name, size) in &trace.xattrs {
+        match size {
+            Some(n) => o.info(s, format!("name: {name}, size: {n}\n")),
+            None => o.info(s, format!("no xattr: {name}\n")),
+        }
+    }
+    if let Some(u) = trace.uuid {
+        o.info(s, format!("uuid: {}\n", to_hex(&u)));
+    }
+}
+
+/// `sign`: an EVM signature in security.evm (0x03, or 0x05 with --portable), after
+/// security.ima with --imasig/--imahash.
+pub fn sign_evm(s: &Settings, operands: &[OsString]) -> i32 {
+    let (algo, signer) = match signing_setup(s, operands, "sign") {
+        Ok(x) => x,
+        Err(rc) => return rc,
+    };
+    let failures = for_each_file(s, operands, |path| {
+        let mut o = FileOutcome::default();
+        let Ok(file) = open_or_fail(path, &mut o) else {
+            return o;
         };
-        let digest = match file.digest(algo) {
+        if s.imasig && write_ima_signature(s, &signer, algo, &file, &mut o).is_err() {
+            return o;
+        }
+        if s.imahash && write_ima_hash(s, algo, &file, &mut o).is_err() {
+            return o;
+        }
+        let (digest, trace) = match crate::evm::evm_digest(algo, &file, &s.evm) {
             Ok(d) => d,
             Err(e) => {
                 o.fail(e);
                 return o;
             }
         };
+        report_evm_trace(s, &trace, &mut o);
         o.info(s, format!("hash({}): {}\n", algo.name(), to_hex(&digest)));
         let sig = match sign::sign_v2(&signer, algo, &digest) {
             Ok(sig) => sig,
@@ -300,35 +378,97 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
                 return o;
             }
         };
-        let value = ImaValue::Signature(sig).encode();
+        let mut value = ImaValue::Signature(sig).encode();
+        if s.evm.portable {
+            value[0] = crate::format::XattrType::EvmPortableDigSig as u8;
+        }
         o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
         o.out(format!("{}\n", to_hex(&value)));
-        if s.sigfile {
-            o.info(
-                s,
-                format!("Writing to {}\n", fsops::sig_path(path).display()),
-            );
-            if let Err(e) = fsops::write_sig_file(path, &value) {
-                o.fail(e);
-                return o;
-            }
-        }
         if !s.no_xattr {
-            if let Err(e) = file.set_xattr(name, &value) {
-                o.fail(e);
-            }
+            let _ = file.set_xattr(s.xattr.evm(), &value).map_err(|e| o.fail(e));
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
+    exit_code(failures)
+}
+
+/// `verify`: checks security.evm. Exit 0 verified, 1 bad signature, 125 cannot check.
+pub fn verify_evm(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("verify");
     }
+    let keys = match load_verify_keys(s) {
+        Ok(k) => k,
+        Err(rc) => return rc,
+    };
+    let mut rc = EXIT_OK;
+    for op in operands {
+        let path = Path::new(op);
+        let mut o = FileOutcome::default();
+        let result = (|| -> Result<(), i32> {
+            let file = open_or_fail(path, &mut o).map_err(|()| EXIT_ERROR)?;
+            let value = file.get_xattr(s.xattr.evm()).map_err(|e| {
+                o.fail(e);
+                EXIT_ERROR
+            })?;
+            let portable = match value.first() {
+                Some(0x03) => false,
+                Some(0x05) => true,
+                _ => {
+                    o.fail(format_args!(
+                        "{}: {} has no signature",
+                        path.display(),
+                        s.xattr.evm()
+                    ));
+                    return Err(EXIT_ERROR);
+                }
+            };
+            let mut body = value.clone();
+            body[0] = 0x03;
+            let sig = sign::parse_signature(&body).map_err(|e| {
+                o.fail(format_args!("{}: {} {e}", path.display(), s.xattr.evm()));
+                EXIT_ERROR
+            })?;
+            let Some(algo) = sig.hash_algo() else {
+                o.fail(format_args!(
+                    "{}: {}",
+                    path.display(),
+                    sign::VerifyError::UnsupportedHash(sig.hash_id)
+                ));
+                return Err(EXIT_ERROR);
+            };
+            let mut params = s.evm.clone();
+            params.portable = portable;
+            let (digest, trace) = crate::evm::evm_digest(algo, &file, &params).map_err(|e| {
+                o.fail(e);
+                EXIT_ERROR
+            })?;
+            report_evm_trace(s, &trace, &mut o);
+            match sign::verify_v2(&keys, &sig, &digest) {
+                Ok(()) => {
+                    o.info(s, format!("{}: verification is OK\n", path.display()));
+                    Ok(())
+                }
+                Err(e @ sign::VerifyError::Invalid { .. }) => {
+                    o.fail(format_args!("{}: verification failed: {e}", path.display()));
+                    Err(EXIT_FAIL)
+                }
+                Err(e) => {
+                    o.fail(format_args!("{}: verification failed: {e}", path.display()));
+                    Err(EXIT_ERROR)
+                }
+            }
+        })();
+        o.print();
+        if let Err(code) = result {
+            rc = rc.max(code);
+        }
+    }
+    rc
 }
 
 /// Loads the verification certificates (comma/space separated list).
-fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
+pub(super) fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
     let list = s.key.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
     let list = list.to_string_lossy().into_owned();
     let mut keys = Vec::new();
@@ -577,11 +717,30 @@ pub fn ima_clear(s: &Settings, operands: &[OsString]) -> i32 {
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
+    exit_code(failures)
+}
+
+/// `ima_fix`: opens every file so that a kernel booted with `ima_appraise=fix` writes its
+/// security.ima; with `-t x`, files that already have both IMA and EVM xattrs are skipped.
+pub fn ima_fix(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("ima_fix");
     }
+    let failures = for_each_file(s, operands, |path| {
+        let mut o = FileOutcome::default();
+        o.info(s, format!("{}\n", path.display()));
+        if s.skip_if_labelled {
+            let has = |n| fsops::get_xattr_nofollow(path, n).is_ok();
+            if has(s.xattr.ima()) && has(s.xattr.evm()) {
+                return o;
+            }
+        }
+        if let Err(e) = OpenFile::open(path) {
+            o.fail(e);
+        }
+        o
+    });
+    exit_code(failures)
 }
 
 /// `help [command]`.

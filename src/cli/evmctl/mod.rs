@@ -5,6 +5,7 @@
 //! Exit codes: 0 success, 1 a failed verification or a bad option, 125 any other error.
 
 mod commands;
+mod measurement;
 pub mod opts;
 pub mod parse;
 
@@ -44,6 +45,22 @@ pub struct Settings {
     pub keyid_from_cert: Option<PathBuf>,
     /// `--ignore-unsupported`: ima_setxattr warns and succeeds on EOPNOTSUPP/EPERM.
     pub ignore_unsupported: bool,
+    /// `sign`: write security.ima first (`-s`: a signature, `-d`: a hash).
+    pub imasig: bool,
+    pub imahash: bool,
+    /// EVM digest parameters.
+    pub evm: crate::evm::EvmParams,
+    /// `--rsa`: import a legacy v1 key.
+    pub rsa: bool,
+    /// `-t m`: walks stay on one filesystem.
+    pub same_fs: bool,
+    /// `-t x`: ima_fix skips files that have both xattrs.
+    pub skip_if_labelled: bool,
+    /// ima_measurement.
+    pub ignore_violations: bool,
+    pub verify_sig: bool,
+    pub pcrs: Vec<String>,
+    pub verify_bank: Option<String>,
 }
 
 impl Settings {
@@ -65,6 +82,14 @@ fn error(msg: std::fmt::Arguments) {
     let _ = e.write_all(b"evmctl: ");
     let _ = e.write_fmt(msg);
     let _ = e.write_all(b"\n");
+}
+
+fn long_name(id: OptId) -> &'static str {
+    opts::OPTIONS
+        .iter()
+        .find(|o| o.id == id)
+        .and_then(|o| o.long)
+        .unwrap_or("?")
 }
 
 /// Runs evmctl with the process arguments; returns the exit code.
@@ -94,6 +119,30 @@ pub fn run(args: &[OsString]) -> i32 {
         keyid: None,
         keyid_from_cert: None,
         ignore_unsupported: false,
+        imasig: false,
+        imahash: false,
+        evm: crate::evm::EvmParams {
+            portable: false,
+            layout: crate::evm::MiscLayout::Native,
+            smack: false,
+            uuid: crate::evm::UuidChoice::FromFilesystem,
+            ima_xattr: "security.ima",
+            selinux: None,
+            ima: None,
+            caps: None,
+            ino: None,
+            uid: None,
+            gid: None,
+            mode: None,
+            generation: None,
+        },
+        rsa: false,
+        same_fs: false,
+        skip_if_labelled: false,
+        ignore_violations: false,
+        verify_sig: false,
+        pcrs: Vec::new(),
+        verify_bank: None,
     };
     for o in parsed.options {
         let v = o.value;
@@ -118,7 +167,10 @@ pub fn run(args: &[OsString]) -> i32 {
             OptId::SigFile => s.sigfile = true,
             OptId::Key => s.key = v.map(PathBuf::from),
             OptId::Recursive => s.recursive = true,
-            OptId::XattrUser => s.xattr = XattrNamespace::User,
+            OptId::XattrUser => {
+                s.xattr = XattrNamespace::User;
+                s.evm.ima_xattr = "user.ima";
+            }
             OptId::Keyid => {
                 let text = v
                     .map(|v| v.to_string_lossy().into_owned())
@@ -136,6 +188,92 @@ pub fn run(args: &[OsString]) -> i32 {
             }
             OptId::KeyidFromCert => s.keyid_from_cert = v.map(PathBuf::from),
             OptId::IgnoreUnsupported => s.ignore_unsupported = true,
+            OptId::ImaSig => s.imasig = true,
+            OptId::ImaHash => s.imahash = true,
+            OptId::Portable => s.evm.portable = true,
+            OptId::Smack => s.evm.smack = true,
+            OptId::M32 => s.evm.layout = crate::evm::MiscLayout::Bits32,
+            OptId::M64 => s.evm.layout = crate::evm::MiscLayout::Bits64,
+            OptId::Uuid => {
+                s.evm.uuid = match v {
+                    None => crate::evm::UuidChoice::Omit,
+                    Some(u) => match crate::evm::parse_uuid(&u.to_string_lossy()) {
+                        Some(u) => crate::evm::UuidChoice::Given(u),
+                        None => {
+                            eprintln!("wrong UUID format");
+                            error(format_args!(
+                                "--uuid '{}': expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+                                u.to_string_lossy()
+                            ));
+                            return EXIT_ERROR;
+                        }
+                    },
+                }
+            }
+            OptId::Inode | OptId::Uid | OptId::Gid | OptId::Mode | OptId::Generation => {
+                let text = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let Ok(n) = text.parse::<u64>() else {
+                    error(format_args!(
+                        "--{}: '{text}' is not a decimal number",
+                        long_name(o.id)
+                    ));
+                    return EXIT_ERROR;
+                };
+                match o.id {
+                    OptId::Inode => s.evm.ino = Some(n),
+                    OptId::Uid => s.evm.uid = Some(n as u32),
+                    OptId::Gid => s.evm.gid = Some(n as u32),
+                    OptId::Mode => s.evm.mode = Some(n as u32),
+                    _ => s.evm.generation = Some(n as u32),
+                }
+            }
+            OptId::Ima => {
+                let text = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match crate::hash::from_hex(&text) {
+                    Some(b) => s.evm.ima = Some(b),
+                    None => {
+                        error(format_args!(
+                            "--ima: '{text}' is not an even-length hex value"
+                        ));
+                        return EXIT_ERROR;
+                    }
+                }
+            }
+            OptId::Selinux => {
+                let mut label = v.map(|v| v.into_encoded_bytes()).unwrap_or_default();
+                label.push(0);
+                s.evm.selinux = Some(label);
+            }
+            OptId::Caps => s.evm.caps = Some(v.map(|v| v.into_encoded_bytes())),
+            OptId::Type => {
+                let t = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if let Some(bad) = t.chars().find(|c| !"fdsxm".contains(*c)) {
+                    error(format_args!("-t {t}: unknown type letter '{bad}' (f, x, m; d and s are accepted and ignored)"));
+                    return EXIT_ERROR;
+                }
+                s.skip_if_labelled = t.contains('x');
+                s.same_fs = t.contains('m');
+            }
+            OptId::IgnoreViolations => s.ignore_violations = true,
+            OptId::Rsa => s.rsa = true,
+            OptId::VerifySig => s.verify_sig = true,
+            OptId::Pcrs => {
+                if s.pcrs.len() >= 2 {
+                    eprintln!("too many --pcrfile options");
+                    return EXIT_FAIL;
+                }
+                s.pcrs.push(
+                    v.map(|v| v.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            OptId::VerifyBank => s.verify_bank = v.map(|v| v.to_string_lossy().into_owned()),
         }
     }
     if s.pass.is_none() {
@@ -159,6 +297,18 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_verify") => commands::ima_verify(&s, &rest),
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
         Some("ima_clear") => commands::ima_clear(&s, &rest),
+        Some("import") => {
+            let args: Vec<String> = rest
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            super::evmctl_import::cmd_import(&args, s.rsa, s.verbose)
+        }
+        Some("ima_fix") => commands::ima_fix(&s, &rest),
+        Some("sign") => commands::sign_evm(&s, &rest),
+        Some("ima_measurement") => measurement::ima_measurement(&s, &rest),
+        Some("ima_boot_aggregate") => measurement::ima_boot_aggregate(&s, &rest),
+        Some("verify") => commands::verify_evm(&s, &rest),
         Some("sign_hash") => commands::sign_hash(&s),
         _ => {
             println!("Invalid command: {cmd_name}");

@@ -29,6 +29,27 @@ pub enum OptId {
     Keyid,
     KeyidFromCert,
     IgnoreUnsupported,
+    ImaSig,
+    ImaHash,
+    Portable,
+    Uuid,
+    Smack,
+    M32,
+    M64,
+    Inode,
+    Uid,
+    Gid,
+    Mode,
+    Generation,
+    Ima,
+    Selinux,
+    Caps,
+    IgnoreViolations,
+    Rsa,
+    Type,
+    VerifySig,
+    Pcrs,
+    VerifyBank,
 }
 
 /// One option of the evmctl grammar.
@@ -65,7 +86,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "ALGO",
         help: "hash algorithm: md4, md5, sha1, sha224, sha256, sha384, sha512, rmd160, sm3, \
                streebog256, streebog512 (also md_gost12_256, md_gost12_512); default sha256",
-        commands: &["ima_hash", "ima_sign", "sign_hash"],
+        commands: &["ima_hash", "ima_sign", "sign_hash", "sign"],
     },
     OptDef {
         id: OptId::SigFile,
@@ -101,7 +122,7 @@ pub const OPTIONS: &[OptDef] = &[
         help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem); \
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
-        commands: &["ima_sign", "ima_verify", "sign_hash"],
+        commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify", "ima_measurement"],
     },
     OptDef {
         id: OptId::IgnoreUnsupported,
@@ -121,7 +142,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::Required,
         value_name: "HEX",
         help: "write this 32-bit keyid (hex, non-zero) into the signature",
-        commands: &["ima_sign", "sign_hash"],
+        commands: &["ima_sign", "sign_hash", "sign"],
     },
     OptDef {
         id: OptId::KeyidFromCert,
@@ -130,7 +151,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::Required,
         value_name: "CERT",
         help: "take the keyid from the Subject Key Identifier of this certificate",
-        commands: &["ima_sign", "sign_hash"],
+        commands: &["ima_sign", "sign_hash", "sign"],
     },
     OptDef {
         id: OptId::Pass,
@@ -141,7 +162,199 @@ pub const OPTIONS: &[OptDef] = &[
         help: "password of an encrypted private key; a bare -p asks on the terminal \
                (prefer EVMCTL_KEY_PASSWORD or the prompt: a password on the command line is \
                visible to other users)",
-        commands: &["ima_sign", "sign_hash"],
+        commands: &["ima_sign", "sign_hash", "sign"],
+    },
+    OptDef {
+        id: OptId::ImaSig,
+        short: Some('s'),
+        long: Some("imasig"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: make the IMA signature (security.ima) first",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::ImaHash,
+        short: Some('d'),
+        long: Some("imahash"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: write the IMA hash (security.ima) first",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::Portable,
+        short: Some('o'),
+        long: Some("portable"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: a portable EVM signature (type 0x05: no inode, generation or UUID; needs security.ima)",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::Uuid,
+        short: Some('u'),
+        long: Some("uuid"),
+        has_arg: HasArg::Optional,
+        value_name: "UUID",
+        help: "EVM: hash this filesystem UUID instead of the file's filesystem's; a bare -u leaves the UUID out",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Smack,
+        short: None,
+        long: Some("smack"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "EVM: also hash security.SMACK64EXEC, SMACK64TRANSMUTE and SMACK64MMAP",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::M32,
+        short: None,
+        long: Some("m32"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "EVM: the metadata layout of a 32-bit target (20 bytes)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::M64,
+        short: None,
+        long: Some("m64"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "EVM: the metadata layout of a 64-bit target (24 bytes)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Inode,
+        short: None,
+        long: Some("inode"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this inode number (decimal)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Uid,
+        short: None,
+        long: Some("uid"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this owner uid (decimal)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Gid,
+        short: None,
+        long: Some("gid"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this group gid (decimal)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Mode,
+        short: None,
+        long: Some("mode"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this mode (decimal, e.g. 33188 for a 0644 file)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Generation,
+        short: None,
+        long: Some("generation"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this inode generation (decimal) instead of FS_IOC_GETVERSION",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Ima,
+        short: None,
+        long: Some("ima"),
+        has_arg: HasArg::Required,
+        value_name: "HEX",
+        help: "EVM: hash this security.ima value (hex) instead of the file's",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Selinux,
+        short: None,
+        long: Some("selinux"),
+        has_arg: HasArg::Required,
+        value_name: "LABEL",
+        help: "EVM: hash this SELinux label (a NUL is appended) instead of the file's",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Caps,
+        short: None,
+        long: Some("caps"),
+        has_arg: HasArg::Optional,
+        value_name: "TEXT",
+        help: "EVM: hash this security.capability value; a bare --caps leaves capabilities out",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::IgnoreViolations,
+        short: None,
+        long: Some("ignore-violations"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_measurement: replay violations (zero digests) as the 0xff the kernel extended",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::VerifySig,
+        short: None,
+        long: Some("verify-sig"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_measurement: verify the signatures in ima-sig records against the digests in the list (certificates from --key); a failure fails the run",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::Pcrs,
+        short: None,
+        long: Some("pcrs"),
+        has_arg: HasArg::Required,
+        value_name: "[ALGO,]FILE",
+        help: "ima_measurement: read the PCR values of bank ALGO (sha1, the default, or sha256) from FILE ('PCR-NN: hex' lines) instead of the TPM; up to two",
+        commands: &["ima_measurement", "ima_boot_aggregate"],
+    },
+    OptDef {
+        id: OptId::VerifyBank,
+        short: None,
+        long: Some("verify-bank"),
+        has_arg: HasArg::Optional,
+        value_name: "ALGO",
+        help: "ima_measurement: check only this bank (sha1 or sha256)",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::Rsa,
+        short: Some('1'),
+        long: Some("rsa"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "import: a legacy v1 \"user\" key from a PEM RSA public key instead of an X.509 \
+               certificate",
+        commands: &["import"],
+    },
+    OptDef {
+        id: OptId::Type,
+        short: Some('t'),
+        long: Some("type"),
+        has_arg: HasArg::Required,
+        value_name: "fdsxm",
+        help: "with -r: x skips files that already have both IMA and EVM xattrs (ima_fix), m \
+               stays on the starting filesystem (like find -xdev); f (regular files) is the \
+               default, d and s are accepted for compatibility",
+        commands: &["ima_fix", "ima_clear"],
     },
     OptDef {
         id: OptId::Recursive,
@@ -151,7 +364,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "",
         help: "walk directories: every regular file, symbolic links never followed; every \
                failure is reported and makes the exit code non-zero",
-        commands: &["ima_hash", "ima_sign", "ima_clear"],
+        commands: &["ima_hash", "ima_sign", "ima_clear", "ima_fix", "sign"],
     },
     OptDef {
         id: OptId::NoXattr,
@@ -160,7 +373,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::No,
         value_name: "",
         help: "print the value on standard output instead of setting the xattr",
-        commands: &["ima_hash", "ima_sign"],
+        commands: &["ima_hash", "ima_sign", "sign"],
     },
     OptDef {
         id: OptId::Verbose,
@@ -199,6 +412,52 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Without a command, prints the general usage.",
     },
     CmdDef {
+        name: "import",
+        synopsis: "[--rsa] pubkey keyring",
+        summary: "Import public key into the keyring.",
+        description: "Adds an X.509 certificate (DER, or PEM as an extension) as an \"asymmetric\" \
+                      key to KEYRING: a decimal or 0x-hex serial, @t @p @s @u @us @g, or a \
+                      keyring name such as _ima, .ima or %keyring:NAME. Prints the new key's \
+                      serial. With --rsa, a PEM RSA public key becomes a legacy \"user\" key.",
+    },
+    CmdDef {
+        name: "sign",
+        synopsis: "[-r] [--imahash | --imasig ] [--key key] [--pass [password] file",
+        summary: "Sign file metadata.",
+        description: "Writes an EVM v2 signature (security.evm) over the file's protected xattrs, \
+                      owner, group, mode, inode, generation and filesystem UUID; with --portable \
+                      over the xattrs, owner, group and mode only (type 0x05). With --imasig or \
+                      --imahash, security.ima is written first.",
+    },
+    CmdDef {
+        name: "verify",
+        synopsis: "file",
+        summary: "Verify EVM signature (for debugging).",
+        description: "Checks the EVM signature in each FILE's security.evm against the \
+                      certificates given with --key. Exit status 0 when it verifies, 1 for a bad \
+                      signature, 125 when it cannot be checked.",
+    },
+    CmdDef {
+        name: "ima_measurement",
+        synopsis: "[--ignore-violations] [--verify-sig [--key key1, key2, ...]] [--pcrs [hash-algorithm,]file [--pcrs hash-algorithm,file] ...] [--verify-bank hash-algorithm] file",
+        summary: "Verify measurement list (experimental).",
+        description: "Checks every record's template data digest, replays the sha1 and sha256 \
+                      PCR banks (also as zero-padded SHA-1, as kernels before 5.8 extended) and \
+                      compares them with the TPM's PCRs (TPM 1.2 sysfs, TPM 2.0 \
+                      /sys/class/tpm/tpm0/pcr-BANK/N) or with --pcrs files. Exit status 0 when \
+                      a bank matches (or no PCRs could be read) and every digest verifies, 1 \
+                      otherwise.",
+    },
+    CmdDef {
+        name: "ima_boot_aggregate",
+        synopsis: "[--pcrs hash-algorithm,file] [TPM 1.2 BIOS event log]",
+        summary: "Calculate per TPM bank boot_aggregate digests",
+        description: "Prints `bank:hex` for every PCR bank read (TPM or --pcrs files): \
+                      H(PCR0..7) for sha1, H(PCR0..9) for other banks; with a TPM 1.2 BIOS \
+                      event log, the sha1 value after replaying it. This is what the IMA list's \
+                      boot_aggregate record holds.",
+    },
+    CmdDef {
         name: "ima_sign",
         synopsis: "[--sigfile] [--key key] [--pass [password] file",
         summary: "Make file content signature.",
@@ -230,6 +489,14 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Removes security.ima and security.evm (user.* with --xattr-user) from each \
                       path, or from every regular file under it with -r. Symbolic links are never \
                       followed. Attributes that are absent are not an error.",
+    },
+    CmdDef {
+        name: "ima_fix",
+        synopsis: "[-t fdsxm] path",
+        summary: "Recursively fix IMA/EVM xattrs in fix mode.",
+        description: "Opens each file (every regular file under PATH with -r) so that a kernel \
+                      booted with ima_appraise=fix (and evm=fix) writes its xattrs. Symbolic \
+                      links are never followed.",
     },
     CmdDef {
         name: "sign_hash",
