@@ -1,2 +1,57 @@
-complete -c imactl -s h -l help -d 'Print help'
-complete -c imactl -s V -l version -d 'Print version'
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_imactl_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_imactl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_imactl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_imactl_using_subcommand
+    set -l cmd (__fish_imactl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c imactl -n "__fish_imactl_needs_command" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_needs_command" -s V -l version -d 'Print version'
+complete -c imactl -n "__fish_imactl_needs_command" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
+complete -c imactl -n "__fish_imactl_needs_command" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
+complete -c imactl -n "__fish_imactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "remove" -d 'Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from import" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print JSON: {"keyring": {...}, "keys": [{serial, type, description, keyid, algorithm, bits}]}'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from remove" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand verify" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand verify" -l sigfile -d 'Read the signature from FILE.sig instead of security.ima'
+complete -c imactl -n "__fish_imactl_using_subcommand verify" -l json -d 'Print JSON: {"keyring": {...}, "files": [{file, ok, verdict, reason, keyid, key_serial, hash}]}'
+complete -c imactl -n "__fish_imactl_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from key verify help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from key verify help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from key verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "remove" -d 'Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx)'

@@ -90,6 +90,12 @@ pub const EVMCTL_EXAMPLES: &[Example] = &[
         ],
     },
     Example {
+        text: "Load the certificate of the signing key into the _ima keyring, where IMA \
+               finds it when the kernel has no .ima keyring (prints the key's serial; \
+               imactl key import picks the keyring by itself):",
+        lines: &["evmctl import /etc/keys/x509_evm.der _ima"],
+    },
+    Example {
         text: "Check the installed signature against the certificate of the signing key, and \
                show the raw value:",
         lines: &[
@@ -100,7 +106,28 @@ pub const EVMCTL_EXAMPLES: &[Example] = &[
 ];
 
 /// The examples of imactl(8).
-pub const IMACTL_EXAMPLES: &[Example] = &[];
+pub const IMACTL_EXAMPLES: &[Example] = &[
+    Example {
+        text: "Import the certificate of the key that signed the kernel into the keyring IMA \
+               uses (.ima when the kernel made it, otherwise _ima), then list the keys with \
+               the keyid (id:xxxxxxxx) each signature must name:",
+        lines: &[
+            "imactl key import /etc/keys/x509_evm.der",
+            "imactl key list",
+        ],
+    },
+    Example {
+        text: "After a refusal (kexec_file_load: Permission denied, or an appraisal denial in \
+               the audit log), ask the kernel for its verdict on the file with the keys it \
+               holds: no signature, unknown key id, invalid signature...",
+        lines: &["imactl verify /boot/vmlinuz-6.1.0-13-amd64"],
+    },
+    Example {
+        text: "The same for a detached signature (FILE.sig next to FILE), before \
+               evmctl ima_setxattr installs it:",
+        lines: &["imactl verify --sigfile /boot/vmlinuz-6.1.0-13-amd64"],
+    },
+];
 
 const EVMCTL_DESCRIPTION: &str = "evmctl signs files for the Linux Integrity Measurement \
     Architecture (IMA), verifies their signatures, and installs detached signatures. It is a \
@@ -358,6 +385,8 @@ fn imactl_page(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>
     man.render(&mut page)
         .expect("rendering into a Vec cannot fail");
     let mut page = String::from_utf8(page).expect("clap_mangen writes UTF-8");
+    // clap_mangen heads the after_help text "EXTRA"; man-pages(7) calls that NOTES.
+    page = page.replacen("\n.SH EXTRA\n", "\n.SH NOTES\n", 1);
     let mut extra = Roff::new();
     if top {
         examples(&mut extra, IMACTL_EXAMPLES);
@@ -401,7 +430,7 @@ pub fn imactl_completion(shell: Shell) -> String {
 enum ValueKind {
     /// A flag, or an optional value (only attached, never completed).
     None,
-    /// A value that no list knows (a keyid, a password).
+    /// A value that no list knows (a keyid, a number, a label).
     Free,
     /// A hash algorithm name.
     Algo,
@@ -414,8 +443,9 @@ fn value_kind(o: &OptDef) -> ValueKind {
         HasArg::No | HasArg::Optional => ValueKind::None,
         HasArg::Required => match o.value_name {
             "ALGO" => ValueKind::Algo,
-            "HEX" | "PASSWORD" | "NUM" | "N" => ValueKind::Free,
-            _ => ValueKind::File,
+            "KEY" | "CERT" => ValueKind::File,
+            v if v.contains("FILE") => ValueKind::File,
+            _ => ValueKind::Free,
         },
     }
 }
