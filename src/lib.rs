@@ -6,6 +6,7 @@
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`error`]: system errors in words.
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
@@ -15,4 +16,5 @@ pub mod format;
 pub mod fsops;
 pub mod hash;
 pub mod keys;
+pub mod policy;
 pub mod sign;

@@ -1,6 +1,8 @@
 //! The imactl front end: clap grammar, turned into library requests; printing and exit
 //! codes live here. Each subcommand group has its own module.
 
+mod policy;
+
 use clap::{Parser, Subcommand};
 
 /// imactl: check and load IMA policies, manage IMA keys, and explain appraisal verdicts.
@@ -12,10 +14,16 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Check, load and show IMA policies.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+}
 
 /// Runs imactl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Policy(cmd) => policy::run(cmd),
+    }
 }
