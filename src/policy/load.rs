@@ -189,7 +189,9 @@ fn mount_pseudo(fstype: &str, target: &Path) -> io::Result<()> {
 pub enum MountAction {
     AlreadyMounted,
     /// Mounted securityfs (and sysfs first, when `/sys` was not mounted either).
-    Mounted { sysfs_too: bool },
+    Mounted {
+        sysfs_too: bool,
+    },
 }
 
 /// Makes sure securityfs is mounted at [`DEFAULT_SECURITYFS`], mounting it (and sysfs on
@@ -273,9 +275,17 @@ mod tests {
     #[test]
     fn one_rule_per_write_in_order() {
         let plan = plan_rules(&parse_policy(TEXT));
-        let mut d = Double { writes: vec![], refuse_at: None, short_at: None };
+        let mut d = Double {
+            writes: vec![],
+            refuse_at: None,
+            short_at: None,
+        };
         assert_eq!(write_plan(&mut d, &plan).unwrap(), 3);
-        let w: Vec<String> = d.writes.iter().map(|b| String::from_utf8(b.clone()).unwrap()).collect();
+        let w: Vec<String> = d
+            .writes
+            .iter()
+            .map(|b| String::from_utf8(b.clone()).unwrap())
+            .collect();
         assert_eq!(
             w,
             vec![
@@ -289,11 +299,23 @@ mod tests {
     #[test]
     fn refusal_names_the_line_and_errno_and_stops() {
         let plan = plan_rules(&parse_policy(TEXT));
-        let mut d = Double { writes: vec![], refuse_at: Some(1), short_at: None };
+        let mut d = Double {
+            writes: vec![],
+            refuse_at: Some(1),
+            short_at: None,
+        };
         match write_plan(&mut d, &plan) {
-            Err(WriteError::Refused { index, line, text, error }) => {
+            Err(WriteError::Refused {
+                index,
+                line,
+                text,
+                error,
+            }) => {
                 assert_eq!((index, line), (1, Some(4)));
-                assert_eq!(text, "appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig");
+                assert_eq!(
+                    text,
+                    "appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig"
+                );
                 assert_eq!(error.raw_os_error(), Some(libc::EINVAL));
             }
             other => panic!("unexpected {other:?}"),
@@ -304,17 +326,31 @@ mod tests {
     #[test]
     fn short_write_is_an_error() {
         let plan = plan_rules(&parse_policy(TEXT));
-        let mut d = Double { writes: vec![], refuse_at: None, short_at: Some(0) };
+        let mut d = Double {
+            writes: vec![],
+            refuse_at: None,
+            short_at: Some(0),
+        };
         assert!(matches!(
             write_plan(&mut d, &plan),
-            Err(WriteError::Short { index: 0, line: Some(2), .. })
+            Err(WriteError::Short {
+                index: 0,
+                line: Some(2),
+                ..
+            })
         ));
     }
 
     #[test]
     fn path_write_is_the_path_and_a_newline() {
         let plan = plan_by_path(Path::new("/etc/ima/policy.signed"));
-        assert_eq!(plan, vec![PlannedWrite { line: None, bytes: b"/etc/ima/policy.signed\n".to_vec() }]);
+        assert_eq!(
+            plan,
+            vec![PlannedWrite {
+                line: None,
+                bytes: b"/etc/ima/policy.signed\n".to_vec()
+            }]
+        );
     }
 
     #[test]
@@ -332,7 +368,11 @@ mod tests {
 
     #[test]
     fn signed_policy_requirement_is_seen() {
-        assert!(requires_signed_policy(&parse_policy("appraise func=POLICY_CHECK appraise_type=imasig\n")));
-        assert!(!requires_signed_policy(&parse_policy("measure func=POLICY_CHECK\n")));
+        assert!(requires_signed_policy(&parse_policy(
+            "appraise func=POLICY_CHECK appraise_type=imasig\n"
+        )));
+        assert!(!requires_signed_policy(&parse_policy(
+            "measure func=POLICY_CHECK\n"
+        )));
     }
 }

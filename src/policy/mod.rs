@@ -275,7 +275,10 @@ impl Func {
 
     /// The buffer hooks that only take measure / dont_measure.
     pub fn measure_only(self) -> bool {
-        matches!(self, Func::KexecCmdline | Func::KeyCheck | Func::CriticalData)
+        matches!(
+            self,
+            Func::KexecCmdline | Func::KeyCheck | Func::CriticalData
+        )
     }
 }
 
@@ -289,7 +292,12 @@ pub enum MaskBit {
 }
 
 impl MaskBit {
-    pub const ALL: [MaskBit; 4] = [MaskBit::Exec, MaskBit::Write, MaskBit::Read, MaskBit::Append];
+    pub const ALL: [MaskBit; 4] = [
+        MaskBit::Exec,
+        MaskBit::Write,
+        MaskBit::Read,
+        MaskBit::Append,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -440,8 +448,15 @@ pub enum Condition {
     FsSubtype(String),
     /// `fsuuid=`, kept in the kernel's printed form (lower-case, dashed).
     Fsuuid(String),
-    Id { kind: IdKind, op: IdOp, value: u32 },
-    Lsm { kind: LsmKind, label: String },
+    Id {
+        kind: IdKind,
+        op: IdOp,
+        value: u32,
+    },
+    Lsm {
+        kind: LsmKind,
+        label: String,
+    },
     /// `keyrings=a|b`, for func=KEY_CHECK.
     Keyrings(Vec<String>),
     /// `label=a|b`, for func=CRITICAL_DATA.
@@ -763,7 +778,12 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
     candidates
         .iter()
-        .map(|c| (edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), *c))
+        .map(|c| {
+            (
+                edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                *c,
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -783,7 +803,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -799,9 +821,15 @@ mod tests {
 
     #[test]
     fn release_maps_to_profile() {
-        assert_eq!(Profile::for_release("6.1.0-18-cloud-amd64"), Ok(Profile::V6_1));
+        assert_eq!(
+            Profile::for_release("6.1.0-18-cloud-amd64"),
+            Ok(Profile::V6_1)
+        );
         assert_eq!(Profile::for_release("6.11.2"), Ok(Profile::V6_1));
-        assert_eq!(Profile::for_release("6.12.48+deb13-amd64"), Ok(Profile::V6_12));
+        assert_eq!(
+            Profile::for_release("6.12.48+deb13-amd64"),
+            Ok(Profile::V6_12)
+        );
         assert_eq!(Profile::for_release("7.1"), Ok(Profile::V6_12));
         assert_eq!(Profile::for_release("7.2.0"), Ok(Profile::V7_2));
         assert_eq!(Profile::for_release("8.0"), Ok(Profile::V7_2));
@@ -813,7 +841,12 @@ mod tests {
     #[test]
     fn every_keyword_in_table_once() {
         for k in KEYWORDS {
-            assert_eq!(KEYWORDS.iter().filter(|o| o.name == k.name).count(), 1, "{}", k.name);
+            assert_eq!(
+                KEYWORDS.iter().filter(|o| o.name == k.name).count(),
+                1,
+                "{}",
+                k.name
+            );
         }
         for a in Action::ALL {
             assert!(keyword(a.name()).is_some(), "{}", a.name());
@@ -823,7 +856,10 @@ mod tests {
     #[test]
     fn typo_suggestions() {
         let funcs = Func::spellings();
-        assert_eq!(did_you_mean("KEXEC_KERNAL_CHECK", &funcs), Some("KEXEC_KERNEL_CHECK"));
+        assert_eq!(
+            did_you_mean("KEXEC_KERNAL_CHECK", &funcs),
+            Some("KEXEC_KERNEL_CHECK")
+        );
         assert_eq!(did_you_mean("NOTHING_LIKE_IT", &funcs), None);
     }
 

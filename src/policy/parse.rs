@@ -447,7 +447,11 @@ mod tests {
         let cols: Vec<(usize, &str)> = t.iter().map(|t| (t.column, t.text.as_str())).collect();
         assert_eq!(
             cols,
-            vec![(3, "measure"), (11, "func=BPRM_CHECK"), (28, "mask=MAY_EXEC")]
+            vec![
+                (3, "measure"),
+                (11, "func=BPRM_CHECK"),
+                (28, "mask=MAY_EXEC")
+            ]
         );
         assert!(t.iter().all(|t| t.line == 3));
     }

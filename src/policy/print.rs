@@ -40,7 +40,12 @@ impl fmt::Display for Term {
             Term::Cond(c) => match c {
                 Condition::Func(func) => write!(f, "func={}", func.name()),
                 Condition::Mask(m) => {
-                    write!(f, "mask={}{}", if m.inmask { "^" } else { "" }, m.bit.name())
+                    write!(
+                        f,
+                        "mask={}{}",
+                        if m.inmask { "^" } else { "" },
+                        m.bit.name()
+                    )
                 }
                 Condition::Fsmagic(v) => write!(f, "fsmagic=0x{v:x}"),
                 Condition::Fsname(s) => write!(f, "fsname={s}"),

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use super::parse::{parse_policy, ParsedPolicy, ParsedRule, Token};
 use super::{
-    keyword, Action, AppraiseType, Condition, Diagnostic, Func, IdKind, Profile, Rule,
-    RuleOption, Severity, Term, KERNEL_HASH_NAMES, MAX_RULE_BYTES, TRAILING_COMMENT_SINCE,
+    keyword, Action, AppraiseType, Condition, Diagnostic, Func, IdKind, Profile, Rule, RuleOption,
+    Severity, Term, KERNEL_HASH_NAMES, MAX_RULE_BYTES, TRAILING_COMMENT_SINCE,
 };
 
 /// The names of the checks that make the kernel refuse a rule (the `code` of an error).
@@ -218,9 +218,7 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
 
     // Keywords and values this kernel does not know.
     let unknown_here = |what: String, since: Profile| {
-        format!(
-            "{what} is not known to Linux {profile} (first in the {since} profile): {refuse}"
-        )
+        format!("{what} is not known to Linux {profile} (first in the {since} profile): {refuse}")
     };
     let kw = keyword(act.name()).expect("every action is in the keyword table");
     if kw.since > profile {
@@ -273,7 +271,7 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
             out.push(err(
                 c,
                 "trailing-comment",
-                format!("a comment after a rule is not accepted by Linux {profile}: the kernel reads `{}` as an unknown token and {refuse}", c.text),
+                format!("a comment after a rule is not accepted by Linux {profile}: the kernel reads `{}` as an unknown token; {refuse}", c.text),
                 Some("put the comment on its own line above the rule".into()),
             ));
         }
@@ -386,15 +384,30 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
             out.push(err(
                 where_func,
                 "func-action",
-                format!("func={} only allows measure and dont_measure, not {}: {refuse}", f.name(), act.name()),
+                format!(
+                    "func={} only allows measure and dont_measure, not {}: {refuse}",
+                    f.name(),
+                    act.name()
+                ),
                 None,
             ));
         }
         if f == Func::SetxattrCheck {
             if act != Action::Appraise {
-                out.push(err(where_func, "func-action", format!("func=SETXATTR_CHECK only allows appraise, not {}: {refuse}", act.name()), None));
+                out.push(err(
+                    where_func,
+                    "func-action",
+                    format!(
+                        "func=SETXATTR_CHECK only allows appraise, not {}: {refuse}",
+                        act.name()
+                    ),
+                    None,
+                ));
             }
-            if !r.options().any(|o| matches!(o, RuleOption::AppraiseAlgos(_))) {
+            if !r
+                .options()
+                .any(|o| matches!(o, RuleOption::AppraiseAlgos(_)))
+            {
                 out.push(err(where_func, "setxattr-algos", format!("func=SETXATTR_CHECK needs appraise_algos= (the hashes that may be written to security.ima): {refuse}"), Some("e.g. appraise func=SETXATTR_CHECK appraise_algos=sha256,sha384,sha512".into())));
             }
         }
@@ -423,9 +436,23 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
             }
             _ => {}
         }
-        if act == Action::Appraise || !matches!(t, Term::Opt(RuleOption::AppraiseType(_) | RuleOption::AppraiseAlgos(_) | RuleOption::CheckBlacklist)) {
+        if act == Action::Appraise
+            || !matches!(
+                t,
+                Term::Opt(
+                    RuleOption::AppraiseType(_)
+                        | RuleOption::AppraiseAlgos(_)
+                        | RuleOption::CheckBlacklist
+                )
+            )
+        {
             if let Some(why) = func_forbids(func, t, profile) {
-                out.push(err(tok, "func-term", format!("`{}` is not allowed here: {why}; {refuse}", tok.text), None));
+                out.push(err(
+                    tok,
+                    "func-term",
+                    format!("`{}` is not allowed here: {why}; {refuse}", tok.text),
+                    None,
+                ));
             }
         }
     }
@@ -464,7 +491,10 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
         .iter()
         .find(|(t, _)| matches!(t, Term::Cond(Condition::Func(_))))
         .map_or(&pr.action_token, |(_, tok)| *tok);
-    if r.action == Action::Appraise && r.func() == Some(Func::KexecKernelCheck) && !r.requires_signature() {
+    if r.action == Action::Appraise
+        && r.func() == Some(Func::KexecKernelCheck)
+        && !r.requires_signature()
+    {
         out.push(warn(func_tok, "kexec-unsigned", "appraise for KEXEC_KERNEL_CHECK without a signature requirement: a plain hash in security.ima satisfies it, and anyone who can set that xattr can make any kernel bootable by kexec".into(), Some("add appraise_type=imasig".into())));
     }
     if r.action == Action::Appraise && r.func() == Some(Func::PolicyCheck) {
@@ -566,7 +596,12 @@ mod tests {
     use super::*;
 
     fn codes(text: &str, p: Profile) -> Vec<&'static str> {
-        check_text(text, p).1.diagnostics.iter().map(|d| d.code).collect()
+        check_text(text, p)
+            .1
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect()
     }
 
     #[test]
@@ -574,9 +609,16 @@ mod tests {
         let t = "measure func=BPRM_CHECK\nmeasure func=BPRM_CHECK uid=0\n";
         let (_, r) = check_text(t, Profile::V6_1);
         assert_eq!(r.diagnostics.len(), 1);
-        assert_eq!((r.diagnostics[0].line, r.diagnostics[0].code), (2, "shadowed"));
+        assert_eq!(
+            (r.diagnostics[0].line, r.diagnostics[0].code),
+            (2, "shadowed")
+        );
         // The other way round both rules can match something.
-        assert!(codes("measure func=BPRM_CHECK uid=0\nmeasure func=BPRM_CHECK\n", Profile::V6_1).is_empty());
+        assert!(codes(
+            "measure func=BPRM_CHECK uid=0\nmeasure func=BPRM_CHECK\n",
+            Profile::V6_1
+        )
+        .is_empty());
     }
 
     #[test]
@@ -587,7 +629,11 @@ mod tests {
 
     #[test]
     fn other_families_do_not_shadow() {
-        assert!(codes("measure func=BPRM_CHECK\nappraise func=BPRM_CHECK\n", Profile::V6_1).is_empty());
+        assert!(codes(
+            "measure func=BPRM_CHECK\nappraise func=BPRM_CHECK\n",
+            Profile::V6_1
+        )
+        .is_empty());
         assert!(codes("measure\nmeasure func=KEY_CHECK\n", Profile::V6_1).is_empty());
     }
 

@@ -156,7 +156,11 @@ fn check(a: CheckArgs) -> i32 {
                 results.push((f.clone(), report));
             }
             Err(e) => {
-                eprintln!("imactl: cannot read {}: {}", f.display(), crate::error::io_words(&e));
+                eprintln!(
+                    "imactl: cannot read {}: {}",
+                    f.display(),
+                    crate::error::io_words(&e)
+                );
                 unreadable = true;
             }
         }
@@ -181,7 +185,11 @@ fn check(a: CheckArgs) -> i32 {
             "valid": !failed && !unreadable,
             "files": files,
         });
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("serialisable"));
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).expect("serialisable")
+        );
     } else {
         for (f, r) in &results {
             for d in &r.diagnostics {
@@ -218,7 +226,11 @@ fn load_cmd(a: LoadArgs) -> i32 {
     let text = match std::fs::read_to_string(&a.file) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("imactl: cannot read {}: {}", a.file.display(), crate::error::io_words(&e));
+            eprintln!(
+                "imactl: cannot read {}: {}",
+                a.file.display(),
+                crate::error::io_words(&e)
+            );
             return 2;
         }
     };
@@ -299,7 +311,11 @@ fn load_checked(a: &LoadArgs, parsed: &ParsedPolicy, profile: Profile) -> i32 {
         let abs = match std::fs::canonicalize(&a.file) {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("imactl: cannot resolve {}: {}", a.file.display(), crate::error::io_words(&e));
+                eprintln!(
+                    "imactl: cannot resolve {}: {}",
+                    a.file.display(),
+                    crate::error::io_words(&e)
+                );
                 return 2;
             }
         };
