@@ -214,9 +214,16 @@ pub fn ensure_securityfs() -> Result<MountAction, (String, io::Error)> {
 }
 
 /// Reads the loaded policy back (needs CONFIG_IMA_READ_POLICY; EACCES otherwise).
+/// Opened with O_NONBLOCK, which securityfs ignores, so that a FIFO standing in for the
+/// policy file in tests reads as empty instead of blocking.
 pub fn read_policy(securityfs: &Path) -> io::Result<String> {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut s = String::new();
-    File::open(policy_path(securityfs))?.read_to_string(&mut s)?;
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(policy_path(securityfs))?
+        .read_to_string(&mut s)?;
     Ok(s)
 }
 
