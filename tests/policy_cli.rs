@@ -545,3 +545,110 @@ fn show_prints_a_readable_policy_and_explains_a_missing_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("IMA is not enabled"));
 }
+
+/// Runs a shell script in a private mount namespace (unshare -m), so that mounting
+/// securityfs or sysfs there leaves the host untouched. `None` (with the reason) when this
+/// machine cannot: not root, or no unshare(1).
+fn in_private_mount_ns(script: &str) -> Result<Output, String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err("needs root to mount".into());
+    }
+    let probe = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "true"])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => return Err(format!("unshare -m fails: {}", text(&o.stderr).trim())),
+        Err(e) => return Err(format!("no unshare(1): {e}")),
+    }
+    let mut c = Command::new("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-c", script])
+        .env("IMACTL", IMACTL);
+    Ok(run(c))
+}
+
+/// `imactl policy show` (read-only, so safe on a machine with IMA) mounts securityfs when
+/// it is not mounted, and leaves it alone when it is. Only `show` is run against the real
+/// securityfs: a real `load` here would change the host's IMA policy.
+#[test]
+fn securityfs_is_mounted_when_needed() {
+    let script = r#"
+        umount /sys/kernel/security 2>/dev/null
+        "$IMACTL" policy show >/dev/null; echo "first=$?"
+        "$IMACTL" policy show >/dev/null; echo "second=$?"
+        stat -f -c 'type=%t' /sys/kernel/security
+    "#;
+    let out = match in_private_mount_ns(script) {
+        Ok(o) => o,
+        Err(why) => {
+            eprintln!("skipped securityfs_is_mounted_when_needed: {why}");
+            return;
+        }
+    };
+    let stderr = text(&out.stderr);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stderr
+            .matches("mounted securityfs on /sys/kernel/security")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("mounted sysfs"), "{stderr}");
+    assert!(stdout.contains("type=73636673"), "{stdout}");
+}
+
+/// As in a busybox initramfs where nothing is mounted: /sys is not sysfs, so imactl mounts
+/// sysfs on /sys and then securityfs.
+#[test]
+fn sysfs_and_securityfs_are_mounted_in_a_bare_root() {
+    let script = r#"
+        mount -t tmpfs none /sys || exit 99
+        "$IMACTL" policy show >/dev/null
+        stat -f -c 'sys=%t' /sys
+        stat -f -c 'sec=%t' /sys/kernel/security
+    "#;
+    let out = match in_private_mount_ns(script) {
+        Ok(o) => o,
+        Err(why) => {
+            eprintln!("skipped sysfs_and_securityfs_are_mounted_in_a_bare_root: {why}");
+            return;
+        }
+    };
+    let stderr = text(&out.stderr);
+    let stdout = text(&out.stdout);
+    assert!(stderr.contains("mounted sysfs on /sys"), "{stderr}");
+    assert!(
+        stderr.contains("mounted securityfs on /sys/kernel/security"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("sys=62656572"), "{stdout}");
+    assert!(stdout.contains("sec=73636673"), "{stdout}");
+}
+
+#[test]
+fn by_path_needs_a_final_newline() {
+    let sec = securityfs_dir();
+    let target = sec.path().join("ima/policy");
+    fs::write(&target, "").unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "p.policy", "measure func=BPRM_CHECK");
+    let out = run({
+        let mut c = imactl();
+        c.args([
+            "policy",
+            "load",
+            "--by-path",
+            "--kernel",
+            "6.1",
+            "--securityfs",
+        ])
+        .arg(sec.path())
+        .arg(&f);
+        c
+    });
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("does not end with a newline"));
+    assert_eq!(fs::read_to_string(&target).unwrap(), "");
+}

@@ -276,8 +276,14 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     (
         "dont_appraise func=MODULE_CHECK appraise_flag=check_blacklist",
         "err:appraise-option-action",
+        "warn:blacklist-ignored",
+        "warn:blacklist-ignored",
+    ),
+    (
+        "measure func=KEY_CHECK appraise_flag=check_blacklist",
         "err:appraise-option-action",
-        "err:appraise-option-action",
+        "warn:blacklist-ignored",
+        "warn:blacklist-ignored",
     ),
     (
         "appraise func=KEY_CHECK",

@@ -55,6 +55,17 @@ pub fn plan_by_path(abs_path: &Path) -> Vec<PlannedWrite> {
     vec![PlannedWrite { line: None, bytes }]
 }
 
+/// Why the kernel's by-path reader would refuse a policy text that is fine as rules, if
+/// it would. ima_read_policy() subtracts each line's length + 1 from the file size, so a
+/// last line without its newline leaves a remainder and the load fails with EINVAL.
+pub fn by_path_problem(text: &str) -> Option<&'static str> {
+    if text.is_empty() || text.ends_with('\n') {
+        None
+    } else {
+        Some("the file does not end with a newline; the kernel reads policies by path line by line and fails the load (EINVAL) on a last line without one")
+    }
+}
+
 /// True when the rules contain `appraise func=POLICY_CHECK`: a kernel with such a rule in
 /// force only takes signed policies, loaded by path.
 pub fn requires_signed_policy(policy: &ParsedPolicy) -> bool {
@@ -371,6 +382,12 @@ mod tests {
         assert_eq!(after_load(dir.path()), AfterLoad::Writable);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o400)).unwrap();
         assert_eq!(after_load(dir.path()), AfterLoad::ReadOnly);
+    }
+
+    #[test]
+    fn by_path_needs_a_final_newline() {
+        assert!(by_path_problem("measure func=BPRM_CHECK\n").is_none());
+        assert!(by_path_problem("measure func=BPRM_CHECK").is_some());
     }
 
     #[test]

@@ -134,6 +134,9 @@ fn func_forbids(func: Option<Func>, term: &Term, profile: Profile) -> Option<Str
     use RuleOption as O;
     let name = func.map_or("(no func)", |f| f.name());
     let blacklist_flag = profile == Profile::V6_1;
+    if !blacklist_flag && matches!(term, Term::Opt(O::CheckBlacklist)) {
+        return None; // accepted and ignored after 6.1
+    }
     match func {
         None
         | Some(
@@ -328,6 +331,8 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
                 format!("{} is not allowed with {}: only measure extends a PCR; {refuse}", tok.text, act.name()),
                 None,
             )),
+            Term::Opt(RuleOption::CheckBlacklist)
+                if act != Action::Appraise && profile > Profile::V6_1 => {}
             Term::Opt(
                 RuleOption::AppraiseType(_)
                 | RuleOption::CheckBlacklist

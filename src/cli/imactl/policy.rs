@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use crate::error::{errno_name, errno_words};
 use crate::policy::load::{self, AfterLoad, MountAction, PolicyFile, WriteError};
 use crate::policy::parse::ParsedPolicy;
-use crate::policy::validate::{check_policy, check_text, Report};
+use crate::policy::validate::{check_text, Report};
 use crate::policy::{Diagnostic, Profile, Severity};
 
 /// Check, load and show IMA policies.
@@ -257,7 +257,7 @@ fn load_cmd(a: LoadArgs) -> i32 {
         );
         return 1;
     }
-    load_checked(&a, &parsed, profile)
+    load_checked(&a, &text, &parsed, profile)
 }
 
 fn describe_mount(m: &MountAction) {
@@ -276,7 +276,7 @@ fn loaded_policy(root: &Path) -> Option<ParsedPolicy> {
         .map(|t| crate::policy::parse::parse_policy(&t))
 }
 
-fn load_checked(a: &LoadArgs, parsed: &ParsedPolicy, profile: Profile) -> i32 {
+fn load_checked(a: &LoadArgs, text: &str, parsed: &ParsedPolicy, profile: Profile) -> i32 {
     let root = a
         .securityfs
         .clone()
@@ -305,6 +305,15 @@ fn load_checked(a: &LoadArgs, parsed: &ParsedPolicy, profile: Profile) -> i32 {
                 );
                 by_path = true;
             }
+        }
+    }
+    if by_path {
+        if let Some(why) = load::by_path_problem(text) {
+            eprintln!(
+                "imactl: cannot load {} by path: {why}; nothing was written",
+                a.file.display()
+            );
+            return 1;
         }
     }
     let plan = if by_path {
@@ -486,8 +495,10 @@ fn show(a: ShowArgs) -> i32 {
             }
             print!("{text}");
             let parsed = crate::policy::parse::parse_policy(&text);
-            let report = check_policy(&parsed, Profile::V7_2);
-            eprintln!("imactl: {} in force", plural(report.rules, "rule"));
+            eprintln!("imactl: {} in force", plural(parsed.rule_lines, "rule"));
+            if load::requires_signed_policy(&parsed) {
+                eprintln!("imactl: this policy appraises POLICY_CHECK: new policies must be signed and loaded with `imactl policy load --by-path`");
+            }
             0
         }
         Err(e) => {
