@@ -37,10 +37,22 @@ pub struct ParsedRule {
 #[derive(Clone, Debug, Default)]
 pub struct ParsedPolicy {
     pub rules: Vec<ParsedRule>,
+    /// Rules with parse errors, holding the terms that did parse, so that their other
+    /// errors can be reported too. Never loaded.
+    pub partial: Vec<PartialRule>,
     /// Parse errors, in line order.
     pub diagnostics: Vec<Diagnostic>,
     /// Lines that hold a rule (parsed or not).
     pub rule_lines: usize,
+}
+
+/// What is left of a rule with parse errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialRule {
+    pub rule: ParsedRule,
+    /// A `func=` token was there but unreadable: checks that depend on the func would
+    /// only guess.
+    pub func_unreadable: bool,
 }
 
 /// Parses a policy text. Blank lines and lines whose first non-blank character is `#` are
@@ -54,10 +66,18 @@ pub fn parse_policy(text: &str) -> ParsedPolicy {
             continue;
         }
         out.rule_lines += 1;
-        match parse_rule_line(line_no, line) {
-            Ok(r) => out.rules.push(r),
-            Err(mut d) => out.diagnostics.append(&mut d),
+        let (rule, mut errors) = parse_rule_parts(line_no, line);
+        match rule {
+            Some(r) if errors.is_empty() => out.rules.push(r),
+            Some(r) => out.partial.push(PartialRule {
+                func_unreadable: errors
+                    .iter()
+                    .any(|d| d.token.starts_with("func=") || d.token == "func"),
+                rule: r,
+            }),
+            None => {}
         }
+        out.diagnostics.append(&mut errors);
     }
     out
 }
@@ -95,6 +115,15 @@ pub fn tokenize(line_no: usize, line: &str) -> Vec<Token> {
 
 /// Parses one rule line (not blank, not a whole-line comment).
 pub fn parse_rule_line(line_no: usize, line: &str) -> Result<ParsedRule, Vec<Diagnostic>> {
+    match parse_rule_parts(line_no, line) {
+        (Some(r), e) if e.is_empty() => Ok(r),
+        (_, e) => Err(e),
+    }
+}
+
+/// Parses what can be parsed of a rule line: the rule without its unreadable tokens (none
+/// when it has no action) and the errors.
+fn parse_rule_parts(line_no: usize, line: &str) -> (Option<ParsedRule>, Vec<Diagnostic>) {
     let tokens = tokenize(line_no, line);
     let mut errors = Vec::new();
     let mut action: Option<(Action, Token, usize)> = None;
@@ -165,12 +194,9 @@ pub fn parse_rule_line(line_no: usize, line: &str) -> Result<ParsedRule, Vec<Dia
             )
             .with_code("no-action"),
         );
-        return Err(errors);
+        return (None, errors);
     };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(ParsedRule {
+    let rule = ParsedRule {
         line: line_no,
         source: line.to_string(),
         rule: Rule { action, terms },
@@ -178,7 +204,8 @@ pub fn parse_rule_line(line_no: usize, line: &str) -> Result<ParsedRule, Vec<Dia
         action_pos,
         term_tokens,
         comment,
-    })
+    };
+    (Some(rule), errors)
 }
 
 fn err(tok: &Token, message: String, hint: Option<String>) -> Diagnostic {

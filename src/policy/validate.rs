@@ -98,6 +98,23 @@ pub fn check_policy(parsed: &ParsedPolicy, profile: Profile) -> Report {
         }
         diagnostics.extend(errors);
     }
+    for p in &parsed.partial {
+        // The rule is already refused; report its other errors, except those that would
+        // be guesses about a func the parser could not read.
+        let func_dependent = [
+            "modsig-func",
+            "verity-func",
+            "func-action",
+            "func-term",
+            "setxattr-algos",
+            "blacklist-signature",
+        ];
+        diagnostics.extend(
+            rule_errors(&p.rule, profile)
+                .into_iter()
+                .filter(|d| !(p.func_unreadable && func_dependent.contains(&d.code))),
+        );
+    }
     diagnostics.extend(shadow_warnings(&accepted));
     diagnostics.sort_by_key(|d| (d.line, d.column, d.severity == Severity::Warning));
     Report {
@@ -640,6 +657,18 @@ mod tests {
         )
         .is_empty());
         assert!(codes("measure\nmeasure func=KEY_CHECK\n", Profile::V6_1).is_empty());
+    }
+
+    #[test]
+    fn errors_of_a_rule_with_a_parse_error_are_reported_too() {
+        let t = "measure func=KEXEC_KERNAL_CHECK appraise_type=imasig pcr=99\n";
+        assert_eq!(
+            codes(t, Profile::V6_1),
+            vec!["unknown-func", "appraise-option-action", "parse"]
+        );
+        // A guess about the unreadable func is not reported.
+        let t = "appraise func=MODUL_CHECK appraise_type=imasig|modsig\n";
+        assert_eq!(codes(t, Profile::V6_1), vec!["unknown-func"]);
     }
 
     #[test]
