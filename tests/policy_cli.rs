@@ -472,6 +472,7 @@ fn dry_run_prints_exactly_the_writes() {
         c
     });
     assert_eq!(by_path.status.code(), Some(0));
+    assert!(text(&by_path.stderr).contains("has no IMA signature in security.ima"));
     let abs = fs::canonicalize(&f).unwrap();
     assert_eq!(text(&by_path.stdout), format!("{}\n", abs.display()));
 }

@@ -322,6 +322,12 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         "err:func-term",
     ),
     (
+        "appraise func=SETXATTR_CHECK appraise_algos=sha256 obj_type=bin_t",
+        "err:func-term",
+        "err:func-term",
+        "err:func-term",
+    ),
+    (
         "measure func=KEXEC_CMDLINE mask=MAY_READ",
         "err:func-term",
         "err:func-term",

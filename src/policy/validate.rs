@@ -217,8 +217,10 @@ fn func_forbids(func: Option<Func>, term: &Term, profile: Profile) -> Option<Str
                 )),
             }
         }
+        // The kernel's flag list would let LSM labels through (they are not flags), but
+        // docs/kernel.md says "nothing else": refuse them rather than risk the load.
         Some(Func::SetxattrCheck) => match term {
-            Term::Cond(C::Func(_) | C::Lsm { .. }) => None,
+            Term::Cond(C::Func(_)) => None,
             Term::Opt(O::AppraiseAlgos(_)) => None,
             _ => Some(format!(
                 "func=SETXATTR_CHECK takes only appraise_algos= (the kernel refuses fuller rules for performance), not {}",

@@ -276,6 +276,13 @@ fn loaded_policy(root: &Path) -> Option<ParsedPolicy> {
         .map(|t| crate::policy::parse::parse_policy(&t))
 }
 
+/// Whether `path` carries a signature in security.ima (type byte 3, EVM_IMA_XATTR_DIGSIG,
+/// or 6, IMA_VERITY_DIGSIG), which a POLICY_CHECK appraisal needs.
+fn has_ima_signature(path: &Path) -> bool {
+    crate::fsops::get_xattr_nofollow(path, "security.ima")
+        .is_ok_and(|v| matches!(v.first(), Some(3 | 6)))
+}
+
 fn load_checked(a: &LoadArgs, text: &str, parsed: &ParsedPolicy, profile: Profile) -> i32 {
     let root = a
         .securityfs
@@ -328,6 +335,12 @@ fn load_checked(a: &LoadArgs, text: &str, parsed: &ParsedPolicy, profile: Profil
                 return 2;
             }
         };
+        if !has_ima_signature(&abs) {
+            eprintln!(
+                "imactl: note: {} has no IMA signature in security.ima; a kernel that appraises POLICY_CHECK refuses it (EACCES)",
+                abs.display()
+            );
+        }
         load::plan_by_path(&abs)
     } else {
         load::plan_rules(parsed)
