@@ -379,9 +379,19 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
                 let before = verity_at(&|j| j < i);
                 let anywhere = verity_at(&|_| true);
                 if profile == Profile::V6_1 && anywhere && !before {
-                    out.push(err(tok, "verity-order", format!("on Linux 6.1 appraise_type=sigv3 must follow digest_type=verity: {refuse}"), Some("move digest_type=verity before appraise_type=sigv3".into())));
+                    out.push(err(
+                        tok,
+                        "verity-order",
+                        format!("on Linux 6.1 appraise_type=sigv3 must follow digest_type=verity: {refuse}"),
+                        Some("move digest_type=verity before appraise_type=sigv3".into()),
+                    ));
                 } else if !anywhere {
-                    out.push(err(tok, "sigv3-verity", format!("appraise_type=sigv3 is only for fs-verity digests and needs digest_type=verity: {refuse}"), Some("add digest_type=verity, or use appraise_type=imasig".into())));
+                    out.push(err(
+                        tok,
+                        "sigv3-verity",
+                        format!("appraise_type=sigv3 is only for fs-verity digests and needs digest_type=verity: {refuse}"),
+                        Some("add digest_type=verity, or use appraise_type=imasig".into()),
+                    ));
                 }
             }
             Term::Opt(RuleOption::DigestVerity) if profile == Profile::V6_1 => {
@@ -389,7 +399,12 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
                     .iter()
                     .any(|(t, _)| matches!(t, Term::Opt(RuleOption::AppraiseType(_))));
                 if sig_before {
-                    out.push(err(tok, "verity-order", format!("on Linux 6.1 digest_type=verity must come before appraise_type=: {refuse}"), Some("move digest_type=verity before appraise_type".into())));
+                    out.push(err(
+                        tok,
+                        "verity-order",
+                        format!("on Linux 6.1 digest_type=verity must come before appraise_type=: {refuse}"),
+                        Some("move digest_type=verity before appraise_type".into()),
+                    ));
                 }
             }
             _ => {}
@@ -432,7 +447,12 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
                 .options()
                 .any(|o| matches!(o, RuleOption::AppraiseAlgos(_)))
             {
-                out.push(err(where_func, "setxattr-algos", format!("func=SETXATTR_CHECK needs appraise_algos= (the hashes that may be written to security.ima): {refuse}"), Some("e.g. appraise func=SETXATTR_CHECK appraise_algos=sha256,sha384,sha512".into())));
+                out.push(err(
+                    where_func,
+                    "setxattr-algos",
+                    format!("func=SETXATTR_CHECK needs appraise_algos= (the hashes that may be written to security.ima): {refuse}"),
+                    Some("e.g. appraise func=SETXATTR_CHECK appraise_algos=sha256,sha384,sha512".into()),
+                ));
             }
         }
     }
@@ -487,7 +507,12 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
             .iter()
             .find(|(t, _)| matches!(t, Term::Opt(RuleOption::CheckBlacklist)))
         {
-            out.push(err(tok, "blacklist-signature", format!("on Linux 6.1 appraise_flag=check_blacklist needs a signature requirement in the same rule (and CONFIG_IMA_APPRAISE_MODSIG): {refuse}"), Some("add appraise_type=imasig|modsig".into())));
+            out.push(err(
+                tok,
+                "blacklist-signature",
+                format!("on Linux 6.1 appraise_flag=check_blacklist needs a signature requirement in the same rule (and CONFIG_IMA_APPRAISE_MODSIG): {refuse}"),
+                Some("add appraise_type=imasig|modsig".into()),
+            ));
         }
     }
     if act == Action::Appraise && !r.requires_signature() {
@@ -495,13 +520,23 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
             .iter()
             .find(|(t, _)| matches!(t, Term::Opt(RuleOption::DigestVerity)))
         {
-            out.push(err(tok, "verity-signature", format!("appraise with digest_type=verity must require a signature (fs-verity digests are only trusted when signed): {refuse}"), Some("add appraise_type=sigv3".into())));
+            out.push(err(
+                tok,
+                "verity-signature",
+                format!("appraise with digest_type=verity must require a signature (fs-verity digests are only trusted when signed): {refuse}"),
+                Some("add appraise_type=sigv3".into()),
+            ));
         }
     }
 
     let len = r.canonical().len();
     if len > MAX_RULE_BYTES {
-        out.push(err(&pr.action_token, "too-long", format!("the rule is {len} bytes; the kernel reads at most {MAX_RULE_BYTES} per write and would cut it"), Some("split it into several rules".into())));
+        out.push(err(
+            &pr.action_token,
+            "too-long",
+            format!("the rule is {len} bytes; the kernel reads at most {MAX_RULE_BYTES} per write and would cut it"),
+            Some("split it into several rules".into()),
+        ));
     }
     out
 }
@@ -519,21 +554,41 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
         && r.func() == Some(Func::KexecKernelCheck)
         && !r.requires_signature()
     {
-        out.push(warn(func_tok, "kexec-unsigned", "appraise for KEXEC_KERNEL_CHECK without a signature requirement: a plain hash in security.ima satisfies it, and anyone who can set that xattr can make any kernel bootable by kexec".into(), Some("add appraise_type=imasig".into())));
+        out.push(warn(
+            func_tok,
+            "kexec-unsigned",
+            "appraise for KEXEC_KERNEL_CHECK without a signature requirement: a plain hash in security.ima satisfies it, and anyone who can set that xattr can make any kernel bootable by kexec".into(),
+            Some("add appraise_type=imasig".into()),
+        ));
     }
     if r.action == Action::Appraise && r.func() == Some(Func::PolicyCheck) {
-        out.push(warn(func_tok, "policy-check", "appraise func=POLICY_CHECK: once loaded, every later policy must carry a valid security.ima signature and be loaded by path; policy text written to the kernel is refused (EACCES)".into(), Some("sign later policies (evmctl ima_sign) and load them with `imactl policy load --by-path`".into())));
+        out.push(warn(
+            func_tok,
+            "policy-check",
+            "appraise func=POLICY_CHECK: once loaded, every later policy must carry a valid security.ima signature and be loaded by path; policy text written to the kernel is refused (EACCES)".into(),
+            Some("sign later policies (evmctl ima_sign) and load them with `imactl policy load --by-path`".into()),
+        ));
     }
     let mut repeated: HashMap<&'static str, usize> = HashMap::new();
     for (t, tok) in &terms {
         if profile >= Profile::V6_12 && matches!(t, Term::Opt(RuleOption::CheckBlacklist)) {
-            out.push(warn(tok, "blacklist-ignored", format!("appraise_flag=check_blacklist is accepted and ignored by Linux {profile}: signed files are always checked against the blacklist"), Some("drop it unless the policy must also load on 6.1".into())));
+            out.push(warn(
+                tok,
+                "blacklist-ignored",
+                format!("appraise_flag=check_blacklist is accepted and ignored by Linux {profile}: signed files are always checked against the blacklist"),
+                Some("drop it unless the policy must also load on 6.1".into()),
+            ));
         }
         if once_slot(t).is_none() {
             let n = repeated.entry(t.keyword()).or_default();
             *n += 1;
             if *n == 2 {
-                out.push(warn(tok, "repeated", format!("`{}` repeats {}: the kernel keeps one setting, so this has no further effect", tok.text, t.keyword()), Some("write it once".into())));
+                out.push(warn(
+                    tok,
+                    "repeated",
+                    format!("`{}` repeats {}: the kernel keeps one setting, so this has no further effect", tok.text, t.keyword()),
+                    Some("write it once".into()),
+                ));
             }
         }
     }
