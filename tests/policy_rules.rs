@@ -536,10 +536,15 @@ const ORDER_TABLE: &[(&str, &str)] = &[
         "appraise func=BPRM_CHECK appraise_type=imasig\ndont_appraise func=BPRM_CHECK uid=0\n",
         "shadowed",
     ),
+    (
+        "measure func=FILE_CHECK mask=^MAY_READ\nmeasure func=FILE_CHECK mask=MAY_READ uid=0\n",
+        "shadowed",
+    ),
 ];
 
 /// Policies where neither rule hides the other.
 const NO_ORDER_WARNING: &[&str] = &[
+    "measure func=FILE_CHECK mask=MAY_READ\nmeasure func=FILE_CHECK mask=^MAY_READ\n",
     "measure func=FILE_CHECK uid=0\nmeasure func=FILE_CHECK\n",
     "measure func=BPRM_CHECK\nappraise func=BPRM_CHECK appraise_type=imasig\n",
     "dont_measure\nmeasure func=KEY_CHECK\n",

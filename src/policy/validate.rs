@@ -626,6 +626,10 @@ pub fn covers(earlier: &Rule, later: &Rule) -> bool {
                     value: vb,
                 },
             ) => ka == kb && oa.covers(*va, *ob, *vb),
+            // mask=^X matches every request that includes X; mask=X only exactly X.
+            (Condition::Mask(ma), Condition::Mask(mb)) => {
+                ma.bit == mb.bit && (ma.inmask || !mb.inmask)
+            }
             (Condition::Keyrings(la), Condition::Keyrings(lb))
             | (Condition::Label(la), Condition::Label(lb)) => lb.iter().all(|x| la.contains(x)),
             _ => a == b,
