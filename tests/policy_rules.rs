@@ -179,14 +179,14 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     (
         "appraise func=BPRM_CHECK appraise_type=sigv3 digest_type=verity",
         "err:verity-order",
-        "ok",
-        "ok",
+        "err:verity-order",
+        "err:verity-order",
     ),
     (
         "appraise func=FILE_CHECK appraise_type=imasig digest_type=verity",
-        "err:verity-order",
-        "ok",
-        "ok",
+        "err:verity-sigtype",
+        "err:verity-sigtype",
+        "err:verity-sigtype",
     ),
     (
         "measure func=BPRM_CHECK digest_type=verity",
@@ -202,10 +202,28 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ),
     // ima_validate_rule and ima_parse_rule refusals.
     (
+        "appraise func=BPRM_CHECK digest_type=verity appraise_type=imasig",
+        "err:verity-sigtype",
+        "err:verity-sigtype",
+        "err:verity-sigtype",
+    ),
+    (
+        "appraise func=MODULE_CHECK appraise_type=sigv3",
+        "err:sigv3-verity",
+        "err:sigv3-verity",
+        "err:sigv3-verity",
+    ),
+    (
+        "appraise func=MODULE_CHECK appraise_type=imasig appraise_flag=check_blacklist",
+        "err:blacklist-signature",
+        "warn:blacklist-ignored",
+        "warn:blacklist-ignored",
+    ),
+    (
         "appraise func=BPRM_CHECK appraise_type=sigv3",
         "err:sigv3-verity",
         "err:sigv3-verity",
-        "err:sigv3-verity",
+        "ok",
     ),
     (
         "appraise func=BPRM_CHECK digest_type=verity",

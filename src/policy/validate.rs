@@ -23,6 +23,7 @@ pub const ERROR_CHECKS: &[&str] = &[
     "pcr-action",
     "appraise-option-action",
     "sigv3-verity",
+    "verity-sigtype",
     "verity-order",
     "modsig-func",
     "verity-func",
@@ -366,44 +367,57 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
         }
     }
 
-    // fs-verity and sigv3, including 6.1's order.
+    // fs-verity and signature types, as ima_parse_rule reads them: digest_type=verity is
+    // refused once a signature is required, imasig and imasig|modsig are refused once
+    // verity is required, and sigv3 (before 7.2) only follows digest_type=verity.
+    // docs/kernel.md states the order rule for 6.1; the 6.3+ source keeps the same code,
+    // so it is enforced for every profile (the canonical order always satisfies it).
+    let has_verity = terms
+        .iter()
+        .any(|(t, _)| matches!(t, Term::Opt(RuleOption::DigestVerity)));
     for (i, (t, tok)) in terms.iter().enumerate() {
-        let verity_at = |pred: &dyn Fn(usize) -> bool| {
-            terms
-                .iter()
-                .enumerate()
-                .any(|(j, (t, _))| pred(j) && matches!(t, Term::Opt(RuleOption::DigestVerity)))
-        };
         match t {
-            Term::Opt(RuleOption::AppraiseType(AppraiseType::Sigv3)) => {
-                let before = verity_at(&|j| j < i);
-                let anywhere = verity_at(&|_| true);
-                if profile == Profile::V6_1 && anywhere && !before {
-                    out.push(err(
-                        tok,
-                        "verity-order",
-                        format!("on Linux 6.1 appraise_type=sigv3 must follow digest_type=verity: {refuse}"),
-                        Some("move digest_type=verity before appraise_type=sigv3".into()),
-                    ));
-                } else if !anywhere {
+            Term::Opt(RuleOption::AppraiseType(
+                ty @ (AppraiseType::Imasig | AppraiseType::ImasigModsig),
+            )) if has_verity => {
+                out.push(err(
+                    tok,
+                    "verity-sigtype",
+                    format!(
+                        "appraise_type={} cannot go with digest_type=verity: fs-verity digests are signed as sigv3; {refuse}",
+                        ty.name()
+                    ),
+                    Some("use appraise_type=sigv3".into()),
+                ));
+            }
+            Term::Opt(RuleOption::AppraiseType(AppraiseType::Sigv3)) if !has_verity => {
+                let modsig_func = r.func().is_some_and(Func::allows_modsig);
+                if profile < Profile::V7_2 || modsig_func {
+                    let why = if profile < Profile::V7_2 {
+                        format!("on Linux {profile} appraise_type=sigv3 is only for fs-verity digests and needs digest_type=verity")
+                    } else {
+                        "sigv3 signatures without fs-verity are not known to be accepted for MODULE_CHECK, KEXEC_KERNEL_CHECK and KEXEC_INITRAMFS_CHECK".to_string()
+                    };
                     out.push(err(
                         tok,
                         "sigv3-verity",
-                        format!("appraise_type=sigv3 is only for fs-verity digests and needs digest_type=verity: {refuse}"),
-                        Some("add digest_type=verity, or use appraise_type=imasig".into()),
+                        format!("{why}: {refuse}"),
+                        Some(
+                            "add digest_type=verity before it, or use appraise_type=imasig".into(),
+                        ),
                     ));
                 }
             }
-            Term::Opt(RuleOption::DigestVerity) if profile == Profile::V6_1 => {
-                let sig_before = terms[..i]
-                    .iter()
-                    .any(|(t, _)| matches!(t, Term::Opt(RuleOption::AppraiseType(_))));
-                if sig_before {
+            Term::Opt(RuleOption::DigestVerity) => {
+                let sigv3_before = terms[..i].iter().any(|(t, _)| {
+                    matches!(t, Term::Opt(RuleOption::AppraiseType(AppraiseType::Sigv3)))
+                });
+                if sigv3_before {
                     out.push(err(
                         tok,
                         "verity-order",
-                        format!("on Linux 6.1 digest_type=verity must come before appraise_type=: {refuse}"),
-                        Some("move digest_type=verity before appraise_type".into()),
+                        format!("digest_type=verity after appraise_type=sigv3: the kernel refuses a digest type once a signature is required; {refuse}"),
+                        Some("move digest_type=verity before appraise_type=sigv3".into()),
                     ));
                 }
             }
@@ -502,7 +516,8 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
     }
 
     // Flag combinations.
-    if profile == Profile::V6_1 && act == Action::Appraise && !r.requires_signature() {
+    let modsig = r.appraise_type() == Some(AppraiseType::ImasigModsig);
+    if profile == Profile::V6_1 && act == Action::Appraise && !modsig {
         if let Some((_, tok)) = terms
             .iter()
             .find(|(t, _)| matches!(t, Term::Opt(RuleOption::CheckBlacklist)))
@@ -510,8 +525,8 @@ pub fn rule_errors(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
             out.push(err(
                 tok,
                 "blacklist-signature",
-                format!("on Linux 6.1 appraise_flag=check_blacklist needs a signature requirement in the same rule (and CONFIG_IMA_APPRAISE_MODSIG): {refuse}"),
-                Some("add appraise_type=imasig|modsig".into()),
+                format!("on Linux 6.1 appraise_flag=check_blacklist needs appraise_type=imasig|modsig in the same rule (and CONFIG_IMA_APPRAISE_MODSIG): {refuse}"),
+                Some("add appraise_type=imasig|modsig, or drop the flag".into()),
             ));
         }
     }
