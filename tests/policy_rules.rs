@@ -517,6 +517,12 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         "warn:kexec-unsigned",
     ),
     (
+        "measure fsname=ext4 fsname=xfs",
+        "warn:repeated",
+        "warn:repeated",
+        "warn:repeated",
+    ),
+    (
         "measure func=BPRM_CHECK pcr=10 pcr=11",
         "warn:repeated",
         "warn:repeated",

@@ -137,6 +137,8 @@ fn warn(tok: &Token, code: &'static str, msg: String, hint: Option<String>) -> D
 fn once_slot(t: &Term) -> Option<&'static str> {
     match t {
         Term::Cond(Condition::Id { kind, .. }) => Some(kind.slot()),
+        // ima_parse_rule does not refuse a second fsname (the last one counts).
+        Term::Cond(Condition::Fsname(_) | Condition::FsSubtype(_)) => None,
         Term::Cond(_) => Some(t.keyword()),
         Term::Opt(RuleOption::AppraiseAlgos(_)) => Some("appraise_algos"),
         Term::Opt(RuleOption::Template(_)) => Some("template"),
@@ -601,7 +603,11 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
                 out.push(warn(
                     tok,
                     "repeated",
-                    format!("`{}` repeats {}: the kernel keeps one setting, so this has no further effect", tok.text, t.keyword()),
+                    format!(
+                        "`{}` repeats {}: the kernel keeps only one value of it per rule",
+                        tok.text,
+                        t.keyword()
+                    ),
                     Some("write it once".into()),
                 ));
             }
