@@ -410,7 +410,7 @@ fn load_checked(a: &LoadArgs, text: &str, parsed: &ParsedPolicy, profile: Profil
             let hint = match code {
                 libc::EACCES if line.is_none() => "the file needs a security.ima signature from a key in the IMA keyring (evmctl ima_sign), and every rule in it must be valid".to_string(),
                 libc::EACCES => "the kernel takes only signed policies (an appraise func=POLICY_CHECK rule is in force): sign the file and load it with --by-path".to_string(),
-                libc::EINVAL => format!("the rule passed the Linux {profile} checks; the kernel may lack an option it needs (CONFIG_IMA_APPRAISE_MODSIG, an LSM for obj_/subj_ labels, the hash algorithm) or be another version: try --kernel"),
+                libc::EINVAL => format!("the rule passed the Linux {profile} checks; the kernel may lack an option it needs (CONFIG_IMA_APPRAISE_MODSIG for imasig|modsig and check_blacklist, CONFIG_IMA_MEASURE_ASYMMETRIC_KEYS for KEY_CHECK and keyrings=, an LSM for obj_/subj_ labels, the hash algorithm of appraise_algos) or be another version: try --kernel"),
                 _ => String::new(),
             };
             if !hint.is_empty() {
