@@ -257,7 +257,7 @@ fn load_cmd(a: LoadArgs) -> i32 {
         );
         return 1;
     }
-    load_checked(&a, &text, &parsed, profile)
+    load_checked(&a, &text, &parsed, profile, &source)
 }
 
 fn describe_mount(m: &MountAction) {
@@ -283,7 +283,13 @@ fn has_ima_signature(path: &Path) -> bool {
         .is_ok_and(|v| matches!(v.first(), Some(3 | 6)))
 }
 
-fn load_checked(a: &LoadArgs, text: &str, parsed: &ParsedPolicy, profile: Profile) -> i32 {
+fn load_checked(
+    a: &LoadArgs,
+    text: &str,
+    parsed: &ParsedPolicy,
+    profile: Profile,
+    source: &str,
+) -> i32 {
     let root = a
         .securityfs
         .clone()
@@ -461,6 +467,7 @@ fn load_checked(a: &LoadArgs, text: &str, parsed: &ParsedPolicy, profile: Profil
             policy_file.display()
         );
     }
+    eprintln!("imactl: the rules were checked for Linux {profile} ({source})");
     match load::after_load(&root) {
         AfterLoad::Writable => println!(
             "{} is still writable: this kernel accepts further rules (CONFIG_IMA_WRITE_POLICY)",
