@@ -22,6 +22,9 @@ _imactl() {
             imactl,key)
                 cmd="imactl__subcmd__key"
                 ;;
+            imactl,policy)
+                cmd="imactl__subcmd__policy"
+                ;;
             imactl,verify)
                 cmd="imactl__subcmd__verify"
                 ;;
@@ -30,6 +33,9 @@ _imactl() {
                 ;;
             imactl__subcmd__help,key)
                 cmd="imactl__subcmd__help__subcmd__key"
+                ;;
+            imactl__subcmd__help,policy)
+                cmd="imactl__subcmd__help__subcmd__policy"
                 ;;
             imactl__subcmd__help,verify)
                 cmd="imactl__subcmd__help__subcmd__verify"
@@ -42,6 +48,15 @@ _imactl() {
                 ;;
             imactl__subcmd__help__subcmd__key,remove)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__remove"
+                ;;
+            imactl__subcmd__help__subcmd__policy,check)
+                cmd="imactl__subcmd__help__subcmd__policy__subcmd__check"
+                ;;
+            imactl__subcmd__help__subcmd__policy,load)
+                cmd="imactl__subcmd__help__subcmd__policy__subcmd__load"
+                ;;
+            imactl__subcmd__help__subcmd__policy,show)
+                cmd="imactl__subcmd__help__subcmd__policy__subcmd__show"
                 ;;
             imactl__subcmd__key,help)
                 cmd="imactl__subcmd__key__subcmd__help"
@@ -67,6 +82,30 @@ _imactl() {
             imactl__subcmd__key__subcmd__help,remove)
                 cmd="imactl__subcmd__key__subcmd__help__subcmd__remove"
                 ;;
+            imactl__subcmd__policy,check)
+                cmd="imactl__subcmd__policy__subcmd__check"
+                ;;
+            imactl__subcmd__policy,help)
+                cmd="imactl__subcmd__policy__subcmd__help"
+                ;;
+            imactl__subcmd__policy,load)
+                cmd="imactl__subcmd__policy__subcmd__load"
+                ;;
+            imactl__subcmd__policy,show)
+                cmd="imactl__subcmd__policy__subcmd__show"
+                ;;
+            imactl__subcmd__policy__subcmd__help,check)
+                cmd="imactl__subcmd__policy__subcmd__help__subcmd__check"
+                ;;
+            imactl__subcmd__policy__subcmd__help,help)
+                cmd="imactl__subcmd__policy__subcmd__help__subcmd__help"
+                ;;
+            imactl__subcmd__policy__subcmd__help,load)
+                cmd="imactl__subcmd__policy__subcmd__help__subcmd__load"
+                ;;
+            imactl__subcmd__policy__subcmd__help,show)
+                cmd="imactl__subcmd__policy__subcmd__help__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -74,7 +113,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version key verify help"
+            opts="-h -V --help --version policy key verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -88,7 +127,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help)
-            opts="key verify help"
+            opts="policy key verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,6 +197,62 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help__subcmd__key__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__policy)
+            opts="check load show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__policy__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__policy__subcmd__load)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__policy__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -313,6 +408,148 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy)
+            opts="-h --help check load show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__check)
+            opts="-h --kernel --json --strict --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__help)
+            opts="check load show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__help__subcmd__load)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__load)
+            opts="-h --securityfs --dry-run --by-path --kernel --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --securityfs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__policy__subcmd__show)
+            opts="-h --securityfs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --securityfs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -335,3 +335,47 @@ fn completion_scripts_load_in_their_shells() {
         }
     }
 }
+
+#[test]
+fn imactl_completions_offer_the_clap_subcommands() {
+    use clap::CommandFactory;
+    let subs: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|n| n != "help")
+        .collect();
+    assert!(!subs.is_empty(), "imactl has no subcommands");
+    if have("bash") {
+        let prog = format!(
+            "source '{}'; COMP_WORDS=(imactl ''); COMP_CWORD=1; _imactl imactl '' imactl; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            repo().join("completions/imactl.bash").display()
+        );
+        let out = Command::new("bash").args(["-c", &prog]).output().unwrap();
+        let words = String::from_utf8_lossy(&out.stdout).into_owned();
+        for s in &subs {
+            assert!(words.lines().any(|w| w == s), "bash: no {s} in {words}");
+        }
+    } else {
+        println!("SKIP: bash is not installed");
+    }
+    if have("fish") {
+        let prog = format!(
+            "source {}; complete -C'imactl '",
+            repo().join("completions/imactl.fish").display()
+        );
+        let out = Command::new("fish")
+            .args(["--no-config", "-c", &prog])
+            .output()
+            .unwrap();
+        let words = String::from_utf8_lossy(&out.stdout).into_owned();
+        for s in &subs {
+            assert!(
+                words.lines().any(|l| l.split('\t').next() == Some(s)),
+                "fish: no {s} in {words}"
+            );
+        }
+    } else {
+        println!("SKIP: fish is not installed (apt-get install fish)");
+    }
+}

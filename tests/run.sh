@@ -17,6 +17,10 @@ echo "== cargo test"
 cargo test --all-targets 2>&1 | tee target/cargo-test.log
 grep -q '^test result: ok' target/cargo-test.log
 
+echo "== RPM packaging (packaging/rpm: project and demo RPMs, scratch-root install; root, minutes)"
+cargo test --test rpm_packaging -- --ignored --nocapture 2>&1 | tee target/rpm-test.log
+grep -q '^test result: ok. 1 passed' target/rpm-test.log
+
 if [ -x tests/vm/run.sh ]; then
   echo "== VM end-to-end test (tests/vm/run.sh --kernel all)"
   bash tests/vm/run.sh --kernel all

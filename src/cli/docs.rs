@@ -117,6 +117,16 @@ pub const IMACTL_EXAMPLES: &[Example] = &[
         ],
     },
     Example {
+        text: "Check the shipped kexec policy (only signed kernels may be started with \
+               kexec_file_load) against the running kernel, show what loading it would \
+               write, and load it:",
+        lines: &[
+            "imactl policy check /usr/share/imaevm/policies/kexec.policy",
+            "imactl policy load --dry-run /usr/share/imaevm/policies/kexec.policy",
+            "imactl policy load /usr/share/imaevm/policies/kexec.policy",
+        ],
+    },
+    Example {
         text: "After a refusal (kexec_file_load: Permission denied, or an appraisal denial in \
                the audit log), ask the kernel for its verdict on the file with the keys it \
                holds: no signature, unknown key id, invalid signature...",
