@@ -6,7 +6,7 @@
 //!   a password on the command line;
 //! - the completion scripts load in their shells and complete from the tables.
 //!
-//! A check whose tool is missing prints "SKIP: <reason>".
+//! A check whose tool is missing prints "SKIP docs_drift: <reason>".
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -72,7 +72,7 @@ fn committed_pages_and_completions_are_up_to_date() {
 #[test]
 fn man_pages_render_without_warnings() {
     if !have("man") {
-        println!("SKIP: man is not installed (apt-get install man-db groff-base)");
+        println!("SKIP docs_drift: man is not installed (apt-get install man-db groff-base)");
         return;
     }
     let pages = files_in(&repo().join("man"));
@@ -238,7 +238,7 @@ fn bash_complete(line: &str) -> Vec<String> {
 #[test]
 fn bash_completion_completes_from_the_tables() {
     if !have("bash") {
-        println!("SKIP: bash is not installed");
+        println!("SKIP docs_drift: bash is not installed");
         return;
     }
     assert_eq!(
@@ -275,7 +275,7 @@ fn bash_completion_completes_from_the_tables() {
 #[test]
 fn fish_completion_completes_from_the_tables() {
     if !have("fish") {
-        println!("SKIP: fish is not installed (apt-get install fish)");
+        println!("SKIP docs_drift: fish is not installed (apt-get install fish)");
         return;
     }
     let complete = |line: &str| -> Vec<String> {
@@ -320,7 +320,9 @@ fn completion_scripts_load_in_their_shells() {
             Shell::Fish => ("fish", &["--no-execute"]),
         };
         if !have(tool) {
-            println!("SKIP: {tool} is not installed: its completion scripts are not checked");
+            println!(
+                "SKIP docs_drift: {tool} is not installed: its completion scripts are not checked"
+            );
             continue;
         }
         for cmd in ["evmctl", "imactl"] {
@@ -357,7 +359,7 @@ fn imactl_completions_offer_the_clap_subcommands() {
             assert!(words.lines().any(|w| w == s), "bash: no {s} in {words}");
         }
     } else {
-        println!("SKIP: bash is not installed");
+        println!("SKIP docs_drift: bash is not installed");
     }
     if have("fish") {
         let prog = format!(
@@ -376,6 +378,6 @@ fn imactl_completions_offer_the_clap_subcommands() {
             );
         }
     } else {
-        println!("SKIP: fish is not installed (apt-get install fish)");
+        println!("SKIP docs_drift: fish is not installed (apt-get install fish)");
     }
 }

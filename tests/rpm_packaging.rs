@@ -6,13 +6,14 @@
 //!    (%imaevm_setxattr) runs chrooted with the project's static evmctl, and the installed
 //!    file then carries exactly the security.ima value made at build time, which
 //!    `evmctl ima_verify` accepts with the certificate (and refuses with another one).
-//! 3. The scriptlet contract: %post run again leaves the same xattr; without CAP_SYS_ADMIN it
-//!    fails with status 125 and one line; built with -i (--ignore-unsupported) the install
-//!    succeeds with a one-line warning.
+//! 3. The scriptlet contract: %post run again leaves the same xattr, and never reads an open
+//!    stdin; without CAP_SYS_ADMIN (EPERM) and on a ramfs (no xattr support: EOPNOTSUPP) it
+//!    fails with status 125 and one line, and the demo built with -i (--ignore-unsupported)
+//!    installs with a one-line warning.
 //!
 //! Needs root (chroot, security.* xattrs) and builds the release binaries (minutes), so plain
 //! `cargo test` skips it: run `cargo test --test rpm_packaging -- --ignored` (tests/run.sh
-//! does). Missing tools or privileges print "SKIP: <reason>".
+//! does). Missing tools or privileges print "SKIP rpm_packaging: <reason>".
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -115,7 +116,8 @@ fn rpm_install(root: &Path, rpm: &Path, drop_sys_admin: bool) -> Output {
     };
     cmd.arg("--root")
         .arg(root)
-        .args(["--nodeps", "-i"])
+        // --ignoresize: a ramfs reports no free space.
+        .args(["--nodeps", "--ignoresize", "-i"])
         .arg(rpm);
     run(&mut cmd)
 }
@@ -241,11 +243,11 @@ fn static_busybox() -> Option<PathBuf> {
 #[ignore = "builds the release RPMs (minutes) and needs root: cargo test --test rpm_packaging -- --ignored"]
 fn rpm_build_install_and_scriptlet_contract() {
     if let Some(reason) = skip_reason() {
-        println!("SKIP: {reason}");
+        println!("SKIP rpm_packaging: {reason}");
         return;
     }
     let Some(busybox) = static_busybox() else {
-        println!("SKIP: no static busybox for the scratch root's /bin/sh (apt-get install busybox-static)");
+        println!("SKIP rpm_packaging: no static busybox for the scratch root's /bin/sh (apt-get install busybox-static)");
         return;
     };
     let target_tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
@@ -255,7 +257,7 @@ fn rpm_build_install_and_scriptlet_contract() {
     std::fs::write(&probe, b"x").unwrap();
     if let Err(e) = xattr::set(&probe, "security.ima", &[0x04, 0x04]) {
         println!(
-            "SKIP: the filesystem of {} refuses security.ima ({e})",
+            "SKIP rpm_packaging: the filesystem of {} refuses security.ima ({e})",
             work.path().display()
         );
         return;
@@ -429,35 +431,72 @@ fn rpm_build_install_and_scriptlet_contract() {
     assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
     assert!(ima_xattr(&installed).is_none());
 
-    // Installing without CAP_SYS_ADMIN: the plain %post fails and rpm says so; the package
-    // built with `%imaevm_setxattr -i` installs with a one-line warning.
+    // Installing without CAP_SYS_ADMIN (EPERM), and onto a filesystem without xattr
+    // support (ramfs: EOPNOTSUPP): the plain %post fails and rpm says so; the package built
+    // with `%imaevm_setxattr -i` installs with a one-line warning.
     let root2 = scratch_root(&work.path().join("root-nocap"), &busybox);
+    refused_setxattr(&root2, &project_rpm, &demo, true);
+    let ramfs = work.path().join("ramfs");
+    std::fs::create_dir_all(&ramfs).unwrap();
+    let mounted = run(Command::new("mount")
+        .args(["-t", "ramfs", "imaevm-test"])
+        .arg(&ramfs));
+    if mounted.status.success() {
+        let _unmount = Unmount(ramfs.clone());
+        let root3 = scratch_root(&ramfs.join("root"), &busybox);
+        refused_setxattr(&root3, &project_rpm, &demo, false);
+    } else {
+        println!(
+            "SKIP rpm_packaging: the EOPNOTSUPP case: cannot mount a ramfs: {}",
+            String::from_utf8_lossy(&mounted.stderr).trim()
+        );
+    }
+}
+
+/// Unmounts a test mount when dropped (also when an assertion fails).
+struct Unmount(PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Installs the project RPM, then the demo where setting security.ima is refused.
+fn refused_setxattr(root: &Path, project_rpm: &Path, demo: &Demo, drop_sys_admin: bool) {
     run_ok(
         Command::new("rpm")
             .arg("--root")
-            .arg(&root2)
-            .args(["--nodeps", "-i"])
-            .arg(&project_rpm),
+            .arg(root)
+            .args(["--nodeps", "--ignoresize", "-i"])
+            .arg(project_rpm),
     );
-    let out = rpm_install(&root2, &demo.plain, true);
+    let out = rpm_install(root, &demo.plain, drop_sys_admin);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         stderr.contains("%post(imaevm-demo") && stderr.contains("exit status 125"),
         "rpm did not report the failed %post: {stderr}"
     );
+    let refusals: Vec<&str> = stderr.lines().filter(|l| l.starts_with("evmctl")).collect();
+    assert_eq!(refusals.len(), 1, "expected one line from evmctl: {stderr}");
     run_ok(
         Command::new("rpm")
             .arg("--root")
-            .arg(&root2)
+            .arg(root)
             .args(["-e", "--nodeps", "imaevm-demo"]),
     );
-    let out = rpm_install(&root2, &demo.ignore_unsupported, true);
+    let out = rpm_install(root, &demo.ignore_unsupported, drop_sys_admin);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("scriptlet"), "{stderr}");
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("evmctl")).collect();
     assert_eq!(warnings.len(), 1, "expected one warning line: {stderr}");
     assert!(warnings[0].contains("warning"), "{stderr}");
-    assert!(root2.join(DEMO_FILE).is_file());
-    assert!(ima_xattr(&root2.join(DEMO_FILE)).is_none());
+    assert!(root.join(DEMO_FILE).is_file());
+    assert_eq!(
+        xattr::get(root.join(DEMO_FILE), "security.ima")
+            .ok()
+            .flatten(),
+        None
+    );
 }
