@@ -23,13 +23,14 @@ _evmctl() {
     if [[ $cur == -* ]]; then
         case $cmd in
             help) opts="-v -h --help --version" ;;
+            convert) opts="-1 --rsa -v -h --help --version" ;;
             import) opts="-1 --rsa -v -h --help --version" ;;
-            sign) opts="-a --hashalgo -k --key --keyid --keyid-from-cert -p --pass -s --imasig -d --imahash -o --portable -u --uuid --smack --m32 --m64 --inode --uid --gid --mode --generation --ima --selinux --caps -r --recursive -n -v -h --help --version" ;;
-            verify) opts="-k --key -u --uuid --smack --m32 --m64 --inode --uid --gid --mode --generation --ima --selinux --caps -v -h --help --version" ;;
+            sign) opts="-a --hashalgo -k --key --keyid --keyid-from-cert -p --pass -s --imasig -d --imahash -o --portable -u --uuid --smack --m32 --m64 --inode --uid --gid --mode --generation --ima --selinux --caps -1 --rsa -r --recursive -n -v -h --help --version" ;;
+            verify) opts="-k --key -u --uuid --smack --m32 --m64 --inode --uid --gid --mode --generation --ima --selinux --caps -1 --rsa -v -h --help --version" ;;
             ima_measurement) opts="-k --key --ignore-violations --verify-sig --pcrs --verify-bank -v -h --help --version" ;;
             ima_boot_aggregate) opts="--pcrs -v -h --help --version" ;;
-            ima_sign) opts="-a --hashalgo -f --sigfile --xattr-user -k --key --keyid --keyid-from-cert -p --pass -r --recursive -n -v -h --help --version" ;;
-            ima_verify) opts="-f --sigfile --xattr-user -k --key -v -h --help --version" ;;
+            ima_sign) opts="-a --hashalgo -f --sigfile --xattr-user -k --key --keyid --keyid-from-cert -p --pass -1 --rsa -r --recursive -n -v -h --help --version" ;;
+            ima_verify) opts="-f --sigfile --xattr-user -k --key -1 --rsa -v -h --help --version" ;;
             ima_setxattr) opts="-f --sigfile --xattr-user --ignore-unsupported -v -h --help --version" ;;
             ima_clear) opts="--xattr-user -t --type -r --recursive -v -h --help --version" ;;
             ima_fix) opts="-t --type -r --recursive -v -h --help --version" ;;
@@ -41,8 +42,8 @@ _evmctl() {
         return
     fi
     case $cmd in
-        '') COMPREPLY=($(compgen -W "help import sign verify ima_measurement ima_boot_aggregate ima_sign ima_verify ima_setxattr ima_clear ima_fix sign_hash ima_hash" -- "$cur")) ;;
-        help) COMPREPLY=($(compgen -W "help import sign verify ima_measurement ima_boot_aggregate ima_sign ima_verify ima_setxattr ima_clear ima_fix sign_hash ima_hash" -- "$cur")) ;;
+        '') COMPREPLY=($(compgen -W "help convert import sign verify ima_measurement ima_boot_aggregate ima_sign ima_verify ima_setxattr ima_clear ima_fix sign_hash ima_hash" -- "$cur")) ;;
+        help) COMPREPLY=($(compgen -W "help convert import sign verify ima_measurement ima_boot_aggregate ima_sign ima_verify ima_setxattr ima_clear ima_fix sign_hash ima_hash" -- "$cur")) ;;
         *) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 }
