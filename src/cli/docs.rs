@@ -276,6 +276,18 @@ pub fn evmctl_man() -> String {
 fn title(r: &mut Roff, name: &str, section: &str, manual: &str) {
     let source = format!("imaevm {}", env!("CARGO_PKG_VERSION"));
     r.control("TH", [name, section, PAGES_DATE, &source, manual]);
+    r.control("nh", []);
+    r.control("ad", ["l"]);
+}
+
+/// Turns hyphenation off and justification to the left margin after the title line, as
+/// [`title`] does: long options must not be split at a line end.
+fn no_hyphenation(page: &mut String) {
+    if let Some(th) = page.find("\n.TH ") {
+        if let Some(end) = page[th + 1..].find('\n') {
+            page.insert_str(th + 1 + end + 1, ".nh\n.ad l\n");
+        }
+    }
 }
 
 fn evmctl_command(r: &mut Roff, c: &CmdDef) {
@@ -397,6 +409,7 @@ fn imactl_page(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>
     let mut page = String::from_utf8(page).expect("clap_mangen writes UTF-8");
     // clap_mangen heads the after_help text "EXTRA"; man-pages(7) calls that NOTES.
     page = page.replacen("\n.SH EXTRA\n", "\n.SH NOTES\n", 1);
+    no_hyphenation(&mut page);
     let mut extra = Roff::new();
     if top {
         examples(&mut extra, IMACTL_EXAMPLES);
