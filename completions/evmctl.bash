@@ -1,7 +1,7 @@
 # bash completion for evmctl
 # Generated from src/cli/evmctl/opts.rs by `cargo run --example gen-docs`; do not edit.
 _evmctl() {
-    local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i w opts
+    local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' i w opts
     if ((COMP_CWORD > 0)); then prev=${COMP_WORDS[COMP_CWORD-1]}; fi
     # --opt=value: bash splits at '=' (COMP_WORDBREAKS)
     if [[ $cur == = ]]; then prev=${COMP_WORDS[COMP_CWORD-1]}; cur=;

@@ -271,6 +271,15 @@ fn rpm_build_install_and_scriptlet_contract() {
             .env("IMAEVM_RPM_TOPDIR", &topdir),
     );
     let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    if run(Command::new("unshare").args(["-n", "true"]))
+        .status
+        .success()
+    {
+        assert!(
+            listed.contains("rpmbuild runs without network"),
+            "build.sh could make a network namespace but did not build in one"
+        );
+    }
     let project_rpm = find_rpm(&topdir.join("RPMS"), "imaevm-0");
     assert!(
         listed.contains(&project_rpm.display().to_string()),

@@ -10,7 +10,8 @@
 #      only step that needs the network (crates.io); it is skipped when the tarball for the
 #      same Cargo.lock is already there.
 #   3. rpmbuild -ba with _topdir target/rpm (override: IMAEVM_RPM_TOPDIR); the build inside
-#      rpmbuild is offline (cargo --offline --frozen against vendor/).
+#      rpmbuild is offline (cargo --offline --frozen against vendor/), and runs without any
+#      network (unshare -n) where the builder may make a network namespace.
 #
 # On a system whose packages rpm does not manage (Debian, Ubuntu), BuildRequires cannot be
 # checked: --nodeps is added then. Extra rpmbuild arguments: RPMBUILD_FLAGS.
@@ -30,6 +31,8 @@ name=imaevm-$version
 mkdir -p "$topdir/SOURCES" "$topdir/SPECS"
 
 # 1. The tree.
+# (deleted but still tracked files are left out)
+# shellcheck disable=SC2016 # $f expands in the inner sh
 git ls-files -z --cached --others --exclude-standard \
     | xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh \
     | tar --null -T - --transform "s,^,$name/," -czf "$topdir/SOURCES/$name.tar.gz"
@@ -51,6 +54,13 @@ nodeps=
 if ! rpm -q --quiet rpm 2>/dev/null; then
     nodeps=--nodeps
 fi
+# Where it can (root, unshare), rpmbuild runs in a network namespace of its own: proof
+# that the build needs nothing but the two tarballs.
+offline=
+if unshare -n true 2>/dev/null; then
+    offline="unshare -n"
+    echo "build.sh: rpmbuild runs without network (unshare -n)"
+fi
 # shellcheck disable=SC2086 # word splitting of the flags is meant
-rpmbuild -ba $nodeps ${RPMBUILD_FLAGS:-} --define "_topdir $topdir" "$topdir/SPECS/imaevm.spec"
+$offline rpmbuild -ba $nodeps ${RPMBUILD_FLAGS:-} --define "_topdir $topdir" "$topdir/SPECS/imaevm.spec"
 find "$topdir/RPMS" "$topdir/SRPMS" -name "imaevm-$version-*.rpm" -newer "$topdir/SOURCES/$name.tar.gz"

@@ -534,7 +534,7 @@ fn evmctl_bash() -> String {
     let _ = writeln!(s, "# bash completion for evmctl");
     let _ = writeln!(s, "# {GENERATED}");
     s.push_str("_evmctl() {\n");
-    s.push_str("    local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i w opts\n");
+    s.push_str("    local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' i w opts\n");
     s.push_str("    if ((COMP_CWORD > 0)); then prev=${COMP_WORDS[COMP_CWORD-1]}; fi\n");
     s.push_str("    # --opt=value: bash splits at '=' (COMP_WORDBREAKS)\n");
     s.push_str("    if [[ $cur == = ]]; then prev=${COMP_WORDS[COMP_CWORD-1]}; cur=;\n");
