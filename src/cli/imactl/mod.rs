@@ -7,9 +7,9 @@ pub mod key;
 pub mod policy;
 pub mod verify;
 
-/// imactl: check and load IMA policies, manage IMA keys, and explain appraisal verdicts.
+/// Check and load IMA policies, manage the IMA keyring, and tell why the kernel refuses a file.
 #[derive(Parser, Debug)]
-#[command(name = "imactl", version, about, long_about = None)]
+#[command(name = "imactl", version)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
