@@ -1,2 +1,162 @@
-//! evmctl front end
-pub fn main() -> i32 { 0 }
+//! The evmctl front end: upstream evmctl's command line, messages, output streams and exit
+//! codes (formats.md, "evmctl exit codes and I/O conventions"), on top of the library.
+//!
+//! Raw options become a [`Settings`] in one place; commands receive it and never see argv.
+//! Exit codes: 0 success, 1 a failed verification or a bad option, 125 any other error.
+
+mod commands;
+pub mod opts;
+pub mod parse;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::fsops::XattrNamespace;
+use crate::keys::Password;
+use opts::OptId;
+
+/// Upstream's default verbosity (syslog LOG_INFO): informational lines are printed.
+pub const LOG_INFO: i32 = 6;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAIL: i32 = 1;
+pub const EXIT_ERROR: i32 = 125;
+
+/// Where a password comes from.
+pub enum PassSource {
+    Given(Password),
+    Prompt,
+}
+
+/// What the command line asks for, after parsing and validation.
+pub struct Settings {
+    pub verbose: i32,
+    pub hash_algo: Option<String>,
+    pub key: Option<PathBuf>,
+    pub pass: Option<PassSource>,
+    pub sigfile: bool,
+    /// `-n`: print, do not set the xattr.
+    pub no_xattr: bool,
+    pub xattr: XattrNamespace,
+    pub recursive: bool,
+    pub keyid: Option<[u8; 4]>,
+    pub keyid_from_cert: Option<PathBuf>,
+    /// `--ignore-unsupported`: ima_setxattr warns and succeeds on EOPNOTSUPP/EPERM.
+    pub ignore_unsupported: bool,
+}
+
+impl Settings {
+    fn info(&self, msg: std::fmt::Arguments) {
+        if self.verbose >= LOG_INFO {
+            let _ = std::io::stderr().write_fmt(msg);
+        }
+    }
+    fn debug(&self, msg: std::fmt::Arguments) {
+        if self.verbose > LOG_INFO {
+            let _ = std::io::stderr().write_fmt(msg);
+        }
+    }
+}
+
+/// Prints an error line on stderr (always shown: upstream's LOG_ERR is below LOG_INFO).
+fn error(msg: std::fmt::Arguments) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(b"evmctl: ");
+    let _ = e.write_fmt(msg);
+    let _ = e.write_all(b"\n");
+}
+
+/// Runs evmctl with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    run(&args)
+}
+
+/// Runs evmctl with `args` (without the program name).
+pub fn run(args: &[OsString]) -> i32 {
+    let parsed = match parse::parse(args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("evmctl: {}", e.0);
+            return EXIT_FAIL;
+        }
+    };
+    let mut s = Settings {
+        verbose: LOG_INFO,
+        hash_algo: None,
+        key: None,
+        pass: None,
+        sigfile: false,
+        no_xattr: false,
+        xattr: XattrNamespace::Security,
+        recursive: false,
+        keyid: None,
+        keyid_from_cert: None,
+        ignore_unsupported: false,
+    };
+    for o in parsed.options {
+        let v = o.value;
+        match o.id {
+            OptId::Help => {
+                print!("{}", commands::usage());
+                return EXIT_OK;
+            }
+            OptId::Version => {
+                println!("evmctl {}", env!("CARGO_PKG_VERSION"));
+                return EXIT_OK;
+            }
+            OptId::Verbose => s.verbose += 1,
+            OptId::NoXattr => s.no_xattr = true,
+            OptId::HashAlgo => s.hash_algo = v.map(|v| v.to_string_lossy().into_owned()),
+            OptId::Pass => {
+                s.pass = Some(match v {
+                    Some(p) => PassSource::Given(Password::new(p.to_string_lossy().into_owned())),
+                    None => PassSource::Prompt,
+                })
+            }
+            OptId::SigFile => s.sigfile = true,
+            OptId::Key => s.key = v.map(PathBuf::from),
+            OptId::Recursive => s.recursive = true,
+            OptId::XattrUser => s.xattr = XattrNamespace::User,
+            OptId::Keyid => {
+                let text = v.map(|v| v.to_string_lossy().into_owned()).unwrap_or_default();
+                match crate::keys::parse_keyid_hex(&text) {
+                    Some(k) => s.keyid = Some(k),
+                    None => {
+                        eprintln!("Invalid keyid value.");
+                        error(format_args!(
+                            "--keyid '{text}': give a non-zero 32-bit value in hex, e.g. --keyid 1a2b3c4d"
+                        ));
+                        return EXIT_FAIL;
+                    }
+                }
+            }
+            OptId::KeyidFromCert => s.keyid_from_cert = v.map(PathBuf::from),
+            OptId::IgnoreUnsupported => s.ignore_unsupported = true,
+        }
+    }
+    if s.pass.is_none() {
+        if let Some(p) = std::env::var_os("EVMCTL_KEY_PASSWORD") {
+            s.pass = Some(PassSource::Given(Password::new(p.to_string_lossy().into_owned())));
+        }
+    }
+    let mut operands = parsed.operands.into_iter();
+    let Some(cmd_name) = operands.next() else {
+        print!("{}", commands::usage());
+        return EXIT_OK;
+    };
+    let cmd_name = cmd_name.to_string_lossy().into_owned();
+    let rest: Vec<OsString> = operands.collect();
+    match opts::command(&cmd_name).map(|c| c.name) {
+        Some("help") => commands::help(&rest),
+        Some("ima_hash") => commands::ima_hash(&s, &rest),
+        Some("ima_sign") => commands::ima_sign(&s, &rest),
+        Some("ima_verify") => commands::ima_verify(&s, &rest),
+        Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
+        _ => {
+            println!("Invalid command: {cmd_name}");
+            EXIT_ERROR
+        }
+    }
+}

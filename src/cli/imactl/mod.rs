@@ -16,6 +16,5 @@ pub enum Command {}
 
 /// Runs imactl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
-    match cli.command {}
+    match Cli::parse().command {}
 }
