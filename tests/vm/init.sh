@@ -60,19 +60,17 @@ errname() {
 	esac
 }
 
-# kernel_reason: why the kernel refused, read from the kernel log since the last `dmesg -c`
-# (IMA's audit record `cause=...`, and digsig's "Request for unknown key 'id:...'").
+# kernel_reason: why the kernel refused, read from the kernel log since the last `dmesg -c`:
+# sets KC to IMA's audit cause (IMA-signature-required, invalid-signature, ...) or "-", and
+# KR to a summary that also names keys the kernel could not find (for KEXEC_KERNEL_CHECK it
+# retries in .platform, so an unknown key is logged there even when _ima had the key).
 kernel_reason() {
 	log=$(dmesg)
-	key=$(echo "$log" | grep -o "unknown key '[^']*'" | head -n1 | sed "s/unknown key '\(.*\)'/\1/")
-	cause=$(echo "$log" | grep -o 'cause=[^ ]*' | head -n1 | sed 's/cause=//')
-	if [ -n "$key" ]; then
-		echo "unknown-key:$key${cause:+,cause=$cause}"
-	elif [ -n "$cause" ]; then
-		echo "$cause"
-	else
-		echo "-"
-	fi
+	KC=$(echo "$log" | grep -o 'cause=[^ ]*' | head -n1 | sed 's/cause=//')
+	KC=${KC:--}
+	KR="cause=$KC"
+	keys=$(echo "$log" | grep -o "unknown key '[^']*' in '[^']*'" | sed "s/unknown key '\(.*\)' in '\(.*\)'/\1 in \2/" | tr '\n' ';' | sed 's/;$//')
+	[ -z "$keys" ] || KR="$KR, unknown key $keys"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -197,33 +195,39 @@ policy_cases() {
 # ---------------------------------------------------------------------------------------
 # kexec_file_load cases
 
-# try_kexec FILE: sets KV (loaded | EACCES | ...) and KR (the kernel's reason).
+# try_kexec FILE: sets KV (loaded | EACCES:<IMA's audit cause> | EPERM | ...), KR (the
+# kernel's reason) and KOUT (kexec's message).
 try_kexec() {
 	dmesg -c >/dev/null
 	out=$(kexec -s -l "$1" --append="$KERNEL_ARGS" 2>&1)
 	rc=$?
+	kernel_reason
 	if [ $rc -eq 0 ]; then
 		KV=loaded
 		kexec -s -u >/dev/null 2>&1
 	else
 		KV=$(errname "$out")
+		[ "$KV" != EACCES ] || KV="EACCES:$KC"
 	fi
-	KR=$(kernel_reason)
 	KOUT=$(echo "$out" | oneline)
+	# the kernel's own words, for the serial log
+	dmesg | grep -Ei 'ima|integrity|digsig|key|audit' | sed 's/^/KLOG /'
 }
 
-# verify_then_kexec NAME: runs `imactl verify` on $IMG (before the kernel sees it), then
+# verify_then_kexec NAME WHY: runs `imactl verify` on $IMG (before the kernel sees it), then
 # kexec_file_load, and reports both: NAME with the kernel's verdict and verify:NAME with
-# whether imactl agreed (verdict and reason).
+# whether imactl agreed. WHY is the reason this case is built to be refused with
+# (IMA-signature-required, invalid-signature, unknown:<key name>, or - when it should load):
+# when refused, imactl must say it (for an unknown key: "unknown key" and the keyid).
 verify_then_kexec() {
-	name=$1
+	name=$1 why=$2
 	vout= vrc=
 	if has imactl:verify; then
 		vout=$(imactl verify "$IMG" 2>&1)
 		vrc=$?
 	fi
 	try_kexec "$IMG"
-	res "$name" "$KV" "reason=$KR $KOUT"
+	res "$name" "$KV" "kernel: $KR; kexec: $KOUT"
 	if [ -z "$vrc" ]; then
 		skip "verify:$name" "imactl verify not in this build"
 		return
@@ -233,27 +237,27 @@ verify_then_kexec() {
 	if [ "$KV" = loaded ]; then kv=ok; else kv=refused; fi
 	agree=differ
 	if [ "$iv" = "$kv" ]; then
-		case "$KR" in
-		unknown-key:id:*)
-			id=${KR#unknown-key:id:}
-			id=${id%%,*}
-			if echo "$vo" | grep -qi "unknown key" && echo "$vo" | grep -qi "$id"; then agree=agree; fi
-			;;
-		-) agree=agree ;;
-		*)
-			w=${KR%%,*}
-			if echo "$vo" | grep -qi -- "$w"; then agree=agree; fi
-			;;
-		esac
+		if [ $kv = ok ]; then
+			agree=agree
+		else
+			[ "$why" != - ] || why=$KC
+			case "$why" in
+			unknown:*)
+				id=$(cat "/t/keys/${why#unknown:}.keyid")
+				if echo "$vo" | grep -qi "unknown key" && echo "$vo" | grep -qi "$id"; then agree=agree; fi
+				;;
+			*) if echo "$vo" | grep -qi -- "$why"; then agree=agree; fi ;;
+			esac
+		fi
 	fi
-	res "verify:$name" $agree "kernel=$kv/$KR imactl=$iv rc=$vrc: $vo"
+	res "verify:$name" $agree "kernel=$kv($KR) imactl=$iv(rc=$vrc, expected reason: $why): $vo"
 }
 
 fresh_image() { rm -f "$IMG" "$IMG.sig"; cp /t/boot/vmlinuz "$IMG"; }
 
-# sign_case NAME KEY HASHALGO [needs]: sign a fresh image in the guest and try it.
+# sign_case NAME KEY HASHALGO WHY: sign a fresh image in the guest and try it.
 sign_case() {
-	name=$1 key=$2 algo=$3
+	name=$1 key=$2 algo=$3 why=$4
 	fresh_image
 	out=$(evmctl ima_sign -a "$algo" --key "/t/keys/$key.pem" "$IMG" 2>&1)
 	rc=$?
@@ -262,7 +266,7 @@ sign_case() {
 		res "verify:$name" sign-failed "-"
 		return
 	fi
-	verify_then_kexec "$name"
+	verify_then_kexec "$name" "$why"
 }
 
 kexec_cases() {
@@ -279,7 +283,7 @@ kexec_cases() {
 		skip legacy-kexec-load "$appraisal_skip"
 	else
 		fresh_image
-		verify_then_kexec unsigned
+		verify_then_kexec unsigned IMA-signature-required
 		# kexec_load (no -s) cannot be appraised: refused once the policy is in force.
 		dmesg -c >/dev/null
 		out=$(kexec -l "$IMG" --append="$KERNEL_ARGS" 2>&1)
@@ -288,9 +292,10 @@ kexec_cases() {
 		res legacy-kexec-load "$v" "$(echo "$out" | oneline)"
 	fi
 
-	for spec in "signed-guest-rsa-sha256 rsa sha256" "rsa-sha384 rsa sha384" "rsa-sha512 rsa sha512" \
-		"signed-evmctl-imported-key rsa2 sha256" "wrong-key wrong sha256" \
-		"ecdsa-p256 ec256 sha256" "ecdsa-p384 ec384 sha384"; do
+	# name key hash reason-if-refused (ECDSA: refused where the kernel cannot hold the key)
+	for spec in "signed-guest-rsa-sha256 rsa sha256 -" "rsa-sha384 rsa sha384 -" "rsa-sha512 rsa sha512 -" \
+		"signed-evmctl-imported-key rsa2 sha256 -" "wrong-key wrong sha256 unknown:wrong" \
+		"ecdsa-p256 ec256 sha256 unknown:ec256" "ecdsa-p384 ec384 sha384 unknown:ec384"; do
 		set -- $spec
 		why=$appraisal_skip
 		[ -z "$need_sign" ] || why="${why:+$why; }$need_sign"
@@ -302,7 +307,7 @@ kexec_cases() {
 			skip "verify:$1" "$why"
 			continue
 		fi
-		sign_case "$1" "$2" "$3"
+		sign_case "$1" "$2" "$3" "$4"
 	done
 
 	# hash only: a valid sha256 security.ima hash, no signature
@@ -315,7 +320,7 @@ kexec_cases() {
 		out=$(evmctl ima_hash -a sha256 "$IMG" 2>&1)
 		rc=$?
 		if [ $rc -ne 0 ]; then res hash-only sign-failed "rc=$rc $(echo "$out" | oneline)"; res verify:hash-only sign-failed -
-		else verify_then_kexec hash-only; fi
+		else verify_then_kexec hash-only IMA-signature-required; fi
 	fi
 
 	# one byte changed after signing
@@ -335,7 +340,7 @@ kexec_cases() {
 			old=$(dd if="$IMG" bs=1 skip=$off count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
 			if [ "$old" = 120 ]; then new='y'; else new='x'; fi
 			printf '%s' "$new" | dd of="$IMG" bs=1 seek=$off count=1 conv=notrunc 2>/dev/null
-			verify_then_kexec byte-changed-after-signing
+			verify_then_kexec byte-changed-after-signing invalid-signature
 		fi
 	fi
 
@@ -357,7 +362,7 @@ kexec_cases() {
 			res signed-host-sigfile setxattr-failed "rc=$rc $(echo "$out" | oneline)"
 			res verify:signed-host-sigfile setxattr-failed -
 		else
-			verify_then_kexec signed-host-sigfile
+			verify_then_kexec signed-host-sigfile -
 		fi
 	fi
 	rm -f "$IMG" "$IMG.sig"
@@ -382,7 +387,8 @@ kexec_boot() {
 		--append="$KERNEL_ARGS imaevm.stage=2 imaevm.appraised=$appraised imaevm.why=$(echo "$why" | tr ' ' '~')" 2>&1)
 	rc=$?
 	if [ $rc -ne 0 ]; then
-		res kexec-final-load "$(errname "$out")" "reason=$(kernel_reason) $(echo "$out" | oneline)"
+		kernel_reason
+		res kexec-final-load "$(errname "$out")" "kernel: $KR; kexec: $(echo "$out" | oneline)"
 		return 1
 	fi
 	if [ $appraised = 1 ]; then
@@ -429,7 +435,7 @@ main)
 	# Before any policy: an unsigned image loads (the kernel is not appraising yet).
 	fresh_image
 	try_kexec "$IMG"
-	res baseline-unsigned-nopolicy "$KV" "reason=$KR $KOUT"
+	res baseline-unsigned-nopolicy "$KV" "kernel: $KR; kexec: $KOUT"
 	rm -f "$IMG"
 
 	import_keys

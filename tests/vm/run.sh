@@ -183,6 +183,9 @@ make_keys() {
 		openssl req -new -x509 -key "$dir/$n.pem" -days 3650 -subj "/CN=imaevm vm test $n" \
 			-addext "basicConstraints=critical,CA:FALSE" -addext "keyUsage=critical,digitalSignature" \
 			-addext "subjectKeyIdentifier=hash" -outform DER -out "$dir/$n.der" 2>/dev/null
+		# the keyid the kernel looks for: the tail of the Subject Key Identifier
+		openssl x509 -inform DER -in "$dir/$n.der" -noout -ext subjectKeyIdentifier | tail -n1 |
+			tr -d ' :\n' | tail -c 8 | tr A-F a-f >"$dir/$n.keyid"
 	done
 }
 
@@ -218,7 +221,7 @@ build_initramfs() { # build_initramfs VER DIR
 	kexec=$(command -v kexec || echo /sbin/kexec)
 	copy_with_libs "$kexec" "$r"
 	cp "$WORK/caps" "$r/t/caps"
-	cp "$WORK"/keys/*.pem "$WORK"/keys/*.der "$r/t/keys/"
+	cp "$WORK"/keys/*.pem "$WORK"/keys/*.der "$WORK"/keys/*.keyid "$r/t/keys/"
 	cp "$KROOT/boot/vmlinuz-$KREL" "$r/t/boot/vmlinuz"
 	cp "$HERE"/*.policy "$r/t/vm/"
 	if compgen -G "$ROOT/policies/*.policy" >/dev/null; then cp "$ROOT"/policies/*.policy "$r/t/policies/"; fi
