@@ -66,7 +66,7 @@ errname() {
 # retries in .platform, so an unknown key is logged there even when _ima had the key).
 kernel_reason() {
 	log=$(dmesg)
-	KC=$(echo "$log" | grep -o 'cause=[^ ]*' | head -n1 | sed 's/cause=//')
+	KC=$(echo "$log" | grep 'op=appraise_data' | grep -o 'cause=[^ ]*' | head -n1 | sed 's/cause=//')
 	KC=${KC:--}
 	KR="cause=$KC"
 	keys=$(echo "$log" | grep -o "unknown key '[^']*' in '[^']*'" | sed "s/unknown key '\(.*\)' in '\(.*\)'/\1 in \2/" | tr '\n' ';' | sed 's/;$//')
@@ -225,8 +225,10 @@ try_kexec() {
 # verify_then_kexec NAME WHY: runs `imactl verify` on $IMG (before the kernel sees it), then
 # kexec_file_load, and reports both: NAME with the kernel's verdict and verify:NAME with
 # whether imactl agreed. WHY is the reason this case is built to be refused with
-# (IMA-signature-required, invalid-signature, unknown:<key name>, or - when it should load):
-# when refused, imactl must say it (for an unknown key: "unknown key" and the keyid).
+# (an extended regex of reason words, e.g. invalid-signature; unknown:<key name>; or - when it
+# should load): when refused, imactl must say it (for an unknown key: "unknown key" and the
+# keyid). For a file without security.ima the kernel's audit says IMA-signature-required and
+# imactl may say just that or "no signature": both name the same fact.
 verify_then_kexec() {
 	name=$1 why=$2
 	vout= vrc=
@@ -254,7 +256,7 @@ verify_then_kexec() {
 				id=$(cat "/t/keys/${why#unknown:}.keyid")
 				if echo "$vo" | grep -qi "unknown key" && echo "$vo" | grep -qi "$id"; then agree=agree; fi
 				;;
-			*) if echo "$vo" | grep -qi -- "$why"; then agree=agree; fi ;;
+			*) if echo "$vo" | grep -Eqi -- "$why"; then agree=agree; fi ;;
 			esac
 		fi
 	fi
@@ -291,7 +293,7 @@ kexec_cases() {
 		skip legacy-kexec-load "$appraisal_skip"
 	else
 		fresh_image
-		verify_then_kexec unsigned IMA-signature-required
+		verify_then_kexec unsigned 'IMA-signature-required|no signature'
 		# kexec_load (no -s) cannot be appraised: refused once the policy is in force.
 		dmesg -c >/dev/null
 		out=$(kexec -l "$IMG" --append="$KERNEL_ARGS" 2>&1)
