@@ -53,6 +53,7 @@ pub enum FileErrorKind {
     Read(io::Error),
     SetXattr(&'static str, io::Error),
     GetXattr(&'static str, io::Error),
+    RemoveXattr(&'static str, io::Error),
     NoXattr(&'static str),
     WriteSig(PathBuf, io::Error),
     ReadSig(PathBuf, io::Error),
@@ -73,12 +74,20 @@ impl fmt::Display for FileError {
             FileErrorKind::GetXattr(name, e) => {
                 write!(f, "{p}: cannot read {name}: {}", io_words(e))
             }
+            FileErrorKind::RemoveXattr(name, e) => {
+                write!(f, "{p}: cannot remove {name}: {}", xattr_words(name, e))
+            }
             FileErrorKind::NoXattr(name) => write!(f, "{p}: has no {name} attribute"),
             FileErrorKind::WriteSig(s, e) => {
                 write!(f, "{p}: cannot write {}: {}", s.display(), io_words(e))
             }
             FileErrorKind::ReadSig(s, e) => {
-                write!(f, "{p}: cannot read signature file {}: {}", s.display(), io_words(e))
+                write!(
+                    f,
+                    "{p}: cannot read signature file {}: {}",
+                    s.display(),
+                    io_words(e)
+                )
             }
             FileErrorKind::EmptySig(s) => {
                 write!(f, "{p}: signature file {} is empty", s.display())
@@ -145,7 +154,9 @@ impl OpenFile {
             .open(path)
             .map_err(|e| {
                 if e.raw_os_error() == Some(libc::ELOOP) {
-                    err(FileErrorKind::NotRegular("a symbolic link; give the target's path"))
+                    err(FileErrorKind::NotRegular(
+                        "a symbolic link; give the target's path",
+                    ))
                 } else {
                     err(FileErrorKind::Open(e))
                 }
@@ -199,6 +210,15 @@ impl OpenFile {
         self.file
             .set_xattr(name, value)
             .map_err(|e| self.err(FileErrorKind::SetXattr(name, e)))
+    }
+
+    /// Removes xattr `name` through this descriptor (fremovexattr); absent is fine.
+    pub fn remove_xattr(&self, name: &'static str) -> Result<(), FileError> {
+        match self.file.remove_xattr(name) {
+            Ok(()) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::ENODATA) => Ok(()),
+            Err(e) => Err(self.err(FileErrorKind::RemoveXattr(name, e))),
+        }
     }
 
     /// Reads xattr `name` through this descriptor (fgetxattr).
@@ -314,7 +334,10 @@ pub fn walk_regular_files(root: &Path) -> impl Iterator<Item = WalkItem> + use<>
             Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
             Ok(_) => None,
             Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
                 let msg = match e.io_error() {
                     Some(io) => format!("cannot read directory: {}", io_words(io)),
                     None => e.to_string(),

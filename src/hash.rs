@@ -148,7 +148,14 @@ impl HashAlgo {
         let alg_len = 2 + oid.len() + 2;
         let total = 2 + alg_len + 2 + self.digest_len();
         let mut out = Vec::with_capacity(2 + total - self.digest_len());
-        out.extend_from_slice(&[0x30, total as u8, 0x30, alg_len as u8, 0x06, oid.len() as u8]);
+        out.extend_from_slice(&[
+            0x30,
+            total as u8,
+            0x30,
+            alg_len as u8,
+            0x06,
+            oid.len() as u8,
+        ]);
         out.extend_from_slice(oid);
         out.extend_from_slice(&[0x05, 0x00, 0x04, self.digest_len() as u8]);
         out
@@ -236,7 +243,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Parses hex (either case, even length) into bytes.
 pub fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -256,7 +263,10 @@ mod tests {
             assert_eq!(HashAlgo::from_kernel_id(a.kernel_id()), Some(a));
             assert_eq!(a.digest(b"").len(), a.digest_len());
         }
-        assert_eq!(HashAlgo::from_name("md_gost12_512"), Ok(HashAlgo::Streebog512));
+        assert_eq!(
+            HashAlgo::from_name("md_gost12_512"),
+            Ok(HashAlgo::Streebog512)
+        );
         assert!(HashAlgo::from_name("SHA1").is_err());
         assert!(HashAlgo::from_name("sha512-224").is_err());
     }
@@ -264,10 +274,7 @@ mod tests {
     #[test]
     fn sha256_digest_info_is_the_rfc8017_one() {
         let p = HashAlgo::Sha256.digest_info_prefix();
-        assert_eq!(
-            to_hex(&p),
-            "3031300d060960864801650304020105000420"
-        );
+        assert_eq!(to_hex(&p), "3031300d060960864801650304020105000420");
         assert_eq!(
             to_hex(&HashAlgo::Sha1.digest_info_prefix()),
             "3021300906052b0e03021a05000414"

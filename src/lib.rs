@@ -5,12 +5,14 @@
 //! - [`format`]: `security.ima` values and signature headers, bytes only.
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
+//! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`error`]: system errors in words.
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
 pub mod cli;
 pub mod error;
+pub mod evm;
 pub mod format;
 pub mod fsops;
 pub mod hash;

@@ -95,7 +95,10 @@ impl Signer for SoftwareSigner {
 pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<SignatureV2, String> {
     let sig = signer.sign_digest(algo, digest)?;
     if sig.len() > u16::MAX as usize {
-        return Err(format!("a {}-byte signature does not fit a v2 header", sig.len()));
+        return Err(format!(
+            "a {}-byte signature does not fit a v2 header",
+            sig.len()
+        ));
     }
     Ok(SignatureV2 {
         version: 2,
@@ -145,7 +148,10 @@ pub enum VerifyError {
     /// No given key has this keyid.
     UnknownKeyid([u8; 4]),
     /// The signature does not match the file's digest with the key of that keyid.
-    Invalid { keyid: [u8; 4], algorithm: KeyAlgorithm },
+    Invalid {
+        keyid: [u8; 4],
+        algorithm: KeyAlgorithm,
+    },
 }
 
 impl fmt::Display for VerifyError {
@@ -195,10 +201,12 @@ pub fn verify_v2(keys: &[VerifyKey], sig: &SignatureV2, digest: &[u8]) -> Result
         .iter()
         .find(|k| k.keyids.contains(&sig.keyid))
         .ok_or(VerifyError::UnknownKeyid(sig.keyid))?;
-    key.key
-        .verify_digest(algo, digest, &sig.sig)
-        .map_err(|()| VerifyError::Invalid {
+    if key.key.verify_digest(algo, digest, &sig.sig) {
+        Ok(())
+    } else {
+        Err(VerifyError::Invalid {
             keyid: sig.keyid,
             algorithm: key.key.algorithm(),
         })
+    }
 }

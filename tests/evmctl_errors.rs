@@ -9,19 +9,29 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Per path: contents and sorted xattrs.
+type Snapshot = BTreeMap<PathBuf, (Vec<u8>, Vec<(String, Vec<u8>)>)>;
+
 /// Everything about a directory tree that a command could change: names, contents, xattrs.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, Vec<(String, Vec<u8>)>)> {
+fn snapshot(dir: &Path) -> Snapshot {
     let mut m = BTreeMap::new();
     for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let e = e.unwrap();
         let p = e.path().to_path_buf();
-        let data = if e.file_type().is_file() { std::fs::read(&p).unwrap_or_default() } else { vec![] };
+        let data = if e.file_type().is_file() {
+            std::fs::read(&p).unwrap_or_default()
+        } else {
+            vec![]
+        };
         let mut xs: Vec<(String, Vec<u8>)> = xattr::list(&p)
-            .map(|l| l.map(|n| {
-                let n = n.to_string_lossy().into_owned();
-                let v = xattr::get(&p, &n).ok().flatten().unwrap_or_default();
-                (n, v)
-            }).collect())
+            .map(|l| {
+                l.map(|n| {
+                    let n = n.to_string_lossy().into_owned();
+                    let v = xattr::get(&p, &n).ok().flatten().unwrap_or_default();
+                    (n, v)
+                })
+                .collect()
+            })
             .unwrap_or_default();
         xs.sort();
         m.insert(p, (data, xs));
@@ -38,7 +48,11 @@ fn refused(dir: &Path, cmd: &mut Command, want: i32, needles: &[&str]) {
     for n in needles {
         assert!(err.contains(n), "{cmd:?}: stderr lacks {n:?}:\n{err}");
     }
-    assert!(stdout(&o).is_empty(), "{cmd:?} printed on stdout: {}", stdout(&o));
+    assert!(
+        stdout(&o).is_empty(),
+        "{cmd:?} printed on stdout: {}",
+        stdout(&o)
+    );
     assert_eq!(before, snapshot(dir), "{cmd:?} changed files");
 }
 
@@ -53,12 +67,21 @@ fn bad_keys_and_certificates() {
     let (_, ns_args) = ns();
     let sign = |key: &Path| {
         let mut c = evmctl();
-        c.args(["ima_sign", "--sigfile"]).args(ns_args).arg("--key").arg(key).arg(file_s);
+        c.args(["ima_sign", "--sigfile"])
+            .args(ns_args)
+            .arg("--key")
+            .arg(key)
+            .arg(file_s);
         c
     };
     // Missing key.
     let missing = dir.join("no-such-key.pem");
-    refused(dir, &mut sign(&missing), 125, &["no-such-key.pem", "No such file or directory"]);
+    refused(
+        dir,
+        &mut sign(&missing),
+        125,
+        &["no-such-key.pem", "No such file or directory"],
+    );
     // A directory as key.
     let subdir = dir.join("adir");
     std::fs::create_dir(&subdir).unwrap();
@@ -66,10 +89,20 @@ fn bad_keys_and_certificates() {
     // A certificate as key (PEM and DER).
     let cert_pem = dir.join("cert.pem");
     std::fs::copy(&f.rsa2048.cert_pem, &cert_pem).unwrap();
-    refused(dir, &mut sign(&cert_pem), 125, &["cert.pem", "X.509 certificate, not a private key"]);
+    refused(
+        dir,
+        &mut sign(&cert_pem),
+        125,
+        &["cert.pem", "X.509 certificate, not a private key"],
+    );
     let cert_der = dir.join("cert.der");
     std::fs::copy(&f.rsa2048.cert_der, &cert_der).unwrap();
-    refused(dir, &mut sign(&cert_der), 125, &["cert.der", "X.509 certificate, not a private key"]);
+    refused(
+        dir,
+        &mut sign(&cert_der),
+        125,
+        &["cert.der", "X.509 certificate, not a private key"],
+    );
     // Truncated and garbage keys.
     let key = std::fs::read(&f.rsa2048.key).unwrap();
     let trunc = dir.join("trunc.pem");
@@ -77,20 +110,41 @@ fn bad_keys_and_certificates() {
     refused(dir, &mut sign(&trunc), 125, &["trunc.pem", "no END line"]);
     let garbage = dir.join("garbage.bin");
     std::fs::write(&garbage, b"\x30\x82\x01\x00 certainly not a key").unwrap();
-    refused(dir, &mut sign(&garbage), 125, &["garbage.bin", "no private key found"]);
+    refused(
+        dir,
+        &mut sign(&garbage),
+        125,
+        &["garbage.bin", "no private key found"],
+    );
     let empty = dir.join("empty.pem");
     std::fs::write(&empty, b"").unwrap();
     refused(dir, &mut sign(&empty), 125, &["empty.pem", "empty"]);
     // A key given as certificate to ima_verify; a truncated DER certificate.
     let key_copy = dir.join("key.pem");
     std::fs::copy(&f.rsa2048.key, &key_copy).unwrap();
-    refused(dir, evmctl().args(["ima_verify", "--key"]).arg(&key_copy).args(ns_args).arg(file_s), 1,
-        &["key.pem", "private key, not an X.509 certificate"]);
+    refused(
+        dir,
+        evmctl()
+            .args(["ima_verify", "--key"])
+            .arg(&key_copy)
+            .args(ns_args)
+            .arg(file_s),
+        1,
+        &["key.pem", "private key, not an X.509 certificate"],
+    );
     let der = std::fs::read(&f.rsa2048.cert_der).unwrap();
     let tder = dir.join("trunc.der");
     std::fs::write(&tder, &der[..der.len() - 20]).unwrap();
-    refused(dir, evmctl().args(["ima_verify", "--key"]).arg(&tder).args(ns_args).arg(file_s), 1,
-        &["trunc.der", "not a valid X.509 certificate"]);
+    refused(
+        dir,
+        evmctl()
+            .args(["ima_verify", "--key"])
+            .arg(&tder)
+            .args(ns_args)
+            .arg(file_s),
+        1,
+        &["trunc.der", "not a valid X.509 certificate"],
+    );
 }
 
 #[test]
@@ -101,8 +155,21 @@ fn encrypted_keys_and_passwords() {
     let file = dir.join("file");
     write_sample(&file, 100, 2);
     std::fs::write(dir.join("pw"), "correct horse").unwrap();
-    openssl(dir, &["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", f.rsa2048.key.to_str().unwrap(),
-        "-out", "enc.pem", "-passout", "file:pw"]);
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            f.rsa2048.key.to_str().unwrap(),
+            "-out",
+            "enc.pem",
+            "-passout",
+            "file:pw",
+        ],
+    );
     let enc = dir.join("enc.pem");
     let sign = || {
         let mut c = evmctl();
@@ -110,21 +177,54 @@ fn encrypted_keys_and_passwords() {
         c
     };
     // No password and no terminal: a clear error, no prompt.
-    refused(dir, &mut sign(), 125, &["enc.pem", "encrypted and no password was given"]);
+    refused(
+        dir,
+        &mut sign(),
+        125,
+        &["enc.pem", "encrypted and no password was given"],
+    );
     // Wrong password.
-    refused(dir, sign().env("EVMCTL_KEY_PASSWORD", "wrong"), 125, &["enc.pem", "wrong password"]);
+    refused(
+        dir,
+        sign().env("EVMCTL_KEY_PASSWORD", "wrong"),
+        125,
+        &["enc.pem", "wrong password"],
+    );
     // Right password from the environment, and from --pass=; same signature as the plain key.
-    let plain = run(evmctl().args(["ima_sign", "-n", "--key"]).arg(&f.rsa2048.key).arg(&file));
+    let plain = run(evmctl()
+        .args(["ima_sign", "-n", "--key"])
+        .arg(&f.rsa2048.key)
+        .arg(&file));
     let a = run(sign().env("EVMCTL_KEY_PASSWORD", "correct horse"));
     assert_eq!(code(&a), 0, "{}", stderr(&a));
     assert_eq!(stdout(&a), stdout(&plain));
     let b = run(sign().arg("--pass=correct horse"));
     assert_eq!(stdout(&b), stdout(&plain), "{}", stderr(&b));
     // Legacy OpenSSL PEM encryption: explained, not a cryptic failure.
-    openssl(dir, &["rsa", "-aes256", "-traditional", "-in", f.rsa2048.key.to_str().unwrap(),
-        "-out", "legacy.pem", "-passout", "file:pw"]);
-    refused(dir, evmctl().args(["ima_sign", "-n", "--key"]).arg(dir.join("legacy.pem")).arg(&file)
-        .env("EVMCTL_KEY_PASSWORD", "correct horse"), 125, &["legacy.pem", "openssl pkcs8 -topk8"]);
+    openssl(
+        dir,
+        &[
+            "rsa",
+            "-aes256",
+            "-traditional",
+            "-in",
+            f.rsa2048.key.to_str().unwrap(),
+            "-out",
+            "legacy.pem",
+            "-passout",
+            "file:pw",
+        ],
+    );
+    refused(
+        dir,
+        evmctl()
+            .args(["ima_sign", "-n", "--key"])
+            .arg(dir.join("legacy.pem"))
+            .arg(&file)
+            .env("EVMCTL_KEY_PASSWORD", "correct horse"),
+        125,
+        &["legacy.pem", "openssl pkcs8 -topk8"],
+    );
 }
 
 #[test]
@@ -136,11 +236,41 @@ fn key_formats_pkcs1_sec1_and_der_sign_alike() {
     write_sample(&file, 1000, 3);
     let k = f.rsa2048.key.to_str().unwrap();
     openssl(dir, &["rsa", "-traditional", "-in", k, "-out", "pkcs1.pem"]);
-    openssl(dir, &["pkcs8", "-topk8", "-nocrypt", "-in", k, "-outform", "DER", "-out", "pkcs8.der"]);
-    openssl(dir, &["rsa", "-traditional", "-in", k, "-outform", "DER", "-out", "pkcs1.der"]);
-    let reference = stdout(&run(evmctl().args(["ima_sign", "-n", "--key", k]).arg(&file)));
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            k,
+            "-outform",
+            "DER",
+            "-out",
+            "pkcs8.der",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "rsa",
+            "-traditional",
+            "-in",
+            k,
+            "-outform",
+            "DER",
+            "-out",
+            "pkcs1.der",
+        ],
+    );
+    let reference = stdout(&run(evmctl()
+        .args(["ima_sign", "-n", "--key", k])
+        .arg(&file)));
     for name in ["pkcs1.pem", "pkcs8.der", "pkcs1.der"] {
-        let o = run(evmctl().args(["ima_sign", "-n", "--key"]).arg(dir.join(name)).arg(&file));
+        let o = run(evmctl()
+            .args(["ima_sign", "-n", "--key"])
+            .arg(dir.join(name))
+            .arg(&file));
         assert_eq!(stdout(&o), reference, "{name}: {}", stderr(&o));
     }
     // SEC1 EC keys (PEM and DER) verify against the certificate.
@@ -149,11 +279,30 @@ fn key_formats_pkcs1_sec1_and_der_sign_alike() {
         let sec1 = format!("{name}.sec1.pem");
         openssl(dir, &["ec", "-in", kp.key.to_str().unwrap(), "-out", &sec1]);
         let sec1der = format!("{name}.sec1.der");
-        openssl(dir, &["ec", "-in", kp.key.to_str().unwrap(), "-outform", "DER", "-out", &sec1der]);
+        openssl(
+            dir,
+            &[
+                "ec",
+                "-in",
+                kp.key.to_str().unwrap(),
+                "-outform",
+                "DER",
+                "-out",
+                &sec1der,
+            ],
+        );
         for key in [sec1, sec1der] {
-            let o = run(evmctl().args(["ima_sign", "--key"]).arg(dir.join(&key)).args(ns_args).arg(&file));
+            let o = run(evmctl()
+                .args(["ima_sign", "--key"])
+                .arg(dir.join(&key))
+                .args(ns_args)
+                .arg(&file));
             assert_eq!(code(&o), 0, "{key}: {}", stderr(&o));
-            let o = run(evmctl().args(["ima_verify", "--key"]).arg(&kp.cert_pem).args(ns_args).arg(&file));
+            let o = run(evmctl()
+                .args(["ima_verify", "--key"])
+                .arg(&kp.cert_pem)
+                .args(ns_args)
+                .arg(&file));
             assert_eq!(code(&o), 0, "{key}: {}", stderr(&o));
         }
     }
@@ -174,21 +323,49 @@ fn bad_files() {
     let link = dir.join("a-link");
     write_sample(&dir.join("target"), 10, 0);
     std::os::unix::fs::symlink(dir.join("target"), &link).unwrap();
-    for (path, words) in [(&sub, "a directory"), (&fifo, "a FIFO"), (&link, "a symbolic link")] {
+    for (path, words) in [
+        (&sub, "a directory"),
+        (&fifo, "a FIFO"),
+        (&link, "a symbolic link"),
+    ] {
         for cmd in ["ima_sign", "ima_hash"] {
             let mut c = evmctl();
-            c.args([cmd, "--sigfile"]).args(ns_args).arg("--key").arg(&f.rsa2048.key).arg(path);
-            refused(dir, &mut c, 125, &[path.file_name().unwrap().to_str().unwrap(), words]);
+            c.args([cmd, "--sigfile"])
+                .args(ns_args)
+                .arg("--key")
+                .arg(&f.rsa2048.key)
+                .arg(path);
+            refused(
+                dir,
+                &mut c,
+                125,
+                &[path.file_name().unwrap().to_str().unwrap(), words],
+            );
         }
     }
     // ima_setxattr without its .sig file: an error (upstream exits 0).
     let plain = dir.join("target");
-    refused(dir, evmctl().args(["ima_setxattr"]).args(ns_args).arg(&plain), 125, &["target.sig", "No such file"]);
+    refused(
+        dir,
+        evmctl().args(["ima_setxattr"]).args(ns_args).arg(&plain),
+        125,
+        &["target.sig", "No such file"],
+    );
     let sig = dir.join("target.sig");
     std::fs::write(&sig, b"").unwrap();
-    refused(dir, evmctl().args(["ima_setxattr"]).args(ns_args).arg(&plain), 125, &["target.sig", "empty"]);
+    refused(
+        dir,
+        evmctl().args(["ima_setxattr"]).args(ns_args).arg(&plain),
+        125,
+        &["target.sig", "empty"],
+    );
     std::fs::write(&sig, b"\x03\x02\x04garbage").unwrap();
-    refused(dir, evmctl().args(["ima_setxattr"]).args(ns_args).arg(&plain), 125, &["target.sig", "not a valid security.ima value"]);
+    refused(
+        dir,
+        evmctl().args(["ima_setxattr"]).args(ns_args).arg(&plain),
+        125,
+        &["target.sig", "not a valid security.ima value"],
+    );
 }
 
 #[test]
@@ -201,18 +378,30 @@ fn filesystem_that_refuses_xattrs() {
     let d = scratch();
     let mnt = d.path().join("ramfs");
     std::fs::create_dir(&mnt).unwrap();
-    let o = run(Command::new("mount").args(["-t", "ramfs", "ramfs"]).arg(&mnt));
+    let o = run(Command::new("mount")
+        .args(["-t", "ramfs", "ramfs"])
+        .arg(&mnt));
     if code(&o) != 0 {
-        eprintln!("SKIP filesystem_that_refuses_xattrs: cannot mount ramfs: {}", stderr(&o));
+        eprintln!(
+            "SKIP filesystem_that_refuses_xattrs: cannot mount ramfs: {}",
+            stderr(&o)
+        );
         return;
     }
     let file = mnt.join("file");
     write_sample(&file, 100, 0);
     let result = std::panic::catch_unwind(|| {
-        for cmd in [vec!["ima_hash"], vec!["ima_sign", "--key", f.rsa2048.key.to_str().unwrap()]] {
+        for cmd in [
+            vec!["ima_hash"],
+            vec!["ima_sign", "--key", f.rsa2048.key.to_str().unwrap()],
+        ] {
             let o = run(evmctl().args(&cmd).arg(&file));
             assert_eq!(code(&o), 125, "{}", stderr(&o));
-            assert!(stderr(&o).contains("does not support extended attributes"), "{}", stderr(&o));
+            assert!(
+                stderr(&o).contains("does not support extended attributes"),
+                "{}",
+                stderr(&o)
+            );
             assert!(stderr(&o).contains(file.to_str().unwrap()));
         }
     });
@@ -224,7 +413,12 @@ fn filesystem_that_refuses_xattrs() {
 fn unprivileged(args: &[&std::ffi::OsStr]) -> Command {
     if is_root() {
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]);
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ]);
         c.arg(env!("CARGO_BIN_EXE_evmctl"));
         c.args(args);
         c
@@ -254,11 +448,23 @@ fn user_ima_without_root_and_security_ima_as_root() {
     }
     let os = |s: &str| std::ffi::OsString::from(s);
     let (k, fl, c) = (key.as_os_str(), file.as_os_str(), cert.as_os_str());
-    let o = run(&mut unprivileged(&[&os("ima_sign"), &os("--xattr-user"), &os("--key"), k, fl]));
+    let o = run(&mut unprivileged(&[
+        &os("ima_sign"),
+        &os("--xattr-user"),
+        &os("--key"),
+        k,
+        fl,
+    ]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v = get_xattr(&file, "user.ima").expect("user.ima set");
     assert_eq!(&v[..2], &[3, 2]);
-    let o = run(&mut unprivileged(&[&os("ima_verify"), &os("--xattr-user"), &os("--key"), c, fl]));
+    let o = run(&mut unprivileged(&[
+        &os("ima_verify"),
+        &os("--xattr-user"),
+        &os("--key"),
+        c,
+        fl,
+    ]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // Without privileges security.ima is refused with words, not just errno.
     let o = run(&mut unprivileged(&[&os("ima_sign"), &os("--key"), k, fl]));
@@ -295,12 +501,19 @@ fn recursive_signing_reports_every_failure_and_skips_links() {
     // Relative key path and relative tree (upstream silently signs nothing there).
     let key = dir.join("k.pem");
     std::fs::copy(&f.rsa2048.key, &key).unwrap();
-    let o = run(evmctl().current_dir(dir).args(["ima_sign", "-r", "--key", "k.pem"]).args(ns_args).arg("tree"));
+    let o = run(evmctl()
+        .current_dir(dir)
+        .args(["ima_sign", "-r", "--key", "k.pem"])
+        .args(ns_args)
+        .arg("tree"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     for p in ["one", "a/two", "a/b/three"] {
         assert!(get_xattr(&tree.join(p), xattr).is_some(), "{p} not signed");
     }
-    assert!(get_xattr(&outside, xattr).is_none(), "a symlink was followed");
+    assert!(
+        get_xattr(&outside, xattr).is_none(),
+        "a symlink was followed"
+    );
     assert_eq!(stdout(&o).lines().count(), 3);
     // An unreadable directory (as nobody) is reported and fails the run.
     if is_root() {
@@ -309,12 +522,21 @@ fn recursive_signing_reports_every_failure_and_skips_links() {
         write_sample(&locked.join("secret"), 10, 0);
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let mut c = unprivileged(&["ima_hash".as_ref(), "-r".as_ref(), "-n".as_ref(), tree.as_os_str()]);
+        let mut c = unprivileged(&[
+            "ima_hash".as_ref(),
+            "-r".as_ref(),
+            "-n".as_ref(),
+            tree.as_os_str(),
+        ]);
         let o = run(&mut c);
         assert_eq!(code(&o), 125, "{}", stderr(&o));
         assert!(stderr(&o).contains("locked"), "{}", stderr(&o));
         assert!(stderr(&o).contains("Permission denied"), "{}", stderr(&o));
-        assert_eq!(stdout(&o).lines().count(), 3, "the readable files are still hashed");
+        assert_eq!(
+            stdout(&o).lines().count(),
+            3,
+            "the readable files are still hashed"
+        );
     }
 }
 
@@ -326,18 +548,28 @@ fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
     let (xattr, ns_args) = ns();
     let file = dir.join("shipped");
     write_sample(&file, 500, 4);
-    let o = run(evmctl().args(["ima_sign", "-n", "--sigfile", "--key"]).arg(&f.rsa2048.key).arg(&file));
+    let o = run(evmctl()
+        .args(["ima_sign", "-n", "--sigfile", "--key"])
+        .arg(&f.rsa2048.key)
+        .arg(&file));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let sig = std::fs::read(dir.join("shipped.sig")).unwrap();
     for _ in 0..2 {
-        let o = run(evmctl().args(["ima_setxattr", "--sigfile"]).args(ns_args).arg(&file));
+        let o = run(evmctl()
+            .args(["ima_setxattr", "--sigfile"])
+            .args(ns_args)
+            .arg(&file));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         assert_eq!(get_xattr(&file, xattr), Some(sig.clone()));
     }
     // The upstream form: --sigfile SIG FILE.
     let other = dir.join("other");
     write_sample(&other, 500, 4);
-    let o = run(evmctl().args(["ima_setxattr", "--sigfile"]).arg(dir.join("shipped.sig")).args(ns_args).arg(&other));
+    let o = run(evmctl()
+        .args(["ima_setxattr", "--sigfile"])
+        .arg(dir.join("shipped.sig"))
+        .args(ns_args)
+        .arg(&other));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(get_xattr(&other, xattr), Some(sig.clone()));
     if !is_root() {
@@ -346,7 +578,11 @@ fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
     }
     let mnt = dir.join("ramfs");
     std::fs::create_dir(&mnt).unwrap();
-    if code(&run(Command::new("mount").args(["-t", "ramfs", "ramfs"]).arg(&mnt))) != 0 {
+    if code(&run(Command::new("mount")
+        .args(["-t", "ramfs", "ramfs"])
+        .arg(&mnt)))
+        != 0
+    {
         eprintln!("SKIP (part) --ignore-unsupported: cannot mount ramfs");
         return;
     }
@@ -354,10 +590,114 @@ fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
     std::fs::copy(&file, &target).unwrap();
     std::fs::copy(dir.join("shipped.sig"), mnt.join("shipped.sig")).unwrap();
     let strict = run(evmctl().args(["ima_setxattr", "--sigfile"]).arg(&target));
-    let lenient = run(evmctl().args(["ima_setxattr", "--ignore-unsupported", "--sigfile"]).arg(&target));
+    let lenient = run(evmctl()
+        .args(["ima_setxattr", "--ignore-unsupported", "--sigfile"])
+        .arg(&target));
     run(Command::new("umount").arg(&mnt));
     assert_eq!(code(&strict), 125);
-    assert_eq!(stderr(&strict).lines().count(), 1, "one line: {}", stderr(&strict));
+    assert_eq!(
+        stderr(&strict).lines().count(),
+        1,
+        "one line: {}",
+        stderr(&strict)
+    );
     assert_eq!(code(&lenient), 0, "{}", stderr(&lenient));
     assert!(stderr(&lenient).contains("warning"), "{}", stderr(&lenient));
+}
+
+/// Runs `cmd` (a shell command line) on a pseudo-terminal with `script`, typing `input`.
+fn on_terminal(dir: &Path, cmd: &str, input: &str) -> Option<String> {
+    if !Path::new("/usr/bin/script").exists() {
+        return None;
+    }
+    let script = format!("(sleep 1; printf '{input}\\n') | script -qec \"{cmd}\" /dev/null");
+    let o = run(Command::new("sh").args(["-c", &script]).current_dir(dir));
+    Some(stdout(&o).replace('\r', ""))
+}
+
+#[test]
+fn password_prompt_on_the_terminal_without_echo_or_newline() {
+    let f = fixture();
+    let d = scratch();
+    let dir = d.path();
+    write_sample(&dir.join("file"), 100, 6);
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            f.rsa2048.key.to_str().unwrap(),
+            "-out",
+            "enc.pem",
+            "-passout",
+            "pass:open sesame",
+        ],
+    );
+    let plain = stdout(&run(evmctl()
+        .args(["ima_sign", "-n", "--key"])
+        .arg(&f.rsa2048.key)
+        .arg(dir.join("file"))));
+    let bin = env!("CARGO_BIN_EXE_evmctl");
+    // A bare -p asks; so does an encrypted key without any password when a terminal exists.
+    for cmd in [
+        format!("{bin} ima_sign -n -p --key enc.pem file"),
+        format!("{bin} ima_sign -n --key enc.pem file"),
+    ] {
+        let Some(out) = on_terminal(dir, &cmd, "open sesame") else {
+            eprintln!("SKIP password prompt: script(1) is missing (apt-get install bsdutils)");
+            return;
+        };
+        assert!(out.contains("PEM password: "), "no prompt: {out}");
+        assert!(
+            !out.contains("open sesame"),
+            "the password was echoed: {out}"
+        );
+        assert!(
+            out.contains(plain.trim()),
+            "the typed password (without its newline) did not decrypt the key: {out}"
+        );
+    }
+}
+
+#[test]
+fn ima_clear_removes_both_attributes_and_never_follows_links() {
+    let f = fixture();
+    let d = scratch();
+    let dir = d.path();
+    let (xattr, ns_args) = ns();
+    let evm = xattr.replace("ima", "evm");
+    let file = dir.join("file");
+    write_sample(&file, 100, 1);
+    let outside = dir.join("outside");
+    write_sample(&outside, 100, 2);
+    for p in [&file, &outside] {
+        let o = run(evmctl()
+            .args(["ima_sign", "--key"])
+            .arg(&f.rsa2048.key)
+            .args(ns_args)
+            .arg(p));
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    xattr::set(&file, &evm, b"\x02value").unwrap();
+    let tree = dir.join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::os::unix::fs::symlink(&outside, tree.join("link")).unwrap();
+    std::fs::rename(&file, tree.join("file")).unwrap();
+    let o = run(evmctl().args(["ima_clear", "-r"]).args(ns_args).arg(&tree));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(get_xattr(&tree.join("file"), xattr), None);
+    assert_eq!(get_xattr(&tree.join("file"), &evm), None);
+    assert!(
+        get_xattr(&outside, xattr).is_some(),
+        "followed a symbolic link"
+    );
+    // Clearing again is not an error.
+    let o = run(evmctl()
+        .args(["ima_clear"])
+        .args(ns_args)
+        .arg(tree.join("file")));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
 }

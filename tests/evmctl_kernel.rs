@@ -25,7 +25,9 @@ fn in_fresh_session(dir: &Path, script: &str) -> (i32, String) {
 #[test]
 fn kernel_accepts_our_rsa_signatures() {
     if !have_keyctl() {
-        eprintln!("SKIP kernel_accepts_our_rsa_signatures: keyctl is missing (apt-get install keyutils)");
+        eprintln!(
+            "SKIP kernel_accepts_our_rsa_signatures: keyctl is missing (apt-get install keyutils)"
+        );
         return;
     }
     let f = fixture();
@@ -40,10 +42,18 @@ fn kernel_accepts_our_rsa_signatures() {
     }
     let mut checked = 0;
     for kp in [&f.rsa1024, &f.rsa2048, &f.rsa4096] {
-        for algo in [HashAlgo::Sha1, HashAlgo::Sha256, HashAlgo::Sha384, HashAlgo::Sha512] {
+        for algo in [
+            HashAlgo::Sha1,
+            HashAlgo::Sha256,
+            HashAlgo::Sha384,
+            HashAlgo::Sha512,
+        ] {
             let file = dir.join("image");
             write_sample(&file, 70_000, 9);
-            let o = run(evmctl().args(["ima_sign", "-n", "--sigfile", "-a", algo.name(), "--key"]).arg(&kp.key).arg(&file));
+            let o = run(evmctl()
+                .args(["ima_sign", "-n", "--sigfile", "-a", algo.name(), "--key"])
+                .arg(&kp.key)
+                .arg(&file));
             assert_eq!(code(&o), 0, "{}", stderr(&o));
             let value = std::fs::read(dir.join("image.sig")).unwrap();
             let digest = algo.digest(&std::fs::read(&file).unwrap());
@@ -65,7 +75,10 @@ fn kernel_accepts_our_rsa_signatures() {
             let ctx = format!("{} {}", kp.key.display(), algo.name());
             assert_eq!(rc, 0, "kernel refused our signature ({ctx}): {out}");
             assert!(out.contains("GOOD"), "{ctx}: {out}");
-            assert!(out.contains("BAD-REFUSED"), "kernel accepted a damaged signature ({ctx}): {out}");
+            assert!(
+                out.contains("BAD-REFUSED"),
+                "kernel accepted a damaged signature ({ctx}): {out}"
+            );
             checked += 1;
         }
     }
@@ -85,6 +98,9 @@ fn kernel_without_ecdsa_refuses_the_certificate_clearly() {
     if rc == 0 {
         eprintln!("note: this kernel has ECDSA; the VM test covers the kernel without it");
     } else {
-        assert!(out.contains("No such file or directory"), "unexpected refusal: {out}");
+        assert!(
+            out.contains("No such file or directory"),
+            "unexpected refusal: {out}"
+        );
     }
 }

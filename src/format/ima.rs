@@ -80,7 +80,9 @@ impl SignatureV2 {
     /// and sig_size equal to the bytes that follow.
     pub fn parse_body(body: &[u8]) -> Result<SignatureV2, FormatError> {
         if body.len() <= SIG_V2_HEADER_LEN {
-            return Err(FormatError::Truncated { len: body.len() + 1 });
+            return Err(FormatError::Truncated {
+                len: body.len() + 1,
+            });
         }
         let version = body[0];
         if version != 2 && version != 3 {
@@ -206,10 +208,19 @@ impl ImaValue {
 pub enum FormatError {
     Empty,
     UnknownType(u8),
-    Truncated { len: usize },
+    Truncated {
+        len: usize,
+    },
     UnsupportedVersion(u8),
-    SigSizeMismatch { declared: usize, actual: usize },
-    DigestLength { algo: &'static str, expected: usize, actual: usize },
+    SigSizeMismatch {
+        declared: usize,
+        actual: usize,
+    },
+    DigestLength {
+        algo: &'static str,
+        expected: usize,
+        actual: usize,
+    },
 }
 
 impl fmt::Display for FormatError {
@@ -294,6 +305,9 @@ mod tests {
             Err(FormatError::Truncated { .. })
         ));
         assert_eq!(ImaValue::parse(&[]), Err(FormatError::Empty));
-        assert_eq!(ImaValue::parse(&[0x09, 1]), Err(FormatError::UnknownType(9)));
+        assert_eq!(
+            ImaValue::parse(&[0x09, 1]),
+            Err(FormatError::UnknownType(9))
+        );
     }
 }

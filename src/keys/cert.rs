@@ -29,7 +29,9 @@ impl Certificate {
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Certificate, KeyError> {
         let err = |kind| KeyError::new(path, kind);
         if bytes.is_empty() {
-            return Err(err(KeyErrorKind::Malformed("the certificate file is empty".into())));
+            return Err(err(KeyErrorKind::Malformed(
+                "the certificate file is empty".into(),
+            )));
         }
         if !pem::looks_like_pem(bytes) {
             return Self::from_der(path, bytes.to_vec());
@@ -92,7 +94,11 @@ impl Certificate {
 
     /// The Subject Key Identifier extension's value, when present.
     pub fn skid(&self) -> Option<Vec<u8>> {
-        match self.cert.tbs_certificate().get_extension::<SubjectKeyIdentifier>() {
+        match self
+            .cert
+            .tbs_certificate()
+            .get_extension::<SubjectKeyIdentifier>()
+        {
             Ok(Some((_, skid))) => Some(skid.0.as_bytes().to_vec()),
             _ => None,
         }
@@ -122,7 +128,14 @@ impl Certificate {
     /// The last four bytes of the SKID, when it has at least four.
     pub fn skid_keyid(&self) -> Option<[u8; 4]> {
         let s = self.skid()?;
-        (s.len() >= 4).then(|| [s[s.len() - 4], s[s.len() - 3], s[s.len() - 2], s[s.len() - 1]])
+        (s.len() >= 4).then(|| {
+            [
+                s[s.len() - 4],
+                s[s.len() - 3],
+                s[s.len() - 2],
+                s[s.len() - 1],
+            ]
+        })
     }
 
     /// The keyid the kernel will match for this certificate (`id:<keyid>` matches the

@@ -66,10 +66,9 @@ impl fmt::Display for KeyError {
                 f,
                 "{p}: this is {what}, not a private key (give the signing key with --key)"
             ),
-            KeyErrorKind::NotACertificate(what) => write!(
-                f,
-                "{p}: this is {what}, not an X.509 certificate"
-            ),
+            KeyErrorKind::NotACertificate(what) => {
+                write!(f, "{p}: this is {what}, not an X.509 certificate")
+            }
             KeyErrorKind::Malformed(why) => write!(f, "{p}: {why}"),
             KeyErrorKind::Unsupported(why) => write!(f, "{p}: {why}"),
         }

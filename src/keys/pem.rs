@@ -39,7 +39,9 @@ pub(crate) fn blocks(text: &[u8]) -> Vec<PemBlock> {
         }
         let has_headers = body.iter().any(|l| l.contains(':'));
         let der = if !closed {
-            Err(format!("the PEM block '{label}' has no END line (truncated file?)"))
+            Err(format!(
+                "the PEM block '{label}' has no END line (truncated file?)"
+            ))
         } else if has_headers {
             Err(format!(
                 "the PEM block '{label}' uses legacy OpenSSL encryption headers"

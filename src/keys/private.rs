@@ -84,7 +84,8 @@ impl PrivateKey {
                             .into(),
                     )));
                 }
-                let der = Zeroizing::new(b.der.clone().map_err(|m| err(KeyErrorKind::Malformed(m)))?);
+                let der =
+                    Zeroizing::new(b.der.clone().map_err(|m| err(KeyErrorKind::Malformed(m)))?);
                 let parsed = match b.label.as_str() {
                     "PRIVATE KEY" => from_pkcs8(&der),
                     "RSA PRIVATE KEY" => from_pkcs1(&der),
@@ -135,7 +136,10 @@ impl PrivateKey {
     pub fn public_key(&self) -> PublicKey {
         match self {
             PrivateKey::Rsa(k) => PublicKey::Rsa(k.to_public_key()),
-            PrivateKey::P192(k) => PublicKey::P192(p192::ecdsa::VerifyingKey::from_affine(*k.public_key().as_affine()).expect("a valid public key")),
+            PrivateKey::P192(k) => PublicKey::P192(
+                p192::ecdsa::VerifyingKey::from_affine(*k.public_key().as_affine())
+                    .expect("a valid public key"),
+            ),
             PrivateKey::P256(k) => PublicKey::P256(*k.verifying_key()),
             PrivateKey::P384(k) => PublicKey::P384(*k.verifying_key()),
             PrivateKey::P521(k) => PublicKey::P521(*k.verifying_key()),
@@ -173,9 +177,24 @@ impl PrivateKey {
                 );
                 Ok(sig.to_der().as_bytes().to_vec())
             }
-            PrivateKey::P256(k) => Ok(PrehashSigner::<p256::ecdsa::DerSignature>::sign_prehash(k, digest).map_err(ec_err)?.as_bytes().to_vec()),
-            PrivateKey::P384(k) => Ok(PrehashSigner::<p384::ecdsa::DerSignature>::sign_prehash(k, digest).map_err(ec_err)?.as_bytes().to_vec()),
-            PrivateKey::P521(k) => Ok(PrehashSigner::<p521::ecdsa::DerSignature>::sign_prehash(k, digest).map_err(ec_err)?.as_bytes().to_vec()),
+            PrivateKey::P256(k) => Ok(PrehashSigner::<p256::ecdsa::DerSignature>::sign_prehash(
+                k, digest,
+            )
+            .map_err(ec_err)?
+            .as_bytes()
+            .to_vec()),
+            PrivateKey::P384(k) => Ok(PrehashSigner::<p384::ecdsa::DerSignature>::sign_prehash(
+                k, digest,
+            )
+            .map_err(ec_err)?
+            .as_bytes()
+            .to_vec()),
+            PrivateKey::P521(k) => Ok(PrehashSigner::<p521::ecdsa::DerSignature>::sign_prehash(
+                k, digest,
+            )
+            .map_err(ec_err)?
+            .as_bytes()
+            .to_vec()),
         }
     }
 }
@@ -193,10 +212,19 @@ fn from_pkcs1(der: &[u8]) -> Result<PrivateKey, KeyErrorKind> {
 fn curve_key(curve: ObjectIdentifier, pkcs8_der: &[u8]) -> Result<PrivateKey, KeyErrorKind> {
     let bad = |e: pkcs8::Error| malformed("EC private key", e);
     Ok(match curve {
-        OID_P192 => PrivateKey::P192(ecdsa::elliptic_curve::SecretKey::<p192::NistP192>::from_pkcs8_der(pkcs8_der).map_err(bad)?),
-        OID_P256 => PrivateKey::P256(p256::ecdsa::SigningKey::from_pkcs8_der(pkcs8_der).map_err(bad)?),
-        OID_P384 => PrivateKey::P384(p384::ecdsa::SigningKey::from_pkcs8_der(pkcs8_der).map_err(bad)?),
-        OID_P521 => PrivateKey::P521(p521::ecdsa::SigningKey::from_pkcs8_der(pkcs8_der).map_err(bad)?),
+        OID_P192 => PrivateKey::P192(
+            ecdsa::elliptic_curve::SecretKey::<p192::NistP192>::from_pkcs8_der(pkcs8_der)
+                .map_err(bad)?,
+        ),
+        OID_P256 => {
+            PrivateKey::P256(p256::ecdsa::SigningKey::from_pkcs8_der(pkcs8_der).map_err(bad)?)
+        }
+        OID_P384 => {
+            PrivateKey::P384(p384::ecdsa::SigningKey::from_pkcs8_der(pkcs8_der).map_err(bad)?)
+        }
+        OID_P521 => {
+            PrivateKey::P521(p521::ecdsa::SigningKey::from_pkcs8_der(pkcs8_der).map_err(bad)?)
+        }
         other => {
             return Err(KeyErrorKind::Unsupported(format!(
                 "unsupported EC curve {other} (P-192, P-256, P-384 and P-521 are supported)"
@@ -233,7 +261,9 @@ fn from_sec1(der: &[u8]) -> Result<PrivateKey, KeyErrorKind> {
         .ok_or_else(|| KeyErrorKind::Unsupported("a SEC1 EC key without a named curve".into()))?;
     let bad = |e: ecdsa::elliptic_curve::DecodeError| malformed("SEC1 EC private key", e);
     Ok(match curve {
-        OID_P192 => PrivateKey::P192(ecdsa::elliptic_curve::SecretKey::<p192::NistP192>::from_sec1_der(der).map_err(bad)?),
+        OID_P192 => PrivateKey::P192(
+            ecdsa::elliptic_curve::SecretKey::<p192::NistP192>::from_sec1_der(der).map_err(bad)?,
+        ),
         OID_P256 => PrivateKey::P256(p256::SecretKey::from_sec1_der(der).map_err(bad)?.into()),
         OID_P384 => PrivateKey::P384(p384::SecretKey::from_sec1_der(der).map_err(bad)?.into()),
         OID_P521 => PrivateKey::P521(p521::SecretKey::from_sec1_der(der).map_err(bad)?.into()),

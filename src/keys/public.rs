@@ -108,13 +108,24 @@ impl PublicKey {
             .parameters
             .ok_or("an EC public key without curve parameters")?
             .decode_as()
-            .map_err(|_| "an EC public key with explicit curve parameters (only named curves are supported)".to_string())?;
+            .map_err(|_| {
+                "an EC public key with explicit curve parameters (only named curves are supported)"
+                    .to_string()
+            })?;
         let bad = |e: ecdsa::Error| format!("malformed EC public key point ({e})");
         Ok(match curve {
-            OID_P192 => PublicKey::P192(p192::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
-            OID_P256 => PublicKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
-            OID_P384 => PublicKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
-            OID_P521 => PublicKey::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?),
+            OID_P192 => {
+                PublicKey::P192(p192::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
+            }
+            OID_P256 => {
+                PublicKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
+            }
+            OID_P384 => {
+                PublicKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
+            }
+            OID_P521 => {
+                PublicKey::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(bad)?)
+            }
             other => {
                 return Err(format!(
                     "unsupported EC curve {other} (P-192, P-256, P-384 and P-521 are supported)"
@@ -155,15 +166,15 @@ impl PublicKey {
     }
 
     /// Checks `sig` over the prehashed `digest` the way the kernel does: PKCS#1 v1.5 with
-    /// the DigestInfo of `algo` for RSA, DER ECDSA-Sig-Value for ECDSA. `Ok(())` when valid.
-    pub fn verify_digest(&self, algo: HashAlgo, digest: &[u8], sig: &[u8]) -> Result<(), ()> {
+    /// the DigestInfo of `algo` for RSA, DER ECDSA-Sig-Value for ECDSA. True when valid.
+    pub fn verify_digest(&self, algo: HashAlgo, digest: &[u8], sig: &[u8]) -> bool {
         match self {
             PublicKey::Rsa(k) => {
                 let scheme = Pkcs1v15Sign {
                     hash_len: Some(algo.digest_len()),
                     prefix: algo.digest_info_prefix().into_boxed_slice(),
                 };
-                k.verify(scheme, digest, sig).map_err(|_| ())
+                k.verify(scheme, digest, sig).is_ok()
             }
             PublicKey::P192(k) => verify_ec::<_, p192::ecdsa::DerSignature>(k, digest, sig),
             PublicKey::P256(k) => verify_ec::<_, p256::ecdsa::DerSignature>(k, digest, sig),
@@ -173,11 +184,10 @@ impl PublicKey {
     }
 }
 
-fn verify_ec<V, S>(key: &V, digest: &[u8], sig: &[u8]) -> Result<(), ()>
+fn verify_ec<V, S>(key: &V, digest: &[u8], sig: &[u8]) -> bool
 where
     V: PrehashVerifier<S>,
     S: for<'a> TryFrom<&'a [u8]>,
 {
-    let sig = S::try_from(sig).map_err(|_| ())?;
-    key.verify_prehash(digest, &sig).map_err(|_| ())
+    S::try_from(sig).is_ok_and(|sig| key.verify_prehash(digest, &sig).is_ok())
 }

@@ -25,7 +25,9 @@ pub fn skip_without_upstream(test: &str) -> bool {
     if have_upstream() {
         return false;
     }
-    eprintln!("SKIP {test}: {UPSTREAM} is missing (apt-get install ima-evm-utils; .ci/run installs it)");
+    eprintln!(
+        "SKIP {test}: {UPSTREAM} is missing (apt-get install ima-evm-utils; .ci/run installs it)"
+    );
     true
 }
 
@@ -117,7 +119,8 @@ pub fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         // Under cargo's per-target scratch directory, so /tmp is not littered.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("keys-{}", std::process::id()));
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("keys-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("fixture dir");
         Fixture {

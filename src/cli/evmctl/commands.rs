@@ -86,7 +86,11 @@ where
     } else {
         items.iter().map(run).collect()
     };
-    outcomes.into_iter().map(FileOutcome::print).filter(|ok| !ok).count()
+    outcomes
+        .into_iter()
+        .map(FileOutcome::print)
+        .filter(|ok| !ok)
+        .count()
 }
 
 fn missing_params(cmd: &str) -> i32 {
@@ -121,32 +125,10 @@ pub fn ima_hash(s: &Settings, operands: &[OsString]) -> i32 {
         Ok(a) => a,
         Err(rc) => return rc,
     };
-    let name = s.xattr.ima();
     let failures = for_each_file(s, operands, |path| {
         let mut o = FileOutcome::default();
-        let file = match OpenFile::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
-        };
-        let digest = match file.digest(algo) {
-            Ok(d) => d,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
-        };
-        let value = ImaValue::hash_value(algo, digest).encode();
-        o.info(s, format!("hash({}): ", s.hash_algo.as_deref().unwrap_or("sha256")));
-        if s.no_xattr || s.verbose >= super::LOG_INFO {
-            o.out(format!("{}\n", to_hex(&value)));
-        }
-        if !s.no_xattr {
-            if let Err(e) = file.set_xattr(name, &value) {
-                o.fail(e);
-            }
+        if let Ok(file) = open_or_fail(path, &mut o) {
+            let _ = write_ima_hash(s, algo, &file, &mut o);
         }
         o
     });
@@ -191,7 +173,11 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
             })?;
             match c.skid_keyid() {
                 Some(k) => {
-                    s.info(format_args!("keyid {:04x} (from {})\n", u32::from_be_bytes(k), cert.display()));
+                    s.info(format_args!(
+                        "keyid {:04x} (from {})\n",
+                        u32::from_be_bytes(k),
+                        cert.display()
+                    ));
                     Some(KeyidSource::FromCert(k))
                 }
                 None => {
@@ -229,7 +215,11 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
     };
     if explicit.is_none() {
         if let Some(k) = loaded.appended_cert.as_ref().and_then(|c| c.skid_keyid()) {
-            s.info(format_args!("keyid {:04x} (from {})\n", u32::from_be_bytes(k), path.display()));
+            s.info(format_args!(
+                "keyid {:04x} (from {})\n",
+                u32::from_be_bytes(k),
+                path.display()
+            ));
         }
     }
     let signer = SoftwareSigner::new(loaded.key, loaded.appended_cert.as_ref(), explicit);
@@ -260,45 +250,10 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
         Ok(k) => k,
         Err(rc) => return rc,
     };
-    let name = s.xattr.ima();
     let failures = for_each_file(s, operands, |path| {
         let mut o = FileOutcome::default();
-        let file = match OpenFile::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
-        };
-        let digest = match file.digest(algo) {
-            Ok(d) => d,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
-        };
-        o.info(s, format!("hash({}): {}\n", algo.name(), to_hex(&digest)));
-        let sig = match sign::sign_v2(&signer, algo, &digest) {
-            Ok(sig) => sig,
-            Err(e) => {
-                o.fail(format_args!("{}: {e}", path.display()));
-                return o;
-            }
-        };
-        let value = ImaValue::Signature(sig).encode();
-        o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
-        o.out(format!("{}\n", to_hex(&value)));
-        if s.sigfile {
-            o.info(s, format!("Writing to {}\n", fsops::sig_path(path).display()));
-            if let Err(e) = fsops::write_sig_file(path, &value) {
-                o.fail(e);
-                return o;
-            }
-        }
-        if !s.no_xattr {
-            if let Err(e) = file.set_xattr(name, &value) {
-                o.fail(e);
-            }
+        if let Ok(file) = open_or_fail(path, &mut o) {
+            let _ = write_ima_signature(s, &signer, algo, &file, &mut o);
         }
         o
     });
@@ -309,12 +264,214 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
     }
 }
 
+fn open_or_fail(path: &Path, o: &mut FileOutcome) -> Result<OpenFile, ()> {
+    OpenFile::open(path).map_err(|e| o.fail(e))
+}
+
+/// Hashes `file`, signs it, prints the value, writes FILE.sig (--sigfile) and the xattr
+/// (unless -n). Failures are recorded in `o`.
+fn write_ima_signature(
+    s: &Settings,
+    signer: &dyn Signer,
+    algo: HashAlgo,
+    file: &OpenFile,
+    o: &mut FileOutcome,
+) -> Result<(), ()> {
+    let path = file.path();
+    let digest = file.digest(algo).map_err(|e| o.fail(e))?;
+    o.info(s, format!("hash({}): {}\n", algo.name(), to_hex(&digest)));
+    let sig = sign::sign_v2(signer, algo, &digest)
+        .map_err(|e| o.fail(format_args!("{}: {e}", path.display())))?;
+    let value = ImaValue::Signature(sig).encode();
+    o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
+    o.out(format!("{}\n", to_hex(&value)));
+    if s.sigfile {
+        o.info(
+            s,
+            format!("Writing to {}\n", fsops::sig_path(path).display()),
+        );
+        fsops::write_sig_file(path, &value).map_err(|e| o.fail(e))?;
+    }
+    if !s.no_xattr {
+        file.set_xattr(s.xattr.ima(), &value)
+            .map_err(|e| o.fail(e))?;
+    }
+    Ok(())
+}
+
+/// Writes the IMA hash value of `file` (prints it; sets the xattr unless -n).
+fn write_ima_hash(
+    s: &Settings,
+    algo: HashAlgo,
+    file: &OpenFile,
+    o: &mut FileOutcome,
+) -> Result<(), ()> {
+    let digest = file.digest(algo).map_err(|e| o.fail(e))?;
+    let value = ImaValue::hash_value(algo, digest).encode();
+    o.info(s, format!("hash({}): ", algo.name()));
+    if s.no_xattr || s.verbose >= super::LOG_INFO {
+        o.out(format!("{}\n", to_hex(&value)));
+    }
+    if !s.no_xattr {
+        file.set_xattr(s.xattr.ima(), &value)
+            .map_err(|e| o.fail(e))?;
+    }
+    Ok(())
+}
+
+/// Prints what went into an EVM digest, as upstream does at its default verbosity.
+fn report_evm_trace(s: &Settings, trace: &crate::evm::EvmTrace, o: &mut FileOutcome) {
+    if let Some(g) = trace.generation {
+        o.info(s, format!("generation: {g}\n"));
+    }
+    for (name, size) in &trace.xattrs {
+        match size {
+            Some(n) => o.info(s, format!("name: {name}, size: {n}\n")),
+            None => o.info(s, format!("no xattr: {name}\n")),
+        }
+    }
+    if let Some(u) = trace.uuid {
+        o.info(s, format!("uuid: {}\n", to_hex(&u)));
+    }
+}
+
+/// `sign`: an EVM signature in security.evm (0x03, or 0x05 with --portable), after
+/// security.ima with --imasig/--imahash.
+pub fn sign_evm(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("sign");
+    }
+    let algo = match hash_algo(s) {
+        Ok(a) => a,
+        Err(rc) => return rc,
+    };
+    let signer = match load_signer(s) {
+        Ok(k) => k,
+        Err(rc) => return rc,
+    };
+    let failures = for_each_file(s, operands, |path| {
+        let mut o = FileOutcome::default();
+        let Ok(file) = open_or_fail(path, &mut o) else {
+            return o;
+        };
+        if s.imasig && write_ima_signature(s, &signer, algo, &file, &mut o).is_err() {
+            return o;
+        }
+        if s.imahash && write_ima_hash(s, algo, &file, &mut o).is_err() {
+            return o;
+        }
+        let (digest, trace) = match crate::evm::evm_digest(algo, &file, &s.evm) {
+            Ok(d) => d,
+            Err(e) => {
+                o.fail(e);
+                return o;
+            }
+        };
+        report_evm_trace(s, &trace, &mut o);
+        o.info(s, format!("hash({}): {}\n", algo.name(), to_hex(&digest)));
+        let sig = match sign::sign_v2(&signer, algo, &digest) {
+            Ok(sig) => sig,
+            Err(e) => {
+                o.fail(format_args!("{}: {e}", path.display()));
+                return o;
+            }
+        };
+        let mut value = ImaValue::Signature(sig).encode();
+        if s.evm.portable {
+            value[0] = crate::format::XattrType::EvmPortableDigSig as u8;
+        }
+        o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
+        o.out(format!("{}\n", to_hex(&value)));
+        if !s.no_xattr {
+            let _ = file.set_xattr(s.xattr.evm(), &value).map_err(|e| o.fail(e));
+        }
+        o
+    });
+    if failures > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `verify`: checks security.evm. Exit 0 verified, 1 bad signature, 125 cannot check.
+pub fn verify_evm(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("verify");
+    }
+    let keys = match load_verify_keys(s) {
+        Ok(k) => k,
+        Err(rc) => return rc,
+    };
+    let mut rc = EXIT_OK;
+    for op in operands {
+        let path = Path::new(op);
+        let mut o = FileOutcome::default();
+        let result = (|| -> Result<(), i32> {
+            let file = open_or_fail(path, &mut o).map_err(|()| EXIT_ERROR)?;
+            let value = file.get_xattr(s.xattr.evm()).map_err(|e| {
+                o.fail(e);
+                EXIT_ERROR
+            })?;
+            let portable = match value.first() {
+                Some(0x03) => false,
+                Some(0x05) => true,
+                _ => {
+                    o.fail(format_args!(
+                        "{}: {} has no signature",
+                        path.display(),
+                        s.xattr.evm()
+                    ));
+                    return Err(EXIT_ERROR);
+                }
+            };
+            let mut body = value.clone();
+            body[0] = 0x03;
+            let sig = sign::parse_signature(&body).map_err(|e| {
+                o.fail(format_args!("{}: {} {e}", path.display(), s.xattr.evm()));
+                EXIT_ERROR
+            })?;
+            let Some(algo) = sig.hash_algo() else {
+                o.fail(format_args!(
+                    "{}: {}",
+                    path.display(),
+                    sign::VerifyError::UnsupportedHash(sig.hash_id)
+                ));
+                return Err(EXIT_ERROR);
+            };
+            let mut params = s.evm.clone();
+            params.portable = portable;
+            let (digest, trace) = crate::evm::evm_digest(algo, &file, &params).map_err(|e| {
+                o.fail(e);
+                EXIT_ERROR
+            })?;
+            report_evm_trace(s, &trace, &mut o);
+            match sign::verify_v2(&keys, &sig, &digest) {
+                Ok(()) => {
+                    o.info(s, format!("{}: verification is OK\n", path.display()));
+                    Ok(())
+                }
+                Err(e @ sign::VerifyError::Invalid { .. }) => {
+                    o.fail(format_args!("{}: verification failed: {e}", path.display()));
+                    Err(EXIT_FAIL)
+                }
+                Err(e) => {
+                    o.fail(format_args!("{}: verification failed: {e}", path.display()));
+                    Err(EXIT_ERROR)
+                }
+            }
+        })();
+        o.print();
+        if let Err(code) = result {
+            rc = rc.max(code);
+        }
+    }
+    rc
+}
+
 /// Loads the verification certificates (comma/space separated list).
 fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
-    let list = s
-        .key
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
+    let list = s.key.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
     let list = list.to_string_lossy().into_owned();
     let mut keys = Vec::new();
     for (i, part) in list
@@ -359,7 +516,10 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
     let failures = for_each_file(s, operands, |path| {
         let mut o = FileOutcome::default();
         let fail = |o: &mut FileOutcome, why: String| {
-            o.fail(format_args!("{}: verification failed: {why}", path.display()))
+            o.fail(format_args!(
+                "{}: verification failed: {why}",
+                path.display()
+            ))
         };
         let file = match OpenFile::open(path) {
             Ok(f) => f,
@@ -377,7 +537,11 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
             Ok(v) => v,
             Err(e) => {
                 let no_sig = matches!(e.what, fsops::FileErrorKind::NoXattr(_));
-                o.fail(if no_sig { format!("{e} (no signature)") } else { e.to_string() });
+                o.fail(if no_sig {
+                    format!("{e} (no signature)")
+                } else {
+                    e.to_string()
+                });
                 return o;
             }
         };
@@ -389,7 +553,10 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
             }
         };
         let Some(algo) = sig.hash_algo() else {
-            fail(&mut o, sign::VerifyError::UnsupportedHash(sig.hash_id).to_string());
+            fail(
+                &mut o,
+                sign::VerifyError::UnsupportedHash(sig.hash_id).to_string(),
+            );
             return o;
         };
         let digest = match file.digest(algo) {
@@ -465,6 +632,97 @@ pub fn ima_setxattr(s: &Settings, operands: &[OsString]) -> i32 {
                 EXIT_ERROR
             }
         }
+    }
+}
+
+/// `sign_hash`: signs digests read from stdin (sha*sum output), one line each.
+pub fn sign_hash(s: &Settings) -> i32 {
+    let algo = match hash_algo(s) {
+        Ok(a) => a,
+        Err(rc) => return rc,
+    };
+    let mut signer = None;
+    let mut lines = 0usize;
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for (n, line) in std::io::BufRead::lines(stdin.lock()).enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                error(format_args!(
+                    "standard input: {}",
+                    crate::error::io_words(&e)
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        let hex_end = line.find([',', ' ', '\t']).unwrap_or(line.len());
+        let digest = match crate::hash::from_hex(&line[..hex_end]) {
+            Some(d) if d.len() == algo.digest_len() => d,
+            _ => {
+                error(format_args!(
+                    "standard input, line {}: expected a {}-character hex {algo} digest at the \
+                     start of the line (use -a for another algorithm)",
+                    n + 1,
+                    algo.digest_len() * 2
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        if signer.is_none() {
+            signer = Some(match load_signer(s) {
+                Ok(k) => k,
+                Err(rc) => return rc,
+            });
+        }
+        let signer = signer.as_ref().expect("loaded above");
+        s.info(format_args!("hash({}): {}\n", algo.name(), to_hex(&digest)));
+        let value = match sign::sign_v2(signer, algo, &digest) {
+            Ok(sig) => ImaValue::Signature(sig).encode(),
+            Err(e) => {
+                error(format_args!("standard input, line {}: {e}", n + 1));
+                return EXIT_ERROR;
+            }
+        };
+        s.info(format_args!(
+            "evm/ima signature: {} bytes\n",
+            value.len() - 1
+        ));
+        if writeln!(out, "{line} {}", to_hex(&value)).is_err() {
+            return EXIT_ERROR;
+        }
+        lines += 1;
+    }
+    if lines == 0 {
+        return missing_params("sign_hash");
+    }
+    EXIT_OK
+}
+
+/// `ima_clear`: removes the IMA and EVM xattrs (absent ones are fine).
+pub fn ima_clear(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("ima_clear");
+    }
+    let failures = for_each_file(s, operands, |path| {
+        let mut o = FileOutcome::default();
+        o.info(s, format!("{}\n", path.display()));
+        match OpenFile::open(path) {
+            Ok(f) => {
+                for name in [s.xattr.ima(), s.xattr.evm()] {
+                    if let Err(e) = f.remove_xattr(name) {
+                        o.fail(e);
+                    }
+                }
+            }
+            Err(e) => o.fail(e),
+        }
+        o
+    });
+    if failures > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
     }
 }
 

@@ -44,6 +44,11 @@ pub struct Settings {
     pub keyid_from_cert: Option<PathBuf>,
     /// `--ignore-unsupported`: ima_setxattr warns and succeeds on EOPNOTSUPP/EPERM.
     pub ignore_unsupported: bool,
+    /// `sign`: write security.ima first (`-s`: a signature, `-d`: a hash).
+    pub imasig: bool,
+    pub imahash: bool,
+    /// EVM digest parameters.
+    pub evm: crate::evm::EvmParams,
 }
 
 impl Settings {
@@ -65,6 +70,14 @@ fn error(msg: std::fmt::Arguments) {
     let _ = e.write_all(b"evmctl: ");
     let _ = e.write_fmt(msg);
     let _ = e.write_all(b"\n");
+}
+
+fn long_name(id: OptId) -> &'static str {
+    opts::OPTIONS
+        .iter()
+        .find(|o| o.id == id)
+        .and_then(|o| o.long)
+        .unwrap_or("?")
 }
 
 /// Runs evmctl with the process arguments; returns the exit code.
@@ -94,6 +107,23 @@ pub fn run(args: &[OsString]) -> i32 {
         keyid: None,
         keyid_from_cert: None,
         ignore_unsupported: false,
+        imasig: false,
+        imahash: false,
+        evm: crate::evm::EvmParams {
+            portable: false,
+            layout: crate::evm::MiscLayout::Native,
+            smack: false,
+            uuid: crate::evm::UuidChoice::FromFilesystem,
+            ima_xattr: "security.ima",
+            selinux: None,
+            ima: None,
+            caps: None,
+            ino: None,
+            uid: None,
+            gid: None,
+            mode: None,
+            generation: None,
+        },
     };
     for o in parsed.options {
         let v = o.value;
@@ -118,9 +148,14 @@ pub fn run(args: &[OsString]) -> i32 {
             OptId::SigFile => s.sigfile = true,
             OptId::Key => s.key = v.map(PathBuf::from),
             OptId::Recursive => s.recursive = true,
-            OptId::XattrUser => s.xattr = XattrNamespace::User,
+            OptId::XattrUser => {
+                s.xattr = XattrNamespace::User;
+                s.evm.ima_xattr = "user.ima";
+            }
             OptId::Keyid => {
-                let text = v.map(|v| v.to_string_lossy().into_owned()).unwrap_or_default();
+                let text = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 match crate::keys::parse_keyid_hex(&text) {
                     Some(k) => s.keyid = Some(k),
                     None => {
@@ -134,11 +169,74 @@ pub fn run(args: &[OsString]) -> i32 {
             }
             OptId::KeyidFromCert => s.keyid_from_cert = v.map(PathBuf::from),
             OptId::IgnoreUnsupported => s.ignore_unsupported = true,
+            OptId::ImaSig => s.imasig = true,
+            OptId::ImaHash => s.imahash = true,
+            OptId::Portable => s.evm.portable = true,
+            OptId::Smack => s.evm.smack = true,
+            OptId::M32 => s.evm.layout = crate::evm::MiscLayout::Bits32,
+            OptId::M64 => s.evm.layout = crate::evm::MiscLayout::Bits64,
+            OptId::Uuid => {
+                s.evm.uuid = match v {
+                    None => crate::evm::UuidChoice::Omit,
+                    Some(u) => match crate::evm::parse_uuid(&u.to_string_lossy()) {
+                        Some(u) => crate::evm::UuidChoice::Given(u),
+                        None => {
+                            eprintln!("wrong UUID format");
+                            error(format_args!(
+                                "--uuid '{}': expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+                                u.to_string_lossy()
+                            ));
+                            return EXIT_ERROR;
+                        }
+                    },
+                }
+            }
+            OptId::Inode | OptId::Uid | OptId::Gid | OptId::Mode | OptId::Generation => {
+                let text = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let Ok(n) = text.parse::<u64>() else {
+                    error(format_args!(
+                        "--{}: '{text}' is not a decimal number",
+                        long_name(o.id)
+                    ));
+                    return EXIT_ERROR;
+                };
+                match o.id {
+                    OptId::Inode => s.evm.ino = Some(n),
+                    OptId::Uid => s.evm.uid = Some(n as u32),
+                    OptId::Gid => s.evm.gid = Some(n as u32),
+                    OptId::Mode => s.evm.mode = Some(n as u32),
+                    _ => s.evm.generation = Some(n as u32),
+                }
+            }
+            OptId::Ima => {
+                let text = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match crate::hash::from_hex(&text) {
+                    Some(b) => s.evm.ima = Some(b),
+                    None => {
+                        error(format_args!(
+                            "--ima: '{text}' is not an even-length hex value"
+                        ));
+                        return EXIT_ERROR;
+                    }
+                }
+            }
+            OptId::Selinux => {
+                let mut label = v.map(|v| v.into_encoded_bytes()).unwrap_or_default();
+                label.push(0);
+                s.evm.selinux = Some(label);
+            }
+            OptId::Caps => s.evm.caps = Some(v.map(|v| v.into_encoded_bytes())),
         }
     }
     if s.pass.is_none() {
         if let Some(p) = std::env::var_os("EVMCTL_KEY_PASSWORD") {
-            s.pass = Some(PassSource::Given(Password::new(p.to_string_lossy().into_owned())));
+            s.pass = Some(PassSource::Given(Password::new(
+                p.to_string_lossy().into_owned(),
+            )));
         }
     }
     let mut operands = parsed.operands.into_iter();
@@ -154,6 +252,10 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_sign") => commands::ima_sign(&s, &rest),
         Some("ima_verify") => commands::ima_verify(&s, &rest),
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
+        Some("ima_clear") => commands::ima_clear(&s, &rest),
+        Some("sign") => commands::sign_evm(&s, &rest),
+        Some("verify") => commands::verify_evm(&s, &rest),
+        Some("sign_hash") => commands::sign_hash(&s),
         _ => {
             println!("Invalid command: {cmd_name}");
             EXIT_ERROR

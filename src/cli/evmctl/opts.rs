@@ -29,6 +29,21 @@ pub enum OptId {
     Keyid,
     KeyidFromCert,
     IgnoreUnsupported,
+    ImaSig,
+    ImaHash,
+    Portable,
+    Uuid,
+    Smack,
+    M32,
+    M64,
+    Inode,
+    Uid,
+    Gid,
+    Mode,
+    Generation,
+    Ima,
+    Selinux,
+    Caps,
 }
 
 /// One option of the evmctl grammar.
@@ -65,7 +80,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "ALGO",
         help: "hash algorithm: md4, md5, sha1, sha224, sha256, sha384, sha512, rmd160, sm3, \
                streebog256, streebog512 (also md_gost12_256, md_gost12_512); default sha256",
-        commands: &["ima_hash", "ima_sign"],
+        commands: &["ima_hash", "ima_sign", "sign_hash", "sign"],
     },
     OptDef {
         id: OptId::SigFile,
@@ -84,7 +99,13 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::No,
         value_name: "",
         help: "use user.ima instead of security.ima (for testing without privileges)",
-        commands: &["ima_hash", "ima_sign", "ima_verify", "ima_setxattr"],
+        commands: &[
+            "ima_hash",
+            "ima_sign",
+            "ima_verify",
+            "ima_setxattr",
+            "ima_clear",
+        ],
     },
     OptDef {
         id: OptId::Key,
@@ -95,7 +116,7 @@ pub const OPTIONS: &[OptDef] = &[
         help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem); \
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
-        commands: &["ima_sign", "ima_verify"],
+        commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify"],
     },
     OptDef {
         id: OptId::IgnoreUnsupported,
@@ -115,7 +136,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::Required,
         value_name: "HEX",
         help: "write this 32-bit keyid (hex, non-zero) into the signature",
-        commands: &["ima_sign"],
+        commands: &["ima_sign", "sign_hash", "sign"],
     },
     OptDef {
         id: OptId::KeyidFromCert,
@@ -124,7 +145,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::Required,
         value_name: "CERT",
         help: "take the keyid from the Subject Key Identifier of this certificate",
-        commands: &["ima_sign"],
+        commands: &["ima_sign", "sign_hash", "sign"],
     },
     OptDef {
         id: OptId::Pass,
@@ -135,7 +156,142 @@ pub const OPTIONS: &[OptDef] = &[
         help: "password of an encrypted private key; a bare -p asks on the terminal \
                (prefer EVMCTL_KEY_PASSWORD or the prompt: a password on the command line is \
                visible to other users)",
-        commands: &["ima_sign"],
+        commands: &["ima_sign", "sign_hash", "sign"],
+    },
+    OptDef {
+        id: OptId::ImaSig,
+        short: Some('s'),
+        long: Some("imasig"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: make the IMA signature (security.ima) first",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::ImaHash,
+        short: Some('d'),
+        long: Some("imahash"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: write the IMA hash (security.ima) first",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::Portable,
+        short: Some('o'),
+        long: Some("portable"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: a portable EVM signature (type 0x05: no inode, generation or UUID; needs security.ima)",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::Uuid,
+        short: Some('u'),
+        long: Some("uuid"),
+        has_arg: HasArg::Optional,
+        value_name: "UUID",
+        help: "EVM: hash this filesystem UUID instead of the file's filesystem's; a bare -u leaves the UUID out",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Smack,
+        short: None,
+        long: Some("smack"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "EVM: also hash security.SMACK64EXEC, SMACK64TRANSMUTE and SMACK64MMAP",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::M32,
+        short: None,
+        long: Some("m32"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "EVM: the metadata layout of a 32-bit target (20 bytes)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::M64,
+        short: None,
+        long: Some("m64"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "EVM: the metadata layout of a 64-bit target (24 bytes)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Inode,
+        short: None,
+        long: Some("inode"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this inode number (decimal)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Uid,
+        short: None,
+        long: Some("uid"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this owner uid (decimal)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Gid,
+        short: None,
+        long: Some("gid"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this group gid (decimal)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Mode,
+        short: None,
+        long: Some("mode"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this mode (decimal, e.g. 33188 for a 0644 file)",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Generation,
+        short: None,
+        long: Some("generation"),
+        has_arg: HasArg::Required,
+        value_name: "N",
+        help: "EVM: use this inode generation (decimal) instead of FS_IOC_GETVERSION",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Ima,
+        short: None,
+        long: Some("ima"),
+        has_arg: HasArg::Required,
+        value_name: "HEX",
+        help: "EVM: hash this security.ima value (hex) instead of the file's",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Selinux,
+        short: None,
+        long: Some("selinux"),
+        has_arg: HasArg::Required,
+        value_name: "LABEL",
+        help: "EVM: hash this SELinux label (a NUL is appended) instead of the file's",
+        commands: &["sign", "verify"],
+    },
+    OptDef {
+        id: OptId::Caps,
+        short: None,
+        long: Some("caps"),
+        has_arg: HasArg::Optional,
+        value_name: "TEXT",
+        help: "EVM: hash this security.capability value; a bare --caps leaves capabilities out",
+        commands: &["sign", "verify"],
     },
     OptDef {
         id: OptId::Recursive,
@@ -145,7 +301,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "",
         help: "walk directories: every regular file, symbolic links never followed; every \
                failure is reported and makes the exit code non-zero",
-        commands: &["ima_hash", "ima_sign"],
+        commands: &["ima_hash", "ima_sign", "ima_clear", "sign"],
     },
     OptDef {
         id: OptId::NoXattr,
@@ -154,7 +310,7 @@ pub const OPTIONS: &[OptDef] = &[
         has_arg: HasArg::No,
         value_name: "",
         help: "print the value on standard output instead of setting the xattr",
-        commands: &["ima_hash", "ima_sign"],
+        commands: &["ima_hash", "ima_sign", "sign"],
     },
     OptDef {
         id: OptId::Verbose,
@@ -193,6 +349,23 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Without a command, prints the general usage.",
     },
     CmdDef {
+        name: "sign",
+        synopsis: "[-r] [--imahash | --imasig ] [--key key] [--pass [password] file",
+        summary: "Sign file metadata.",
+        description: "Writes an EVM v2 signature (security.evm) over the file's protected xattrs, \
+                      owner, group, mode, inode, generation and filesystem UUID; with --portable \
+                      over the xattrs, owner, group and mode only (type 0x05). With --imasig or \
+                      --imahash, security.ima is written first.",
+    },
+    CmdDef {
+        name: "verify",
+        synopsis: "file",
+        summary: "Verify EVM signature (for debugging).",
+        description: "Checks the EVM signature in each FILE's security.evm against the \
+                      certificates given with --key. Exit status 0 when it verifies, 1 for a bad \
+                      signature, 125 when it cannot be checked.",
+    },
+    CmdDef {
         name: "ima_sign",
         synopsis: "[--sigfile] [--key key] [--pass [password] file",
         summary: "Make file content signature.",
@@ -216,6 +389,23 @@ pub const COMMANDS: &[CmdDef] = &[
                       from SIGFILE with `--sigfile SIGFILE FILE`. A missing or empty signature \
                       file is an error. Never prompts and never reads standard input, so it is \
                       safe in RPM %post scriptlets.",
+    },
+    CmdDef {
+        name: "ima_clear",
+        synopsis: "[-r] path",
+        summary: "Remove IMA/EVM xattrs.",
+        description: "Removes security.ima and security.evm (user.* with --xattr-user) from each \
+                      path, or from every regular file under it with -r. Symbolic links are never \
+                      followed. Attributes that are absent are not an error.",
+    },
+    CmdDef {
+        name: "sign_hash",
+        synopsis: "[--key key] [--pass [password]",
+        summary: "Sign hashes from shaXsum output.",
+        description: "Reads lines of sha256sum-style output (a hex digest, then a separator and \
+                      anything) on standard input and prints each line followed by a space and \
+                      the hex of a security.ima v2 signature over that digest (-a names the \
+                      digest's algorithm).",
     },
     CmdDef {
         name: "ima_hash",

@@ -132,12 +132,24 @@ mod tests {
 
     #[test]
     fn options_anywhere_and_values() {
-        let r = p(&["ima_sign", "--key", "k.pem", "f", "-a", "sha1", "-nv", "--pass=x"]).unwrap();
-        assert_eq!(r.operands, vec![OsString::from("ima_sign"), OsString::from("f")]);
+        let r = p(&[
+            "ima_sign", "--key", "k.pem", "f", "-a", "sha1", "-nv", "--pass=x",
+        ])
+        .unwrap();
+        assert_eq!(
+            r.operands,
+            vec![OsString::from("ima_sign"), OsString::from("f")]
+        );
         let ids: Vec<OptId> = r.options.iter().map(|o| o.id).collect();
         assert_eq!(
             ids,
-            vec![OptId::Key, OptId::HashAlgo, OptId::NoXattr, OptId::Verbose, OptId::Pass]
+            vec![
+                OptId::Key,
+                OptId::HashAlgo,
+                OptId::NoXattr,
+                OptId::Verbose,
+                OptId::Pass
+            ]
         );
         assert_eq!(r.options[4].value, Some(OsString::from("x")));
     }
@@ -157,10 +169,7 @@ mod tests {
         let r = p(&["--sig", "--keyid-f", "c.pem"]).unwrap();
         assert_eq!(r.options[0].id, OptId::SigFile);
         assert_eq!(r.options[1].id, OptId::KeyidFromCert);
-        assert_eq!(
-            p(&["--foo"]).unwrap_err().0,
-            "unrecognized option '--foo'"
-        );
+        assert_eq!(p(&["--foo"]).unwrap_err().0, "unrecognized option '--foo'");
         assert_eq!(p(&["-z"]).unwrap_err().0, "invalid option -- 'z'");
         assert_eq!(
             p(&["ima_sign", "-k"]).unwrap_err().0,

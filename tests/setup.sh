@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian 12 machine (idempotent; root or
+# sudo). Packages are installed only when missing, so a second run is quick.
+set -euo pipefail
+
+packages=(
+  ima-evm-utils   # upstream evmctl 1.4: the reference for byte identity
+  keyutils        # keyctl: kernel keyring checks in a fresh session keyring
+  attr            # getfattr/setfattr for manual inspection in scripts
+  openssl         # test keys and certificates
+  util-linux      # setpriv: running commands unprivileged
+  bsdutils        # script: a pseudo-terminal for the password prompt test
+  xxd
+)
+# Extra packages named by the other test groups (VM, packaging) are appended here.
+if [ -f tests/vm/packages.txt ]; then
+  mapfile -t -O "${#packages[@]}" packages < <(grep -v '^#' tests/vm/packages.txt | awk 'NF{print $1}')
+fi
+if [ -f packaging/rpm/packages.txt ]; then
+  mapfile -t -O "${#packages[@]}" packages < <(grep -v '^#' packaging/rpm/packages.txt | awk 'NF{print $1}')
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  p=${p%%#*}
+  [ -n "$p" ] || continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "setup: cargo is missing (install Rust with rustup)" >&2; exit 1; }
