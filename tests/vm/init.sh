@@ -231,7 +231,8 @@ try_kexec() {
 # imactl may say just that or "no signature": both name the same fact.
 verify_then_kexec() {
 	name=$1 why=$2
-	vout= vrc=
+	vout=''
+	vrc=
 	if has imactl:verify; then
 		vout=$(imactl verify "$IMG" 2>&1)
 		vrc=$?
@@ -306,6 +307,7 @@ kexec_cases() {
 	for spec in "signed-guest-rsa-sha256 rsa sha256 -" "rsa-sha384 rsa sha384 -" "rsa-sha512 rsa sha512 -" \
 		"signed-evmctl-imported-key rsa2 sha256 -" "wrong-key wrong sha256 unknown:wrong" \
 		"ecdsa-p256 ec256 sha256 unknown:ec256" "ecdsa-p384 ec384 sha384 unknown:ec384"; do
+		# shellcheck disable=SC2086 # four words
 		set -- $spec
 		why=$appraisal_skip
 		[ -z "$need_sign" ] || why="${why:+$why; }$need_sign"

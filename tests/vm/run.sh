@@ -104,19 +104,20 @@ fetch_kernel() {
 	fi
 	if [ ! -f "$CACHE/$pkg/.unpacked" ]; then
 		log "fetching $pkg"
-		rm -rf "$CACHE/$pkg"
+		rm -rf "${CACHE:?}/$pkg"
 		mkdir -p "$CACHE/$pkg"
-		(cd "$CACHE/$pkg" && apt-get download "$pkg" 2>&1 | grep -v 'unsandboxed' >&2 || true)
-		deb=$(ls "$CACHE/$pkg"/*.deb 2>/dev/null | head -n1)
+		(cd "$CACHE/$pkg" && { apt-get download "$pkg" 2>&1 | grep -v 'unsandboxed' >&2; }) || true
+		deb=$(find "$CACHE/$pkg" -maxdepth 1 -name '*.deb' | head -n1)
 		[ -n "$deb" ] || die "apt-get download $pkg failed"
 		dpkg-deb -x "$deb" "$CACHE/$pkg/root"
 		touch "$CACHE/$pkg/.unpacked"
 	fi
 	echo "$pkg" >"$CACHE/latest-$ver"
 	KROOT=$CACHE/$pkg/root
-	KREL=$(basename "$(ls "$KROOT"/boot/vmlinuz-* | head -n1)")
-	KREL=${KREL#vmlinuz-}
 	KPKG=$pkg
+	KREL=$(find "$KROOT/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+	[ -n "$KREL" ] || die "no /boot/vmlinuz-* in $KPKG"
+	KREL=${KREL##*/vmlinuz-}
 }
 
 # ---------------------------------------------------------------------------------------
