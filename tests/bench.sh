@@ -32,7 +32,7 @@ bench "ima_sign-rsa2048-4KiB" "$ours ima_sign -n --key $w/k.pem $w/small" "$up i
 bench "ima_sign-rsa2048-1000-files" "$ours ima_sign -n --key $w/k.pem $w/tree/*" \
   "sh -c 'for f in $w/tree/*; do $up ima_sign -n --key $w/k.pem \$f; done'"
 
-rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$w/rss" || true; tail -1 "$w/rss"; }
+rss() { /usr/bin/time -o "$w/rss" -f %M "$@" >/dev/null 2>&1 || true; tail -1 "$w/rss"; }
 mem_ours=$(rss "$ours" ima_hash -n "$w/big")
 mem_up=$(rss "$up" ima_hash -n "$w/big")
 

@@ -701,3 +701,50 @@ fn ima_clear_removes_both_attributes_and_never_follows_links() {
         .arg(tree.join("file")));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+#[test]
+fn ima_fix_opens_every_file_and_can_skip_labelled_ones() {
+    if !is_root() {
+        eprintln!("SKIP ima_fix_opens_every_file_and_can_skip_labelled_ones: needs root to set security.* and drop privileges");
+        return;
+    }
+    let d = scratch();
+    let dir = d.path();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tree = dir.join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    write_sample(&tree.join("readable"), 10, 1);
+    let locked = tree.join("locked");
+    write_sample(&locked, 10, 2);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // As nobody, the unreadable file cannot be opened: reported, exit 125.
+    let o = run(&mut unprivileged(&[
+        "ima_fix".as_ref(),
+        "-r".as_ref(),
+        tree.as_os_str(),
+    ]));
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("locked") && stderr(&o).contains("Permission denied"),
+        "{}",
+        stderr(&o)
+    );
+    // With -t x, a file that already has both xattrs is not opened.
+    xattr::set(
+        &locked,
+        "security.ima",
+        b"\x04\x04aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    )
+    .unwrap();
+    xattr::set(&locked, "security.evm", b"\x02bbbbbbbbbbbbbbbbbbbb").unwrap();
+    let o = run(&mut unprivileged(&[
+        "ima_fix".as_ref(),
+        "-r".as_ref(),
+        "-t".as_ref(),
+        "fx".as_ref(),
+        tree.as_os_str(),
+    ]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(evmctl().args(["ima_fix", "-r", "-t", "q"]).arg(&tree));
+    assert_eq!(code(&o), 125);
+}

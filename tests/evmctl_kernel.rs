@@ -104,3 +104,50 @@ fn kernel_without_ecdsa_refuses_the_certificate_clearly() {
         );
     }
 }
+
+#[test]
+fn evmctl_import_binary_matches_upstream() {
+    if !have_keyctl() {
+        eprintln!("SKIP evmctl_import_binary_matches_upstream: keyctl is missing");
+        return;
+    }
+    if skip_without_upstream("evmctl_import_binary_matches_upstream") {
+        return;
+    }
+    let f = fixture();
+    let d = scratch();
+    let dir = d.path();
+    std::fs::copy(&f.rsa2048.cert_der, dir.join("cert.der")).unwrap();
+    let ours = env!("CARGO_BIN_EXE_evmctl");
+    for (args, want_rc) in [
+        ("cert.der @s", 0),
+        ("missing.der @s", 1),
+        ("cert.der 0x7fffffff", 125),
+    ] {
+        let mut outs = Vec::new();
+        for bin in [ours, UPSTREAM] {
+            let script = format!(
+                "out=$({bin} import {args} 2>err); rc=$?; echo \"rc=$rc\"; \
+                 case \"$out\" in ''|*[!0-9]*) echo \"stdout=$out\";; *) echo 'stdout=<serial>'; keyctl describe \"$out\";; esac; \
+                 sed 's/[0-9]\\{{6,\\}}/<n>/g' err"
+            );
+            let (_, out) = in_fresh_session(dir, &script);
+            // keyctl describe: "<serial>: perm uid gid type: description".
+            outs.push(
+                out.lines()
+                    .map(|l| l.split_once(": ").map_or(l, |(_, r)| r).to_string())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(
+            outs[0][0],
+            format!("rc={want_rc}"),
+            "evmctl import {args}: {:?}",
+            outs[0]
+        );
+        assert_eq!(outs[0][..2], outs[1][..2], "evmctl import {args}");
+        if want_rc == 0 {
+            assert_eq!(outs[0][2], outs[1][2], "key description");
+        }
+    }
+}

@@ -39,7 +39,7 @@ impl Certificate {
         let blocks = pem::blocks(bytes);
         if let Some(b) = blocks.iter().find(|b| b.label == "CERTIFICATE") {
             let der = b.der.clone().map_err(|m| err(KeyErrorKind::Malformed(m)))?;
-            return Self::from_der(path, der);
+            return Self::from_der(path, der.to_vec());
         }
         Err(err(match blocks.first().map(|b| b.label.as_str()) {
             Some(l) if l.contains("PRIVATE KEY") => KeyErrorKind::NotACertificate("a private key"),

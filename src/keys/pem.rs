@@ -1,11 +1,15 @@
 //! Splitting a file into PEM blocks (a key file may hold a key followed by a certificate).
+//! Every intermediate copy (base64 text, decoded DER) is wiped when dropped: these are
+//! private keys.
+
+use zeroize::Zeroizing;
 
 /// One `-----BEGIN LABEL-----` ... `-----END LABEL-----` block.
 pub(crate) struct PemBlock {
     pub label: String,
     /// Whether the block carries RFC 1421 headers (legacy OpenSSL encryption).
     pub has_headers: bool,
-    pub der: Result<Vec<u8>, String>,
+    pub der: Result<Zeroizing<Vec<u8>>, String>,
 }
 
 /// Whether `bytes` look like PEM text rather than DER.
@@ -15,7 +19,15 @@ pub(crate) fn looks_like_pem(bytes: &[u8]) -> bool {
 
 /// Every PEM block of `text`, in order. Text outside blocks is ignored, as OpenSSL does.
 pub(crate) fn blocks(text: &[u8]) -> Vec<PemBlock> {
-    let text = String::from_utf8_lossy(text);
+    // Borrowed when the file is valid UTF-8 (PEM always is); a lossy copy is wiped.
+    let owned: Zeroizing<String>;
+    let text: &str = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(_) => {
+            owned = Zeroizing::new(String::from_utf8_lossy(text).into_owned());
+            &owned
+        }
+    };
     let mut out = Vec::new();
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
@@ -27,7 +39,7 @@ pub(crate) fn blocks(text: &[u8]) -> Vec<PemBlock> {
             continue;
         };
         let end = format!("-----END {label}-----");
-        let mut body = Vec::new();
+        let mut body: Vec<&str> = Vec::new();
         let mut closed = false;
         for l in lines.by_ref() {
             let l = l.trim_end();
@@ -35,7 +47,7 @@ pub(crate) fn blocks(text: &[u8]) -> Vec<PemBlock> {
                 closed = true;
                 break;
             }
-            body.push(l.to_string());
+            body.push(l);
         }
         let has_headers = body.iter().any(|l| l.contains(':'));
         let der = if !closed {
@@ -47,7 +59,7 @@ pub(crate) fn blocks(text: &[u8]) -> Vec<PemBlock> {
                 "the PEM block '{label}' uses legacy OpenSSL encryption headers"
             ))
         } else {
-            let mut pem = format!("-----BEGIN {label}-----\n");
+            let mut pem = Zeroizing::new(format!("-----BEGIN {label}-----\n"));
             for l in &body {
                 pem.push_str(l);
                 pem.push('\n');
@@ -55,7 +67,7 @@ pub(crate) fn blocks(text: &[u8]) -> Vec<PemBlock> {
             pem.push_str(&end);
             pem.push('\n');
             pem_rfc7468::decode_vec(pem.as_bytes())
-                .map(|(_, der)| der)
+                .map(|(_, der)| Zeroizing::new(der))
                 .map_err(|e| format!("the PEM block '{label}' is not valid base64 ({e})"))
         };
         out.push(PemBlock {

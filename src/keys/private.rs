@@ -84,8 +84,7 @@ impl PrivateKey {
                             .into(),
                     )));
                 }
-                let der =
-                    Zeroizing::new(b.der.clone().map_err(|m| err(KeyErrorKind::Malformed(m)))?);
+                let der = b.der.clone().map_err(|m| err(KeyErrorKind::Malformed(m)))?;
                 let parsed = match b.label.as_str() {
                     "PRIVATE KEY" => from_pkcs8(&der),
                     "RSA PRIVATE KEY" => from_pkcs1(&der),
@@ -95,7 +94,7 @@ impl PrivateKey {
                 key = Some(parsed.map_err(err)?);
             } else if b.label == "CERTIFICATE" && key.is_some() && appended_cert.is_none() {
                 let der = b.der.clone().map_err(|m| err(KeyErrorKind::Malformed(m)))?;
-                appended_cert = Some(Certificate::from_der(path, der)?);
+                appended_cert = Some(Certificate::from_der(path, der.to_vec())?);
             } else if first_problem.is_none() {
                 first_problem = Some(b.label.clone());
             }

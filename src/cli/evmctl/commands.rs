@@ -68,7 +68,9 @@ where
     for op in operands {
         let p = PathBuf::from(op);
         if s.recursive {
-            items.extend(fsops::walk_regular_files(&p).map(|r| r.map_err(|e| e.to_string())));
+            items.extend(
+                fsops::walk_regular_files(&p, s.same_fs).map(|r| r.map_err(|e| e.to_string())),
+            );
         } else {
             items.push(Ok(p));
         }
@@ -470,7 +472,7 @@ pub fn verify_evm(s: &Settings, operands: &[OsString]) -> i32 {
 }
 
 /// Loads the verification certificates (comma/space separated list).
-fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
+pub(super) fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
     let list = s.key.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
     let list = list.to_string_lossy().into_owned();
     let mut keys = Vec::new();
@@ -716,6 +718,33 @@ pub fn ima_clear(s: &Settings, operands: &[OsString]) -> i32 {
                 }
             }
             Err(e) => o.fail(e),
+        }
+        o
+    });
+    if failures > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `ima_fix`: opens every file so that a kernel booted with `ima_appraise=fix` writes its
+/// security.ima; with `-t x`, files that already have both IMA and EVM xattrs are skipped.
+pub fn ima_fix(s: &Settings, operands: &[OsString]) -> i32 {
+    if operands.is_empty() {
+        return missing_params("ima_fix");
+    }
+    let failures = for_each_file(s, operands, |path| {
+        let mut o = FileOutcome::default();
+        o.info(s, format!("{}\n", path.display()));
+        if s.skip_if_labelled {
+            let has = |n| fsops::get_xattr_nofollow(path, n).is_ok();
+            if has(s.xattr.ima()) && has(s.xattr.evm()) {
+                return o;
+            }
+        }
+        if let Err(e) = OpenFile::open(path) {
+            o.fail(e);
         }
         o
     });

@@ -5,6 +5,7 @@
 //! Exit codes: 0 success, 1 a failed verification or a bad option, 125 any other error.
 
 mod commands;
+mod measurement;
 pub mod opts;
 pub mod parse;
 
@@ -49,6 +50,17 @@ pub struct Settings {
     pub imahash: bool,
     /// EVM digest parameters.
     pub evm: crate::evm::EvmParams,
+    /// `--rsa`: import a legacy v1 key.
+    pub rsa: bool,
+    /// `-t m`: walks stay on one filesystem.
+    pub same_fs: bool,
+    /// `-t x`: ima_fix skips files that have both xattrs.
+    pub skip_if_labelled: bool,
+    /// ima_measurement.
+    pub ignore_violations: bool,
+    pub verify_sig: bool,
+    pub pcrs: Vec<String>,
+    pub verify_bank: Option<String>,
 }
 
 impl Settings {
@@ -124,6 +136,13 @@ pub fn run(args: &[OsString]) -> i32 {
             mode: None,
             generation: None,
         },
+        rsa: false,
+        same_fs: false,
+        skip_if_labelled: false,
+        ignore_violations: false,
+        verify_sig: false,
+        pcrs: Vec::new(),
+        verify_bank: None,
     };
     for o in parsed.options {
         let v = o.value;
@@ -230,6 +249,31 @@ pub fn run(args: &[OsString]) -> i32 {
                 s.evm.selinux = Some(label);
             }
             OptId::Caps => s.evm.caps = Some(v.map(|v| v.into_encoded_bytes())),
+            OptId::Type => {
+                let t = v
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if let Some(bad) = t.chars().find(|c| !"fdsxm".contains(*c)) {
+                    error(format_args!("-t {t}: unknown type letter '{bad}' (f, x, m; d and s are accepted and ignored)"));
+                    return EXIT_ERROR;
+                }
+                s.skip_if_labelled = t.contains('x');
+                s.same_fs = t.contains('m');
+            }
+            OptId::IgnoreViolations => s.ignore_violations = true,
+            OptId::Rsa => s.rsa = true,
+            OptId::VerifySig => s.verify_sig = true,
+            OptId::Pcrs => {
+                if s.pcrs.len() >= 2 {
+                    eprintln!("too many --pcrfile options");
+                    return EXIT_FAIL;
+                }
+                s.pcrs.push(
+                    v.map(|v| v.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            OptId::VerifyBank => s.verify_bank = v.map(|v| v.to_string_lossy().into_owned()),
         }
     }
     if s.pass.is_none() {
@@ -253,7 +297,17 @@ pub fn run(args: &[OsString]) -> i32 {
         Some("ima_verify") => commands::ima_verify(&s, &rest),
         Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
         Some("ima_clear") => commands::ima_clear(&s, &rest),
+        Some("import") => {
+            let args: Vec<String> = rest
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            super::evmctl_import::cmd_import(&args, s.rsa, s.verbose)
+        }
+        Some("ima_fix") => commands::ima_fix(&s, &rest),
         Some("sign") => commands::sign_evm(&s, &rest),
+        Some("ima_measurement") => measurement::ima_measurement(&s, &rest),
+        Some("ima_boot_aggregate") => measurement::ima_boot_aggregate(&s, &rest),
         Some("verify") => commands::verify_evm(&s, &rest),
         Some("sign_hash") => commands::sign_hash(&s),
         _ => {

@@ -44,6 +44,12 @@ pub enum OptId {
     Ima,
     Selinux,
     Caps,
+    IgnoreViolations,
+    Rsa,
+    Type,
+    VerifySig,
+    Pcrs,
+    VerifyBank,
 }
 
 /// One option of the evmctl grammar.
@@ -116,7 +122,7 @@ pub const OPTIONS: &[OptDef] = &[
         help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem); \
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
-        commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify"],
+        commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify", "ima_measurement"],
     },
     OptDef {
         id: OptId::IgnoreUnsupported,
@@ -294,6 +300,63 @@ pub const OPTIONS: &[OptDef] = &[
         commands: &["sign", "verify"],
     },
     OptDef {
+        id: OptId::IgnoreViolations,
+        short: None,
+        long: Some("ignore-violations"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_measurement: replay violations (zero digests) as the 0xff the kernel extended",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::VerifySig,
+        short: None,
+        long: Some("verify-sig"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_measurement: verify the signatures in ima-sig records against the digests in the list (certificates from --key); a failure fails the run",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::Pcrs,
+        short: None,
+        long: Some("pcrs"),
+        has_arg: HasArg::Required,
+        value_name: "[ALGO,]FILE",
+        help: "ima_measurement: read the PCR values of bank ALGO (sha1, the default, or sha256) from FILE ('PCR-NN: hex' lines) instead of the TPM; up to two",
+        commands: &["ima_measurement", "ima_boot_aggregate"],
+    },
+    OptDef {
+        id: OptId::VerifyBank,
+        short: None,
+        long: Some("verify-bank"),
+        has_arg: HasArg::Optional,
+        value_name: "ALGO",
+        help: "ima_measurement: check only this bank (sha1 or sha256)",
+        commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::Rsa,
+        short: Some('1'),
+        long: Some("rsa"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "import: a legacy v1 \"user\" key from a PEM RSA public key instead of an X.509 \
+               certificate",
+        commands: &["import"],
+    },
+    OptDef {
+        id: OptId::Type,
+        short: Some('t'),
+        long: Some("type"),
+        has_arg: HasArg::Required,
+        value_name: "fdsxm",
+        help: "with -r: x skips files that already have both IMA and EVM xattrs (ima_fix), m \
+               stays on the starting filesystem (like find -xdev); f (regular files) is the \
+               default, d and s are accepted for compatibility",
+        commands: &["ima_fix", "ima_clear"],
+    },
+    OptDef {
         id: OptId::Recursive,
         short: Some('r'),
         long: Some("recursive"),
@@ -301,7 +364,7 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "",
         help: "walk directories: every regular file, symbolic links never followed; every \
                failure is reported and makes the exit code non-zero",
-        commands: &["ima_hash", "ima_sign", "ima_clear", "sign"],
+        commands: &["ima_hash", "ima_sign", "ima_clear", "ima_fix", "sign"],
     },
     OptDef {
         id: OptId::NoXattr,
@@ -349,6 +412,15 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Without a command, prints the general usage.",
     },
     CmdDef {
+        name: "import",
+        synopsis: "[--rsa] pubkey keyring",
+        summary: "Import public key into the keyring.",
+        description: "Adds an X.509 certificate (DER, or PEM as an extension) as an \"asymmetric\" \
+                      key to KEYRING: a decimal or 0x-hex serial, @t @p @s @u @us @g, or a \
+                      keyring name such as _ima, .ima or %keyring:NAME. Prints the new key's \
+                      serial. With --rsa, a PEM RSA public key becomes a legacy \"user\" key.",
+    },
+    CmdDef {
         name: "sign",
         synopsis: "[-r] [--imahash | --imasig ] [--key key] [--pass [password] file",
         summary: "Sign file metadata.",
@@ -364,6 +436,26 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Checks the EVM signature in each FILE's security.evm against the \
                       certificates given with --key. Exit status 0 when it verifies, 1 for a bad \
                       signature, 125 when it cannot be checked.",
+    },
+    CmdDef {
+        name: "ima_measurement",
+        synopsis: "[--ignore-violations] [--verify-sig [--key key1, key2, ...]] [--pcrs [hash-algorithm,]file [--pcrs hash-algorithm,file] ...] [--verify-bank hash-algorithm] file",
+        summary: "Verify measurement list (experimental).",
+        description: "Checks every record's template data digest, replays the sha1 and sha256 \
+                      PCR banks (also as zero-padded SHA-1, as kernels before 5.8 extended) and \
+                      compares them with the TPM's PCRs (TPM 1.2 sysfs, TPM 2.0 \
+                      /sys/class/tpm/tpm0/pcr-BANK/N) or with --pcrs files. Exit status 0 when \
+                      a bank matches (or no PCRs could be read) and every digest verifies, 1 \
+                      otherwise.",
+    },
+    CmdDef {
+        name: "ima_boot_aggregate",
+        synopsis: "[--pcrs hash-algorithm,file] [TPM 1.2 BIOS event log]",
+        summary: "Calculate per TPM bank boot_aggregate digests",
+        description: "Prints `bank:hex` for every PCR bank read (TPM or --pcrs files): \
+                      H(PCR0..7) for sha1, H(PCR0..9) for other banks; with a TPM 1.2 BIOS \
+                      event log, the sha1 value after replaying it. This is what the IMA list's \
+                      boot_aggregate record holds.",
     },
     CmdDef {
         name: "ima_sign",
@@ -397,6 +489,14 @@ pub const COMMANDS: &[CmdDef] = &[
         description: "Removes security.ima and security.evm (user.* with --xattr-user) from each \
                       path, or from every regular file under it with -r. Symbolic links are never \
                       followed. Attributes that are absent are not an error.",
+    },
+    CmdDef {
+        name: "ima_fix",
+        synopsis: "[-t fdsxm] path",
+        summary: "Recursively fix IMA/EVM xattrs in fix mode.",
+        description: "Opens each file (every regular file under PATH with -r) so that a kernel \
+                      booted with ima_appraise=fix (and evm=fix) writes its xattrs. Symbolic \
+                      links are never followed.",
     },
     CmdDef {
         name: "sign_hash",

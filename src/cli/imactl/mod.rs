@@ -3,6 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod key;
+pub mod verify;
+
 /// imactl: check and load IMA policies, manage IMA keys, and explain appraisal verdicts.
 #[derive(Parser, Debug)]
 #[command(name = "imactl", version, about, long_about = None)]
@@ -12,10 +15,18 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Manage the keys in the keyring IMA (or EVM) uses.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Ask the kernel whether files' IMA signatures verify with the keys it holds.
+    Verify(verify::VerifyArgs),
+}
 
 /// Runs imactl with the process arguments; returns the exit code.
-#[allow(unreachable_code)] // until the first subcommand group lands
 pub fn main() -> i32 {
-    match Cli::parse().command {}
+    match Cli::parse().command {
+        Command::Key(c) => key::run(c),
+        Command::Verify(a) => verify::run(a),
+    }
 }

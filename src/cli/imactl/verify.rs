@@ -1,0 +1,141 @@
+//! `imactl verify FILE...`: the kernel's own answer for each file's IMA signature, with
+//! the keys in the IMA keyring, without loading a policy or anything else. This is what a
+//! person wants after "kexec_file_load failed: Permission denied".
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::fsops::{self, FileErrorKind, OpenFile, XattrNamespace};
+use crate::hash::to_hex;
+use crate::keyring::{self, Verdict};
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Each file gets one verdict, in the words of the kernel's audit log \
+where one applies: OK; no signature; IMA-signature-required (a hash, not a signature); \
+unknown key id:xxxxxxxx; invalid-signature; unavailable hash algorithm NAME; not checked \
+(a value or key this command cannot check, with the reason).\n\n\
+Exit status: 0 when every file verifies, 1 otherwise."
+)]
+pub struct VerifyArgs {
+    /// Files to check.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub keyring: super::key::KeyringOpt,
+    /// Read the signature from FILE.sig instead of security.ima.
+    #[arg(long)]
+    pub sigfile: bool,
+    /// Print JSON: {"keyring": {...}, "files": [{file, ok, verdict, reason, keyid,
+    /// key_serial, hash}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One file's result: a verdict, or why it could not be asked.
+enum Outcome {
+    Verdict(Verdict),
+    Error(String),
+}
+
+/// A file error without the leading "PATH: " (the row names the file already).
+fn file_error(path: &Path, e: &fsops::FileError) -> String {
+    let s = e.to_string();
+    let prefix = format!("{}: ", path.display());
+    s.strip_prefix(&prefix).map(str::to_string).unwrap_or(s)
+}
+
+fn check_file(path: &Path, sigfile: bool, ring: keyring::KeySerial, bl: Option<i32>) -> Outcome {
+    let file = match OpenFile::open(path) {
+        Ok(f) => f,
+        Err(e) => return Outcome::Error(file_error(path, &e)),
+    };
+    let value = if sigfile {
+        let sig = fsops::sig_path(path);
+        match fsops::read_sig_file(path, &sig) {
+            Ok(v) => Some(v),
+            Err(e) => match &e.what {
+                FileErrorKind::ReadSig(_, io) if io.kind() == std::io::ErrorKind::NotFound => None,
+                _ => return Outcome::Error(file_error(path, &e)),
+            },
+        }
+    } else {
+        match file.get_xattr(XattrNamespace::Security.ima()) {
+            Ok(v) => Some(v),
+            Err(e) if matches!(e.what, FileErrorKind::NoXattr(_)) => None,
+            Err(e) => return Outcome::Error(file_error(path, &e)),
+        }
+    };
+    let mut digest = |algo| file.digest(algo).map_err(|e| file_error(path, &e));
+    match keyring::kernel_verify(ring, bl, value.as_deref(), &mut digest) {
+        Ok(v) => Outcome::Verdict(v),
+        Err(e) => Outcome::Error(e),
+    }
+}
+
+pub fn run(a: VerifyArgs) -> i32 {
+    let Some(ring) = super::key::locate_or_report(&a.keyring.keyring, false) else {
+        return 1;
+    };
+    // IMA looks in .ima_blacklist first, whatever its keyring is called.
+    let blacklist = if ring.name == ".ima" || ring.name == "_ima" {
+        keyring::ima_blacklist()
+    } else {
+        None
+    };
+    let mut all_ok = true;
+    let mut rows = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for path in &a.files {
+        let outcome = check_file(path, a.sigfile, ring.serial, blacklist);
+        all_ok &= matches!(&outcome, Outcome::Verdict(v) if v.is_ok());
+        if a.json {
+            rows.push(match &outcome {
+                Outcome::Verdict(v) => {
+                    let (serial, hash) = match v {
+                        Verdict::Ok { serial, hash, .. } => (Some(*serial), Some(hash.name())),
+                        _ => (None, None),
+                    };
+                    serde_json::json!({
+                        "file": path.display().to_string(),
+                        "ok": v.is_ok(),
+                        "verdict": v.code(),
+                        "reason": v.to_string(),
+                        "keyid": v.keyid().map(|k| to_hex(&k)),
+                        "key_serial": serial,
+                        "hash": hash,
+                    })
+                }
+                Outcome::Error(e) => serde_json::json!({
+                    "file": path.display().to_string(),
+                    "ok": false,
+                    "verdict": "error",
+                    "reason": e,
+                    "keyid": null,
+                    "key_serial": null,
+                    "hash": null,
+                }),
+            });
+        } else {
+            let line = match &outcome {
+                Outcome::Verdict(v) => writeln!(stdout, "{}: {v}", path.display()),
+                Outcome::Error(e) => writeln!(stdout, "{}: error: {e}", path.display()),
+            };
+            if line.is_err() {
+                return 1;
+            }
+        }
+    }
+    if a.json {
+        let doc = serde_json::json!({
+            "keyring": { "serial": ring.serial, "name": ring.name },
+            "files": rows,
+        });
+        if writeln!(stdout, "{doc}").is_err() {
+            return 1;
+        }
+    }
+    i32::from(!all_ok)
+}
