@@ -119,9 +119,11 @@ import_keys() {
 	elif [ -z "$IMA_RING" ]; then
 		skip evmctl-import-rsa2 "no _ima keyring: only imactl key import creates it"
 	else
-		out=$(evmctl import /t/keys/rsa2.der "$IMA_RING" 2>&1)
+		# the new key's serial is on stdout (upstream prints it there), messages on stderr
+		serial=$(evmctl import /t/keys/rsa2.der "$IMA_RING" 2>/tmp/import.err)
 		rc=$?
-		serial=$(echo "$out" | head -n1 | tr -dc 0-9)
+		out="$serial $(cat /tmp/import.err)"
+		serial=$(echo "$serial" | tail -n1 | tr -dc 0-9)
 		hex=$(printf '%08x' "${serial:-0}")
 		if [ $rc -eq 0 ] && grep -q "^$hex " /proc/keys; then
 			res evmctl-import-rsa2 ok "serial=$serial"
@@ -150,7 +152,16 @@ policy_cases() {
 	if ! has imactl:policy-load; then
 		skip policy-load-bad-writes-nothing "imactl policy load not in this build"
 		skip policy-load-kernel-mismatch "imactl policy load not in this build"
-		skip policy-load-kexec "imactl policy load not in this build"
+		# Until imactl can load it, the shell writes the kexec policy (one rule per write(),
+		# one open), so that the appraisal cases of our signatures still run.
+		dmesg -c >/dev/null
+		{ grep -Ev '^[[:space:]]*(#|$)' "$KEXEC_POLICY" | while read -r rule; do echo "$rule" || exit 1; done; } >$POLICY_FILE
+		if dmesg | grep -q 'policy update completed'; then
+			POLICY_LOADED=1
+			skip policy-load-kexec "imactl policy load not in this build; $(basename "$KEXEC_POLICY") written by the shell instead"
+		else
+			skip policy-load-kexec "imactl policy load not in this build; the shell could not write $(basename "$KEXEC_POLICY") either"
+		fi
 		return
 	fi
 
