@@ -7,7 +7,7 @@
 # Prints one line per case (PASS/FAIL/SKIP) and a summary "N passed, M failed, K skipped";
 # exits non-zero when a case is not as expected (tests/vm/expected) or a VM did not reach
 # its END marker. Serial logs of failed runs are kept under target/vm-logs/.
-# Recipe and background: docs/vm-e2e.md (shared docs); README: tests/vm/README.md.
+# How it works, how long it takes: tests/vm/README.md.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,10 +27,12 @@ TIMEOUT=${IMAEVM_VM_TIMEOUT:-420}
 usage() {
 	sed -n '2,10s/^# \{0,1\}//p' "$0"
 	cat <<'EOF'
+
 Options:
   --kernel 6.1|6.12|all   which Debian kernel(s) to boot (default: all)
   --negative-control      boot with ima_appraise=log (the kernel logs but does not refuse):
-                          succeeds only if the harness then reports failures
+                          succeeds only if the harness reaches the end and fails the
+                          refusals that became loads
   --strict                a SKIPped case counts as a failure
   --no-build              use the static binaries already in target/static
   --timeout SECONDS       per VM boot (default 420, env IMAEVM_VM_TIMEOUT)
