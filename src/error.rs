@@ -53,6 +53,8 @@ pub fn errno_name(code: i32) -> &'static str {
         libc::ENXIO => "ENXIO",
         libc::EMSGSIZE => "EMSGSIZE",
         libc::ENOPKG => "ENOPKG",
+        libc::EFBIG => "EFBIG",
+        libc::EPIPE => "EPIPE",
         _ => "E?",
     }
 }

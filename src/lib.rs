@@ -9,6 +9,7 @@
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
+//! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`error`]: system errors in words.
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
@@ -21,4 +22,5 @@ pub mod hash;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;
+pub mod policy;
 pub mod sign;

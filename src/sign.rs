@@ -90,6 +90,86 @@ impl Signer for SoftwareSigner {
     }
 }
 
+/// Length of the v1 header (after the type byte): version, u32 timestamp, algo, hash,
+/// keyid[8], nmpi.
+pub const SIG_V1_HEADER_LEN: usize = 16;
+
+/// The v1 header's hash byte: 0 for sha1, 1 for sha256 (the only two v1 knows).
+fn v1_hash_id(algo: HashAlgo) -> Option<u8> {
+    match algo {
+        HashAlgo::Sha1 => Some(0),
+        HashAlgo::Sha256 => Some(1),
+        _ => None,
+    }
+}
+
+impl SoftwareSigner {
+    /// A legacy v1 signature body (after the type byte): header, big-endian bit length,
+    /// then RSA type-1 padding of SHA-1(digest || header). `timestamp` is seconds since the
+    /// epoch, stored in host byte order as upstream does.
+    pub fn sign_v1(
+        &self,
+        algo: HashAlgo,
+        digest: &[u8],
+        timestamp: u32,
+    ) -> Result<Vec<u8>, String> {
+        let hash = v1_hash_id(algo)
+            .ok_or_else(|| format!("Signature version 1 does not support hash algo {algo}"))?;
+        let spki = self
+            .key
+            .public_key()
+            .rsa_spki_der()
+            .ok_or("v1 signatures need an RSA key")?;
+        let keyid = crate::keys::v1::keyid(&crate::keys::v1::key2bin(&spki)?);
+        let mut body = vec![1];
+        body.extend_from_slice(&timestamp.to_ne_bytes());
+        body.push(0);
+        body.push(hash);
+        body.extend_from_slice(&keyid);
+        body.push(1);
+        let mut h = HashAlgo::Sha1.hasher();
+        h.update(digest);
+        h.update(&body);
+        let sig = self.key.sign_raw_pkcs1(&h.finalize())?;
+        body.extend_from_slice(&((sig.len() * 8) as u16).to_be_bytes());
+        body.extend_from_slice(&sig);
+        Ok(body)
+    }
+}
+
+/// The hash algorithm a v1 body names.
+pub fn v1_hash_algo(body: &[u8]) -> Option<HashAlgo> {
+    match body.get(6)? {
+        0 => Some(HashAlgo::Sha1),
+        1 => Some(HashAlgo::Sha256),
+        _ => None,
+    }
+}
+
+/// Verifies a v1 body (after the type byte) over `digest` with an RSA public key.
+pub fn verify_v1(key: &PublicKey, digest: &[u8], body: &[u8]) -> Result<(), VerifyError> {
+    let PublicKey::Rsa(rsa_key) = key else {
+        return Err(VerifyError::Malformed(
+            "v1 signatures need an RSA key".into(),
+        ));
+    };
+    if body.len() < SIG_V1_HEADER_LEN + 2 || body[0] != 1 {
+        return Err(VerifyError::Malformed("truncated v1 signature".into()));
+    }
+    let header = &body[..SIG_V1_HEADER_LEN];
+    let mut h = HashAlgo::Sha1.hasher();
+    h.update(digest);
+    h.update(header);
+    let sighash = h.finalize();
+    let sig = &body[SIG_V1_HEADER_LEN + 2..];
+    rsa_key
+        .verify(rsa::pkcs1v15::Pkcs1v15Sign::new_unprefixed(), &sighash, sig)
+        .map_err(|_| VerifyError::Invalid {
+            keyid: [0; 4],
+            algorithm: key.algorithm(),
+        })
+}
+
 /// Signs `digest` and wraps it in a v2 header. RSA output is exactly the modulus length,
 /// so `sig_size` always equals the bytes that follow.
 pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<SignatureV2, String> {

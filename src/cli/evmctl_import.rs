@@ -259,7 +259,7 @@ fn prepare_v1(path: &Path, verbose: i32, out: &mut ImportOutcome) -> Option<Prep
         ));
         return None;
     };
-    let blob = match rsa_key2bin(&spki) {
+    let blob = match crate::keys::v1::key2bin(&spki) {
         Ok(b) => b,
         Err(why) => {
             out.stderr.push("read_pub_key: unsupported key type".into());
@@ -268,12 +268,8 @@ fn prepare_v1(path: &Path, verbose: i32, out: &mut ImportOutcome) -> Option<Prep
             return None;
         }
     };
-    let sha = crate::hash::HashAlgo::Sha1.digest(&blob);
-    let keyid = &sha[12..20];
-    let name = format!(
-        "{:X}",
-        u64::from_be_bytes(keyid.try_into().expect("8 bytes"))
-    );
+    let keyid = &crate::keys::v1::keyid(&blob);
+    let name = crate::keys::v1::keyid_name(keyid);
     if verbose > LOG_INFO {
         out.stderr
             .push(format!("calc_keyid_v1:652 keyid: {}", to_hex(keyid)));
@@ -298,38 +294,6 @@ fn first_pem_block(bytes: &[u8], label: &str) -> Option<Vec<u8>> {
     pem_rfc7468::decode_vec(&text.as_bytes()[start..stop])
         .ok()
         .map(|(_, der)| der)
-}
-
-/// The kernel's legacy v1 public key blob ("key2bin", formats.md): a 7-byte header
-/// { version 1, timestamp 0, algo 0 (RSA), nmpi 2 } then MPI(n) and MPI(e), each a
-/// big-endian 16-bit bit count and the magnitude bytes.
-fn rsa_key2bin(spki_der: &[u8]) -> Result<Vec<u8>, String> {
-    use der::Decode;
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
-        .map_err(|e| format!("malformed public key ({e})"))?;
-    if spki.algorithm.oid != der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1") {
-        return Err(format!(
-            "a {} public key: --rsa imports RSA keys only",
-            spki.algorithm.oid
-        ));
-    }
-    let bits = spki
-        .subject_public_key
-        .as_bytes()
-        .ok_or("malformed public key bit string")?;
-    let rsa = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(bits)
-        .map_err(|e| format!("malformed RSA key ({e})"))?;
-    let mut blob = vec![1, 0, 0, 0, 0, 0, 2];
-    for mpi in [rsa.modulus.as_bytes(), rsa.public_exponent.as_bytes()] {
-        let mpi = &mpi[mpi.iter().take_while(|&&b| b == 0).count()..];
-        let nbits = match mpi.first() {
-            Some(&b) => (mpi.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
-            None => 0,
-        };
-        blob.extend_from_slice(&(nbits as u16).to_be_bytes());
-        blob.extend_from_slice(mpi);
-    }
-    Ok(blob)
 }
 
 /// The evmctl front end's entry for `import`: `args` are the positional arguments after
@@ -391,25 +355,5 @@ mod tests {
         assert_eq!(r.target, ImportTarget::Id(USER_KEYRING));
         let r = ImportRequest::from_args(&["k.pem".into()], true);
         assert_eq!(r.target, ImportTarget::Id(USER_KEYRING));
-    }
-
-    #[test]
-    fn key2bin_layout() {
-        // SPKI of an RSA key with n = 0x00c5 (one leading zero octet in DER) and e = 65537.
-        let rsa_pub = pkcs1::RsaPublicKey {
-            modulus: der::asn1::UintRef::new(&[0xc5]).unwrap(),
-            public_exponent: der::asn1::UintRef::new(&[0x01, 0x00, 0x01]).unwrap(),
-        };
-        use der::Encode;
-        let bits = rsa_pub.to_der().unwrap();
-        let spki = spki::SubjectPublicKeyInfoOwned {
-            algorithm: spki::AlgorithmIdentifierOwned {
-                oid: der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1"),
-                parameters: Some(der::asn1::Null.into()),
-            },
-            subject_public_key: der::asn1::BitString::from_bytes(&bits).unwrap(),
-        };
-        let blob = rsa_key2bin(&spki.to_der().unwrap()).unwrap();
-        assert_eq!(blob, [1, 0, 0, 0, 0, 0, 2, 0, 8, 0xc5, 0, 17, 1, 0, 1]);
     }
 }

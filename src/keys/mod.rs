@@ -6,6 +6,7 @@ mod cert;
 mod pem;
 mod private;
 mod public;
+pub mod v1;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

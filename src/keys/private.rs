@@ -145,6 +145,17 @@ impl PrivateKey {
         }
     }
 
+    /// RSA PKCS#1 v1.5 type-1 padding of `data` itself, with no DigestInfo (the legacy v1
+    /// scheme signs a raw SHA-1 this way). Exactly the modulus length.
+    pub fn sign_raw_pkcs1(&self, data: &[u8]) -> Result<Vec<u8>, String> {
+        match self {
+            PrivateKey::Rsa(k) => k
+                .sign(Pkcs1v15Sign::new_unprefixed(), data)
+                .map_err(|e| format!("RSA signing failed ({e})")),
+            _ => Err("v1 signatures need an RSA key".into()),
+        }
+    }
+
     /// Signs a prehashed digest: PKCS#1 v1.5 with the DigestInfo of `algo` (exactly the
     /// modulus length), or a DER ECDSA-Sig-Value (RFC 6979 nonces).
     pub fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String> {

@@ -160,6 +160,50 @@ impl PublicKey {
         }
     }
 
+    /// The DER SubjectPublicKeyInfo of an RSA key (for the v1 blob); None for ECDSA.
+    pub fn rsa_spki_der(&self) -> Option<Vec<u8>> {
+        match self {
+            PublicKey::Rsa(k) => rsa::pkcs8::EncodePublicKey::to_public_key_der(k)
+                .ok()
+                .map(|d| d.as_bytes().to_vec()),
+            _ => None,
+        }
+    }
+
+    /// Loads a PEM public key ("PUBLIC KEY", or "RSA PUBLIC KEY" as an extension), as
+    /// the legacy v1 commands take it.
+    pub fn load_pem(path: &std::path::Path) -> Result<PublicKey, super::KeyError> {
+        use super::{KeyError, KeyErrorKind};
+        let bytes = std::fs::read(path).map_err(|e| KeyError::new(path, KeyErrorKind::Io(e)))?;
+        for b in super::pem::blocks(&bytes) {
+            let der = match (&b.der, b.label.as_str()) {
+                (Ok(d), "PUBLIC KEY") => d.to_vec(),
+                (Ok(d), "RSA PUBLIC KEY") => {
+                    let k = <rsa::RsaPublicKey as rsa::pkcs1::DecodeRsaPublicKey>::from_pkcs1_der(d)
+                        .map_err(|e| KeyError::new(path, KeyErrorKind::Malformed(format!("not a valid RSA public key ({e})"))))?;
+                    return Ok(PublicKey::Rsa(k));
+                }
+                (_, l) if l.contains("PRIVATE KEY") => {
+                    return Err(KeyError::new(path, KeyErrorKind::Unsupported(
+                        "this is a private key; give the public key (openssl pkey -pubout)".into(),
+                    )))
+                }
+                (_, "CERTIFICATE") => {
+                    return Err(KeyError::new(path, KeyErrorKind::Unsupported(
+                        "this is a certificate; --rsa takes a PEM public key (openssl x509 -pubkey -noout)".into(),
+                    )))
+                }
+                _ => continue,
+            };
+            return PublicKey::from_spki_der(&der)
+                .map_err(|m| KeyError::new(path, KeyErrorKind::Malformed(m)));
+        }
+        Err(KeyError::new(
+            path,
+            KeyErrorKind::Malformed("no PEM 'PUBLIC KEY' block".into()),
+        ))
+    }
+
     /// evmctl's computed keyid for this key.
     pub fn computed_keyid(&self) -> [u8; 4] {
         super::keyid_from_public_key_bits(&self.public_key_bits())

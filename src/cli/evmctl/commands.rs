@@ -95,6 +95,28 @@ where
         .count()
 }
 
+/// 125 when any file failed, else 0.
+fn exit_code(failures: usize) -> i32 {
+    if failures > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+/// What every signing command needs first: operands, the hash algorithm and the key.
+fn signing_setup(
+    s: &Settings,
+    operands: &[OsString],
+    cmd: &str,
+) -> Result<(HashAlgo, SoftwareSigner), i32> {
+    if operands.is_empty() {
+        return Err(missing_params(cmd));
+    }
+    let algo = hash_algo(s)?;
+    Ok((algo, load_signer(s)?))
+}
+
 fn missing_params(cmd: &str) -> i32 {
     eprintln!("Parameters missing");
     if let Some(c) = opts::command(cmd) {
@@ -134,11 +156,7 @@ pub fn ima_hash(s: &Settings, operands: &[OsString]) -> i32 {
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    }
+    exit_code(failures)
 }
 
 fn read_password(s: &Settings) -> Result<Option<Password>, i32> {
@@ -241,15 +259,8 @@ fn load_signer(s: &Settings) -> Result<SoftwareSigner, i32> {
 /// `ima_sign`: a v2 signature, to the xattr (through the descriptor that was hashed),
 /// to stdout, and with --sigfile to FILE.sig.
 pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
-    if operands.is_empty() {
-        return missing_params("ima_sign");
-    }
-    let algo = match hash_algo(s) {
-        Ok(a) => a,
-        Err(rc) => return rc,
-    };
-    let signer = match load_signer(s) {
-        Ok(k) => k,
+    let (algo, signer) = match signing_setup(s, operands, "ima_sign") {
+        Ok(x) => x,
         Err(rc) => return rc,
     };
     let failures = for_each_file(s, operands, |path| {
@@ -259,11 +270,7 @@ pub fn ima_sign(s: &Settings, operands: &[OsString]) -> i32 {
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    }
+    exit_code(failures)
 }
 
 fn open_or_fail(path: &Path, o: &mut FileOutcome) -> Result<OpenFile, ()> {
@@ -340,15 +347,8 @@ fn report_evm_trace(s: &Settings, trace: &crate::evm::EvmTrace, o: &mut FileOutc
 /// `sign`: an EVM signature in security.evm (0x03, or 0x05 with --portable), after
 /// security.ima with --imasig/--imahash.
 pub fn sign_evm(s: &Settings, operands: &[OsString]) -> i32 {
-    if operands.is_empty() {
-        return missing_params("sign");
-    }
-    let algo = match hash_algo(s) {
-        Ok(a) => a,
-        Err(rc) => return rc,
-    };
-    let signer = match load_signer(s) {
-        Ok(k) => k,
+    let (algo, signer) = match signing_setup(s, operands, "sign") {
+        Ok(x) => x,
         Err(rc) => return rc,
     };
     let failures = for_each_file(s, operands, |path| {
@@ -389,11 +389,7 @@ pub fn sign_evm(s: &Settings, operands: &[OsString]) -> i32 {
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    }
+    exit_code(failures)
 }
 
 /// `verify`: checks security.evm. Exit 0 verified, 1 bad signature, 125 cannot check.
@@ -721,11 +717,7 @@ pub fn ima_clear(s: &Settings, operands: &[OsString]) -> i32 {
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    }
+    exit_code(failures)
 }
 
 /// `ima_fix`: opens every file so that a kernel booted with `ima_appraise=fix` writes its
@@ -748,11 +740,7 @@ pub fn ima_fix(s: &Settings, operands: &[OsString]) -> i32 {
         }
         o
     });
-    if failures > 0 {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    }
+    exit_code(failures)
 }
 
 /// `help [command]`.

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod key;
+pub mod policy;
 pub mod verify;
 
 /// imactl: check and load IMA policies, manage IMA keys, and explain appraisal verdicts.
@@ -16,6 +17,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Check, load and show IMA policies.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Manage the keys in the keyring IMA (or EVM) uses.
     #[command(subcommand)]
     Key(key::KeyCommand),
@@ -26,6 +30,7 @@ pub enum Command {
 /// Runs imactl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
     match Cli::parse().command {
+        Command::Policy(cmd) => policy::run(cmd),
         Command::Key(c) => key::run(c),
         Command::Verify(a) => verify::run(a),
     }

@@ -1,0 +1,535 @@
+//! Reading policy text: splits lines into tokens with their line and column, and turns each
+//! token into a typed term of [`Rule`]. It knows every keyword any profile accepts and
+//! reports what no kernel could read (unknown keywords, malformed values, a missing or second
+//! action). Whether a given kernel accepts the rule is [`super::validate`]'s job.
+
+use super::{
+    did_you_mean, keyword, Action, AppraiseType, Condition, Diagnostic, Func, IdKind, IdOp,
+    LsmKind, Mask, MaskBit, Rule, RuleOption, Term, KERNEL_HASH_NAMES, KEYWORDS, TEMPLATES,
+};
+
+/// A token as written, with its 1-based position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A rule that parsed, with where each of its parts was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedRule {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line as written.
+    pub source: String,
+    pub rule: Rule,
+    pub action_token: Token,
+    /// How many terms were written before the action (the kernel reads tokens in order).
+    pub action_pos: usize,
+    /// The token of each term, parallel to `rule.terms`.
+    pub term_tokens: Vec<Token>,
+    /// A trailing `# comment`, if any (its first token).
+    pub comment: Option<Token>,
+}
+
+/// A whole policy text: the rules that parsed and the errors of those that did not.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedPolicy {
+    pub rules: Vec<ParsedRule>,
+    /// Rules with parse errors, holding the terms that did parse, so that their other
+    /// errors can be reported too. Never loaded.
+    pub partial: Vec<PartialRule>,
+    /// Parse errors, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Lines that hold a rule (parsed or not).
+    pub rule_lines: usize,
+}
+
+/// What is left of a rule with parse errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialRule {
+    pub rule: ParsedRule,
+    /// A `func=` token was there but unreadable: checks that depend on the func would
+    /// only guess.
+    pub func_unreadable: bool,
+}
+
+/// Parses a policy text. Blank lines and lines whose first non-blank character is `#` are
+/// skipped, as the kernel does.
+pub fn parse_policy(text: &str) -> ParsedPolicy {
+    let mut out = ParsedPolicy::default();
+    for (i, line) in text.split('\n').enumerate() {
+        let line_no = i + 1;
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        out.rule_lines += 1;
+        let (rule, mut errors) = parse_rule_parts(line_no, line);
+        match rule {
+            Some(r) if errors.is_empty() => out.rules.push(r),
+            Some(r) => out.partial.push(PartialRule {
+                func_unreadable: errors
+                    .iter()
+                    .any(|d| d.token.starts_with("func=") || d.token == "func"),
+                rule: r,
+            }),
+            None => {}
+        }
+        out.diagnostics.append(&mut errors);
+    }
+    out
+}
+
+/// Splits a line into tokens on spaces and tabs, as the kernel's strsep(" \t") does.
+pub fn tokenize(line_no: usize, line: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let mut start = 0;
+    for (col, c) in line.chars().enumerate() {
+        if c == ' ' || c == '\t' {
+            if !cur.is_empty() {
+                tokens.push(Token {
+                    text: std::mem::take(&mut cur),
+                    line: line_no,
+                    column: start + 1,
+                });
+            }
+        } else {
+            if cur.is_empty() {
+                start = col;
+            }
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        tokens.push(Token {
+            text: cur,
+            line: line_no,
+            column: start + 1,
+        });
+    }
+    tokens
+}
+
+/// Parses one rule line (not blank, not a whole-line comment).
+pub fn parse_rule_line(line_no: usize, line: &str) -> Result<ParsedRule, Vec<Diagnostic>> {
+    match parse_rule_parts(line_no, line) {
+        (Some(r), e) if e.is_empty() => Ok(r),
+        (_, e) => Err(e),
+    }
+}
+
+/// Parses what can be parsed of a rule line: the rule without its unreadable tokens (none
+/// when it has no action) and the errors.
+fn parse_rule_parts(line_no: usize, line: &str) -> (Option<ParsedRule>, Vec<Diagnostic>) {
+    let tokens = tokenize(line_no, line);
+    let mut errors = Vec::new();
+    let mut action: Option<(Action, Token, usize)> = None;
+    let mut terms = Vec::new();
+    let mut term_tokens = Vec::new();
+    let mut comment = None;
+    for tok in tokens {
+        if tok.text.starts_with('#') {
+            comment = Some(tok);
+            break;
+        }
+        if tok.text.contains('\r') {
+            errors.push(Diagnostic::error(
+                &tok,
+                format!(
+                    "carriage return in `{}`: the kernel reads it as part of the token",
+                    tok.text.escape_debug()
+                ),
+                Some("convert the file to Unix line endings".into()),
+            ));
+            continue;
+        }
+        if let Some(a) = Action::from_name(&tok.text) {
+            match &action {
+                Some((first, first_tok, _)) => errors.push(Diagnostic::error(
+                    &tok,
+                    format!(
+                        "second action `{}`: a rule has exactly one action and this one already has `{}` (column {})",
+                        tok.text,
+                        first.name(),
+                        first_tok.column
+                    ),
+                    Some("split it into one rule per action".into()),
+                )
+                .with_code("second-action")),
+                None => action = Some((a, tok.clone(), terms.len())),
+            }
+            continue;
+        }
+        match parse_term(&tok) {
+            Ok(t) => {
+                terms.push(t);
+                term_tokens.push(tok);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    let Some((action, action_token, action_pos)) = action else {
+        let first = tokenize(line_no, line).into_iter().next().unwrap_or(Token {
+            text: String::new(),
+            line: line_no,
+            column: 1,
+        });
+        let suggestion = first
+            .text
+            .split(['=', '<', '>'])
+            .next()
+            .and_then(|w| did_you_mean(w, &Action::ALL.map(|a| a.name())));
+        errors.insert(
+            0,
+            Diagnostic::error(
+                &first,
+                "rule has no action: the kernel refuses a rule without measure, appraise, audit, hash or one of their dont_ forms",
+                Some(match suggestion {
+                    Some(s) if !first.text.contains('=') => format!("did you mean `{s}`?"),
+                    _ => "start the rule with its action, e.g. `measure func=BPRM_CHECK`".into(),
+                }),
+            )
+            .with_code("no-action"),
+        );
+        return (None, errors);
+    };
+    let rule = ParsedRule {
+        line: line_no,
+        source: line.to_string(),
+        rule: Rule { action, terms },
+        action_token,
+        action_pos,
+        term_tokens,
+        comment,
+    };
+    (Some(rule), errors)
+}
+
+fn err(tok: &Token, message: String, hint: Option<String>) -> Diagnostic {
+    Diagnostic::error(tok, message, hint)
+}
+
+fn mean(word: &str, candidates: &[&str]) -> Option<String> {
+    did_you_mean(word, candidates).map(|s| format!("did you mean {s}?"))
+}
+
+/// Parses one condition or option token.
+fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
+    let text = tok.text.as_str();
+    let split = text.find(['=', '<', '>']);
+    let (key, op, value) = match split {
+        Some(i) => (&text[..i], text.as_bytes()[i] as char, &text[i + 1..]),
+        None => (text, ' ', ""),
+    };
+    if keyword(key).is_none() {
+        let names: Vec<&str> = KEYWORDS.iter().map(|k| k.name).collect();
+        let message = format!("unknown keyword `{key}`: the kernel refuses the rule (EINVAL)");
+        return Err(err(tok, message, mean(key, &names)).with_code("unknown-keyword"));
+    }
+    if key == "permit_directio" {
+        if split.is_some() {
+            return Err(err(
+                tok,
+                "permit_directio takes no value".into(),
+                Some("write `permit_directio` alone".into()),
+            ));
+        }
+        return Ok(Term::Opt(RuleOption::PermitDirectio));
+    }
+    if split.is_none() {
+        return Err(err(
+            tok,
+            format!("`{key}` needs a value: the kernel only knows `{key}=VALUE`"),
+            None,
+        ));
+    }
+    let id_kind = IdKind::from_name(key);
+    if op != '=' && id_kind.is_none() {
+        return Err(err(
+            tok,
+            format!("`{key}` is written `{key}=VALUE`; only uid, euid, gid, egid, fowner and fgroup compare with < or >"),
+            None,
+        ));
+    }
+    if value.is_empty() {
+        return Err(err(
+            tok,
+            format!("`{key}{op}` has an empty value: the kernel does not recognise the token"),
+            None,
+        ));
+    }
+    let cond = |c| Ok(Term::Cond(c));
+    let opt = |o| Ok(Term::Opt(o));
+    if let Some(kind) = id_kind {
+        let op = match op {
+            '=' => IdOp::Eq,
+            '>' => IdOp::Gt,
+            _ => IdOp::Lt,
+        };
+        let digits = value.strip_prefix('+').unwrap_or(value);
+        let n: Option<u32> = if digits.bytes().all(|b| b.is_ascii_digit()) {
+            digits.parse().ok()
+        } else {
+            None
+        };
+        return match n {
+            Some(v) if v != u32::MAX => cond(Condition::Id { kind, op, value: v }),
+            Some(_) => Err(err(
+                tok,
+                format!("{key} 4294967295 is the kernel's invalid id (-1) and is refused"),
+                None,
+            )),
+            None => Err(err(
+                tok,
+                format!("{key} needs a decimal id from 0 to 4294967294, not `{value}`"),
+                Some("names are not resolved by the kernel; use the numeric id".into()),
+            )),
+        };
+    }
+    if let Some(kind) = LsmKind::from_name(key) {
+        return cond(Condition::Lsm {
+            kind,
+            label: value.to_string(),
+        });
+    }
+    match key {
+        "func" => match Func::from_name(value) {
+            Some(f) => cond(Condition::Func(f)),
+            None => Err(err(
+                tok,
+                format!("unknown func {value}{}", {
+                    match did_you_mean(value, &Func::spellings()) {
+                        Some(s) => format!("; did you mean {s}?"),
+                        None => String::new(),
+                    }
+                }),
+                Some(format!(
+                    "the kernel knows {}",
+                    Func::ALL.map(|f| f.name()).join(", ")
+                )),
+            )
+            .with_code("unknown-func")),
+        },
+        "mask" => {
+            let (inmask, name) = match value.strip_prefix('^') {
+                Some(rest) => (true, rest),
+                None => (false, value),
+            };
+            match MaskBit::from_name(name) {
+                Some(bit) => cond(Condition::Mask(Mask { inmask, bit })),
+                None => Err(err(
+                    tok,
+                    format!("unknown mask {value}: the kernel knows MAY_EXEC, MAY_WRITE, MAY_READ and MAY_APPEND, optionally prefixed with ^"),
+                    mean(name, &MaskBit::ALL.map(|m| m.name())),
+                )),
+            }
+        }
+        "fsmagic" => {
+            let hex = value
+                .strip_prefix("0x")
+                .or_else(|| value.strip_prefix("0X"))
+                .unwrap_or(value);
+            match u64::from_str_radix(hex, 16) {
+                Ok(v) if !hex.starts_with('+') && !hex.starts_with('-') => {
+                    cond(Condition::Fsmagic(v))
+                }
+                _ => Err(err(
+                    tok,
+                    format!("fsmagic needs a hexadecimal number, not `{value}`"),
+                    Some("e.g. fsmagic=0x9fa0 (proc); see statfs(2) for the magic numbers".into()),
+                )),
+            }
+        }
+        "fsname" => cond(Condition::Fsname(value.to_string())),
+        "fs_subtype" => cond(Condition::FsSubtype(value.to_string())),
+        "fsuuid" => match parse_uuid(value) {
+            Some(u) => cond(Condition::Fsuuid(u)),
+            None => Err(err(
+                tok,
+                format!("fsuuid `{value}` is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"),
+                Some("blkid shows the UUID of a filesystem".into()),
+            )),
+        },
+        "keyrings" | "label" => match parse_list(value) {
+            Some(items) if key == "keyrings" => cond(Condition::Keyrings(items)),
+            Some(items) => cond(Condition::Label(items)),
+            None => Err(err(
+                tok,
+                format!("{key} has an empty item: the kernel wants names separated by single `|`"),
+                None,
+            )),
+        },
+        "appraise_type" => match AppraiseType::from_name(value) {
+            Some(t) => opt(RuleOption::AppraiseType(t)),
+            None => Err(err(
+                tok,
+                format!("unknown appraise_type {value}: the kernel knows imasig, imasig|modsig and sigv3"),
+                mean(value, &["imasig", "imasig|modsig", "sigv3"]),
+            )),
+        },
+        "appraise_flag" => match value {
+            "check_blacklist" => opt(RuleOption::CheckBlacklist),
+            _ => Err(err(
+                tok,
+                format!("unknown appraise_flag {value}: the only flag is check_blacklist"),
+                None,
+            )),
+        },
+        "appraise_algos" => {
+            let names: Vec<&str> = KERNEL_HASH_NAMES.iter().map(|(n, _)| *n).collect();
+            let mut algos = Vec::new();
+            for a in value.split(',') {
+                if !names.contains(&a) {
+                    let what = if a.is_empty() {
+                        "an empty item".to_string()
+                    } else {
+                        format!("unknown hash algorithm `{a}`")
+                    };
+                    return Err(err(
+                        tok,
+                        format!("appraise_algos has {what}: the kernel refuses the whole list"),
+                        mean(a, &names).or(Some(
+                            "write kernel hash names separated by commas, e.g. appraise_algos=sha256,sha512".into(),
+                        )),
+                    ));
+                }
+                algos.push(a.to_string());
+            }
+            opt(RuleOption::AppraiseAlgos(algos))
+        }
+        "digest_type" => match value {
+            "verity" => opt(RuleOption::DigestVerity),
+            _ => Err(err(
+                tok,
+                format!("unknown digest_type {value}: the only digest type is verity"),
+                None,
+            )),
+        },
+        "pcr" => {
+            let digits = value.strip_prefix('+').unwrap_or(value);
+            match digits.parse::<u8>() {
+                Ok(n) if n < 64 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                    opt(RuleOption::Pcr(n))
+                }
+                _ => Err(err(
+                    tok,
+                    format!("pcr must be a number from 0 to 63, not `{value}`"),
+                    None,
+                )),
+            }
+        }
+        "template" => {
+            if TEMPLATES.contains(&value) {
+                opt(RuleOption::Template(value.to_string()))
+            } else {
+                Err(err(
+                    tok,
+                    format!("unknown template {value}: the kernel knows {}", TEMPLATES.join(", ")),
+                    mean(value, &TEMPLATES),
+                ))
+            }
+        }
+        _ => unreachable!("keyword table and parser disagree on {key}"),
+    }
+}
+
+/// The kernel's uuid_parse(): 36 characters, dashes at 8, 13, 18, 23, hex elsewhere.
+fn parse_uuid(s: &str) -> Option<String> {
+    if s.len() != 36 {
+        return None;
+    }
+    for (i, b) in s.bytes().enumerate() {
+        let ok = if matches!(i, 8 | 13 | 18 | 23) {
+            b == b'-'
+        } else {
+            b.is_ascii_hexdigit()
+        };
+        if !ok {
+            return None;
+        }
+    }
+    Some(s.to_ascii_lowercase())
+}
+
+/// A `|`-separated list with no empty item.
+fn parse_list(s: &str) -> Option<Vec<String>> {
+    let items: Vec<String> = s.split('|').map(str::to_string).collect();
+    if items.iter().any(String::is_empty) {
+        None
+    } else {
+        Some(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_have_columns() {
+        let t = tokenize(3, "  measure\tfunc=BPRM_CHECK  mask=MAY_EXEC");
+        let cols: Vec<(usize, &str)> = t.iter().map(|t| (t.column, t.text.as_str())).collect();
+        assert_eq!(
+            cols,
+            vec![
+                (3, "measure"),
+                (11, "func=BPRM_CHECK"),
+                (28, "mask=MAY_EXEC")
+            ]
+        );
+        assert!(t.iter().all(|t| t.line == 3));
+    }
+
+    #[test]
+    fn comments_and_blank_lines_are_skipped() {
+        let p = parse_policy("# c\n\n   # indented\nmeasure func=BPRM_CHECK\n\t\n");
+        assert_eq!(p.rules.len(), 1);
+        assert_eq!(p.rules[0].line, 4);
+        assert!(p.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn aliases_read_as_canonical() {
+        let p = parse_policy("measure func=PATH_CHECK\nmeasure func=FILE_MMAP\n");
+        assert_eq!(p.rules[0].rule.func(), Some(Func::FileCheck));
+        assert_eq!(p.rules[1].rule.func(), Some(Func::MmapCheck));
+    }
+
+    #[test]
+    fn typo_in_func_is_located_and_suggested() {
+        let p = parse_policy("\nappraise func=KEXEC_KERNAL_CHECK appraise_type=imasig\n");
+        assert_eq!(p.diagnostics.len(), 1);
+        let d = &p.diagnostics[0];
+        assert_eq!((d.line, d.column), (2, 10));
+        assert_eq!(
+            d.message,
+            "unknown func KEXEC_KERNAL_CHECK; did you mean KEXEC_KERNEL_CHECK?"
+        );
+    }
+
+    #[test]
+    fn every_bad_token_of_a_rule_is_reported() {
+        let p = parse_policy("measure fnuc=FILE_CHECK pcr=99 measure\n");
+        let cols: Vec<usize> = p.diagnostics.iter().map(|d| d.column).collect();
+        assert_eq!(cols, vec![9, 25, 32]);
+        assert_eq!(p.diagnostics[0].hint.as_deref(), Some("did you mean func?"));
+    }
+
+    #[test]
+    fn action_may_follow_conditions() {
+        let p = parse_policy("func=BPRM_CHECK measure\n");
+        assert_eq!(p.rules[0].action_pos, 1);
+        assert_eq!(p.rules[0].rule.action, Action::Measure);
+    }
+
+    #[test]
+    fn trailing_comment_is_kept_apart() {
+        let p = parse_policy("measure func=BPRM_CHECK # executables\n");
+        let c = p.rules[0].comment.as_ref().unwrap();
+        assert_eq!(c.column, 25);
+        assert_eq!(p.rules[0].rule.terms.len(), 1);
+    }
+}
