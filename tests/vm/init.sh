@@ -152,16 +152,7 @@ policy_cases() {
 	if ! has imactl:policy-load; then
 		skip policy-load-bad-writes-nothing "imactl policy load not in this build"
 		skip policy-load-kernel-mismatch "imactl policy load not in this build"
-		# Until imactl can load it, the shell writes the kexec policy (one rule per write(),
-		# one open), so that the appraisal cases of our signatures still run.
-		dmesg -c >/dev/null
-		{ grep -Ev '^[[:space:]]*(#|$)' "$KEXEC_POLICY" | while read -r rule; do echo "$rule" || exit 1; done; } >$POLICY_FILE
-		if dmesg | grep -q 'policy update completed'; then
-			POLICY_LOADED=1
-			skip policy-load-kexec "imactl policy load not in this build; $(basename "$KEXEC_POLICY") written by the shell instead"
-		else
-			skip policy-load-kexec "imactl policy load not in this build; the shell could not write $(basename "$KEXEC_POLICY") either"
-		fi
+		skip policy-load-kexec "imactl policy load not in this build"
 		return
 	fi
 
@@ -451,7 +442,6 @@ for m in /t/mod/*.ko; do
 done
 
 KEXEC_POLICY=/t/policies/kexec.policy
-[ -f "$KEXEC_POLICY" ] || KEXEC_POLICY=/t/vm/kexec.policy
 
 case "${MODE:-main}" in
 main)
