@@ -468,7 +468,9 @@ policy)
 	rc=$?
 	# From here on only shell builtins: the policy just loaded may appraise executables.
 	if [ $rc -eq 0 ] && [ ! -e $POLICY_FILE ]; then v=ok; elif [ $rc -eq 0 ]; then v=ok-but-file-still-there; else v=fail; fi
-	echo "RESULT policy-file:$name $v rc=$rc"
+	nl='
+'
+	echo "RESULT policy-file:$name $v rc=$rc ${out%%"$nl"*}"
 	echo "GUEST imactl policy load said: $out"
 	echo "END"
 	# poweroff may be refused an exec under the new policy: leaving init panics the kernel,
