@@ -17,6 +17,7 @@ use crate::sign::{self, KeyidSource, Signer, SoftwareSigner, VerifyKey};
 
 const DEFAULT_PRIVATE_KEY: &str = "/etc/keys/privkey_evm.pem";
 const DEFAULT_CERT: &str = "/etc/keys/x509_evm.der";
+const DEFAULT_PUBLIC_KEY: &str = "/etc/keys/pubkey_evm.pem";
 
 /// What processing one file produced, printed in input order once it is done.
 #[derive(Default)]
@@ -281,7 +282,7 @@ fn open_or_fail(path: &Path, o: &mut FileOutcome) -> Result<OpenFile, ()> {
 /// (unless -n). Failures are recorded in `o`.
 fn write_ima_signature(
     s: &Settings,
-    signer: &dyn Signer,
+    signer: &SoftwareSigner,
     algo: HashAlgo,
     file: &OpenFile,
     o: &mut FileOutcome,
@@ -289,10 +290,8 @@ fn write_ima_signature(
     let path = file.path();
     let digest = file.digest(algo).map_err(|e| o.fail(e))?;
     o.info(s, format!("hash({}): {}\n", algo.name(), to_hex(&digest)));
-    let sig = sign::sign_v2(signer, algo, &digest)
+    let value = signature_value(s, signer, algo, &digest, o)
         .map_err(|e| o.fail(format_args!("{}: {e}", path.display())))?;
-    let value = ImaValue::Signature(sig).encode();
-    o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
     o.out(format!("{}\n", to_hex(&value)));
     if s.sigfile {
         o.info(
@@ -306,6 +305,32 @@ fn write_ima_signature(
             .map_err(|e| o.fail(e))?;
     }
     Ok(())
+}
+
+/// A signature xattr value (type 0x03) over `digest`: v2, or legacy v1 with --rsa.
+fn signature_value(
+    s: &Settings,
+    signer: &SoftwareSigner,
+    algo: HashAlgo,
+    digest: &[u8],
+    o: &mut FileOutcome,
+) -> Result<Vec<u8>, String> {
+    let mut value = vec![crate::format::XattrType::DigSig as u8];
+    if s.rsa {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as u32)
+            .unwrap_or(0);
+        value.extend(signer.sign_v1(algo, digest, now)?);
+        o.info(
+            s,
+            format!("evm/ima signature-v1: {} bytes\n", value.len() - 1),
+        );
+    } else {
+        value.extend(sign::sign_v2(signer, algo, digest)?.encode_body());
+        o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
+    }
+    Ok(value)
 }
 
 /// Writes the IMA hash value of `file` (prints it; sets the xattr unless -n).
@@ -371,18 +396,16 @@ pub fn sign_evm(s: &Settings, operands: &[OsString]) -> i32 {
         };
         report_evm_trace(s, &trace, &mut o);
         o.info(s, format!("hash({}): {}\n", algo.name(), to_hex(&digest)));
-        let sig = match sign::sign_v2(&signer, algo, &digest) {
-            Ok(sig) => sig,
+        let mut value = match signature_value(s, &signer, algo, &digest, &mut o) {
+            Ok(v) => v,
             Err(e) => {
                 o.fail(format_args!("{}: {e}", path.display()));
                 return o;
             }
         };
-        let mut value = ImaValue::Signature(sig).encode();
         if s.evm.portable {
             value[0] = crate::format::XattrType::EvmPortableDigSig as u8;
         }
-        o.info(s, format!("evm/ima signature: {} bytes\n", value.len() - 1));
         o.out(format!("{}\n", to_hex(&value)));
         if !s.no_xattr {
             let _ = file.set_xattr(s.xattr.evm(), &value).map_err(|e| o.fail(e));
@@ -397,7 +420,7 @@ pub fn verify_evm(s: &Settings, operands: &[OsString]) -> i32 {
     if operands.is_empty() {
         return missing_params("verify");
     }
-    let keys = match load_verify_keys(s) {
+    let keys = match VerifyKeys::load(s) {
         Ok(k) => k,
         Err(rc) => return rc,
     };
@@ -423,39 +446,28 @@ pub fn verify_evm(s: &Settings, operands: &[OsString]) -> i32 {
                     return Err(EXIT_ERROR);
                 }
             };
-            let mut body = value.clone();
-            body[0] = 0x03;
-            let sig = sign::parse_signature(&body).map_err(|e| {
-                o.fail(format_args!("{}: {} {e}", path.display(), s.xattr.evm()));
-                EXIT_ERROR
-            })?;
-            let Some(algo) = sig.hash_algo() else {
-                o.fail(format_args!(
-                    "{}: {}",
-                    path.display(),
-                    sign::VerifyError::UnsupportedHash(sig.hash_id)
-                ));
-                return Err(EXIT_ERROR);
-            };
             let mut params = s.evm.clone();
             params.portable = portable;
-            let (digest, trace) = crate::evm::evm_digest(algo, &file, &params).map_err(|e| {
-                o.fail(e);
-                EXIT_ERROR
-            })?;
-            report_evm_trace(s, &trace, &mut o);
-            match sign::verify_v2(&keys, &sig, &digest) {
+            let mut trace = None;
+            let verdict = keys.verify(&value, |algo| {
+                let (digest, t) = crate::evm::evm_digest(algo, &file, &params)?;
+                trace = Some(t);
+                Ok(digest)
+            });
+            if let Some(t) = &trace {
+                report_evm_trace(s, t, &mut o);
+            }
+            match verdict {
                 Ok(()) => {
                     o.info(s, format!("{}: verification is OK\n", path.display()));
                     Ok(())
                 }
-                Err(e @ sign::VerifyError::Invalid { .. }) => {
-                    o.fail(format_args!("{}: verification failed: {e}", path.display()));
-                    Err(EXIT_FAIL)
-                }
                 Err(e) => {
                     o.fail(format_args!("{}: verification failed: {e}", path.display()));
-                    Err(EXIT_ERROR)
+                    Err(match e {
+                        Failure::Invalid(_) => EXIT_FAIL,
+                        Failure::Cannot(_) => EXIT_ERROR,
+                    })
                 }
             }
         })();
@@ -501,12 +513,96 @@ pub(super) fn load_verify_keys(s: &Settings) -> Result<Vec<VerifyKey>, i32> {
     Ok(keys)
 }
 
+/// The keys a verification uses: certificates for v2, a PEM public key with --rsa (v1).
+pub(super) enum VerifyKeys {
+    V2(Vec<VerifyKey>),
+    V1(crate::keys::PublicKey),
+}
+
+impl VerifyKeys {
+    pub(super) fn load(s: &Settings) -> Result<VerifyKeys, i32> {
+        if !s.rsa {
+            return load_verify_keys(s).map(VerifyKeys::V2);
+        }
+        let path = s
+            .key
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_PUBLIC_KEY));
+        crate::keys::PublicKey::load_pem(&path)
+            .map(VerifyKeys::V1)
+            .map_err(|e| {
+                error(format_args!("{e}"));
+                EXIT_FAIL
+            })
+    }
+
+    /// Verifies an xattr value (type byte first, 0x03; EVM's 0x05 is read as 0x03);
+    /// `digest_of` hashes the signed data with the algorithm the header names.
+    pub(super) fn verify(
+        &self,
+        value: &[u8],
+        digest_of: impl FnOnce(HashAlgo) -> Result<Vec<u8>, String>,
+    ) -> Result<(), Failure> {
+        let cannot = Failure::Cannot;
+        let mut value = value.to_vec();
+        if value.first() == Some(&(crate::format::XattrType::EvmPortableDigSig as u8)) {
+            value[0] = crate::format::XattrType::DigSig as u8;
+        }
+        match (self, ImaValue::parse(&value)) {
+            (VerifyKeys::V1(key), Ok(ImaValue::SignatureV1(body))) => {
+                let algo = sign::v1_hash_algo(&body)
+                    .ok_or_else(|| cannot("a v1 signature with an unknown hash".into()))?;
+                let digest = digest_of(algo).map_err(cannot)?;
+                sign::verify_v1(key, &digest, &body).map_err(|_| {
+                    Failure::Invalid(
+                        "invalid signature: the digest does not match this v1 signature and \
+                         public key"
+                            .into(),
+                    )
+                })
+            }
+            (VerifyKeys::V1(_), Ok(_)) => Err(cannot(
+                "not a v1 signature (verify v2 signatures without --rsa)".into(),
+            )),
+            (VerifyKeys::V2(_), Ok(ImaValue::SignatureV1(_))) => Err(cannot(
+                "a legacy v1 signature: verify it with --rsa and --key PUBLIC_KEY.pem".into(),
+            )),
+            (VerifyKeys::V2(keys), _) => {
+                let sig = sign::parse_signature(&value).map_err(|e| cannot(e.to_string()))?;
+                let algo = sig.hash_algo().ok_or_else(|| {
+                    cannot(sign::VerifyError::UnsupportedHash(sig.hash_id).to_string())
+                })?;
+                let digest = digest_of(algo).map_err(cannot)?;
+                sign::verify_v2(keys, &sig, &digest).map_err(|e| match e {
+                    sign::VerifyError::Invalid { .. } => Failure::Invalid(e.to_string()),
+                    other => cannot(other.to_string()),
+                })
+            }
+            (VerifyKeys::V1(_), Err(e)) => Err(cannot(format!("invalid signature value: {e}"))),
+        }
+    }
+}
+
+/// Why a verification failed: the signature does not match, or it could not be checked.
+pub(super) enum Failure {
+    Invalid(String),
+    Cannot(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Invalid(m) | Failure::Cannot(m) => f.write_str(m),
+        }
+    }
+}
+
 /// `ima_verify`: exit 0 only when every file's signature verifies.
 pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
     if operands.is_empty() {
         return missing_params("ima_verify");
     }
-    let keys = match load_verify_keys(s) {
+    let keys = match VerifyKeys::load(s) {
         Ok(k) => k,
         Err(rc) => return rc,
     };
@@ -543,29 +639,12 @@ pub fn ima_verify(s: &Settings, operands: &[OsString]) -> i32 {
                 return o;
             }
         };
-        let sig = match sign::parse_signature(&value) {
-            Ok(sig) => sig,
-            Err(e) => {
-                fail(&mut o, e.to_string());
-                return o;
-            }
-        };
-        let Some(algo) = sig.hash_algo() else {
-            fail(
-                &mut o,
-                sign::VerifyError::UnsupportedHash(sig.hash_id).to_string(),
-            );
-            return o;
-        };
-        let digest = match file.digest(algo) {
-            Ok(d) => d,
-            Err(e) => {
-                o.fail(e);
-                return o;
-            }
-        };
-        s.debug(format_args!("hash({}): {}\n", algo.name(), to_hex(&digest)));
-        match sign::verify_v2(&keys, &sig, &digest) {
+        let verdict = keys.verify(&value, |algo| {
+            let d = file.digest(algo).map_err(|e| e.to_string())?;
+            s.debug(format_args!("hash({}): {}\n", algo.name(), to_hex(&d)));
+            Ok(d)
+        });
+        match verdict {
             Ok(()) => o.info(s, format!("{}: verification is OK\n", path.display())),
             Err(e) => fail(&mut o, e.to_string()),
         }
@@ -741,6 +820,48 @@ pub fn ima_fix(s: &Settings, operands: &[OsString]) -> i32 {
         o
     });
     exit_code(failures)
+}
+
+/// `convert [KEY]`: KEY.bin (the v1 public key blob) and KEY.keyid from a PEM RSA key.
+pub fn convert(s: &Settings, operands: &[OsString]) -> i32 {
+    let path = operands
+        .first()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PUBLIC_KEY));
+    let key = match crate::keys::PublicKey::load_pem(&path) {
+        Ok(k) => k,
+        Err(e) => {
+            error(format_args!("{e}"));
+            return EXIT_FAIL;
+        }
+    };
+    let blob = match key
+        .rsa_spki_der()
+        .ok_or_else(|| "v1 keys are RSA only".to_string())
+        .and_then(|d| crate::keys::v1::key2bin(&d))
+    {
+        Ok(b) => b,
+        Err(e) => {
+            error(format_args!("{}: {e}", path.display()));
+            return EXIT_FAIL;
+        }
+    };
+    let name = crate::keys::v1::keyid_name(&crate::keys::v1::keyid(&blob));
+    for (ext, data) in [("bin", blob.as_slice()), ("keyid", name.as_bytes())] {
+        let mut target = path.clone().into_os_string();
+        target.push(format!(".{ext}"));
+        let target = PathBuf::from(target);
+        s.info(format_args!("Writing to {}\n", target.display()));
+        if let Err(e) = fsops::write_atomic(&target, data) {
+            error(format_args!(
+                "{}: cannot write: {}",
+                target.display(),
+                crate::error::io_words(&e)
+            ));
+            return EXIT_ERROR;
+        }
+    }
+    EXIT_OK
 }
 
 /// `help [command]`.

@@ -305,6 +305,7 @@ pub fn run(args: &[OsString]) -> i32 {
             super::evmctl_import::cmd_import(&args, s.rsa, s.verbose)
         }
         Some("ima_fix") => commands::ima_fix(&s, &rest),
+        Some("convert") => commands::convert(&s, &rest),
         Some("sign") => commands::sign_evm(&s, &rest),
         Some("ima_measurement") => measurement::ima_measurement(&s, &rest),
         Some("ima_boot_aggregate") => measurement::ima_boot_aggregate(&s, &rest),

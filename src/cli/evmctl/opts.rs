@@ -341,9 +341,10 @@ pub const OPTIONS: &[OptDef] = &[
         long: Some("rsa"),
         has_arg: HasArg::No,
         value_name: "",
-        help: "import: a legacy v1 \"user\" key from a PEM RSA public key instead of an X.509 \
-               certificate",
-        commands: &["import"],
+        help: "legacy v1 (RSA) scheme: import a PEM RSA public key as a \"user\" key; ima_sign \
+               and sign make v1 signatures (sha1 or sha256); ima_verify and verify check them \
+               with a PEM public key (--key, default /etc/keys/pubkey_evm.pem)",
+        commands: &["import", "ima_sign", "ima_verify", "sign", "verify", "convert"],
     },
     OptDef {
         id: OptId::Type,
@@ -410,6 +411,13 @@ pub const COMMANDS: &[CmdDef] = &[
         synopsis: "<command>",
         summary: "Print the usage of a command.",
         description: "Without a command, prints the general usage.",
+    },
+    CmdDef {
+        name: "convert",
+        synopsis: "key",
+        summary: "convert public key into the keyring.",
+        description: "Writes KEY.bin (the kernel's v1 public key blob) and KEY.keyid (its v1 \
+                      keyid) from a PEM RSA public key (default /etc/keys/pubkey_evm.pem).",
     },
     CmdDef {
         name: "import",
