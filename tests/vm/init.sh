@@ -32,6 +32,9 @@ mount -t tmpfs tmpfs /tmp
 # Keep kernel messages off the console so RESULT lines are not interleaved; they stay in
 # the kernel log, which the cases read with dmesg.
 dmesg -n 1
+# The audit records IMA writes (the reason of a refusal) reach the kernel log through
+# printk_ratelimit(): without this, a burst of records (policy loads) hides the next ones.
+echo 0 >/proc/sys/kernel/printk_ratelimit
 
 POLICY_FILE=/sys/kernel/security/ima/policy
 KERNEL_ARGS="console=ttyS0 panic=-1 quiet"
@@ -64,8 +67,16 @@ errname() {
 # sets KC to IMA's audit cause (IMA-signature-required, invalid-signature, ...) or "-", and
 # KR to a summary that also names keys the kernel could not find (for KEXEC_KERNEL_CHECK it
 # retries in .platform, so an unknown key is logged there even when _ima had the key).
+# With an argument (the kernel refused), it waits up to 3 s for the audit record: kauditd
+# prints it asynchronously, possibly after the refused syscall has returned.
 kernel_reason() {
 	log=$(dmesg)
+	n=0
+	while [ $# -gt 0 ] && [ $n -lt 15 ] && ! echo "$log" | grep -q 'op=appraise_data'; do
+		usleep 200000
+		log=$(dmesg)
+		n=$((n + 1))
+	done
 	KC=$(echo "$log" | grep 'op=appraise_data' | grep -o 'cause=[^ ]*' | head -n1 | sed 's/cause=//')
 	KC=${KC:--}
 	KR="cause=$KC"
@@ -211,7 +222,7 @@ try_kexec() {
 	dmesg -c >/dev/null
 	out=$(kexec -s -l "$1" --append="$KERNEL_ARGS" 2>&1)
 	rc=$?
-	kernel_reason
+	if [ $rc -eq 0 ]; then kernel_reason; else kernel_reason refused; fi
 	if [ $rc -eq 0 ]; then
 		KV=loaded
 		kexec -s -u >/dev/null 2>&1
@@ -401,7 +412,7 @@ kexec_boot() {
 		--append="$KERNEL_ARGS imaevm.stage=2 imaevm.appraised=$appraised imaevm.why=$(echo "$why" | tr ' ' '~')" 2>&1)
 	rc=$?
 	if [ $rc -ne 0 ]; then
-		kernel_reason
+		kernel_reason refused
 		res kexec-final-load "$(errname "$out")" "kernel: $KR; kexec: $(echo "$out" | oneline)"
 		return 1
 	fi
