@@ -51,9 +51,9 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("measure func=CREDS_CHECK", "ok", "ok", "ok"),
     (
         "appraise func=MODULE_CHECK appraise_type=imasig|modsig",
-        "ok",
-        "ok",
-        "ok",
+        "warn:modsig-config",
+        "warn:modsig-config",
+        "warn:modsig-config",
     ),
     (
         "appraise func=FIRMWARE_CHECK appraise_type=imasig",
@@ -69,9 +69,9 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "appraise func=KEXEC_INITRAMFS_CHECK appraise_type=imasig|modsig",
-        "ok",
-        "ok",
-        "ok",
+        "warn:modsig-config",
+        "warn:modsig-config",
+        "warn:modsig-config",
     ),
     (
         "appraise func=POLICY_CHECK appraise_type=imasig",
@@ -154,7 +154,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("measure func=BPRM_CHECK template=ima-sig", "ok", "ok", "ok"),
     (
         "appraise func=MODULE_CHECK appraise_type=imasig|modsig appraise_flag=check_blacklist",
-        "ok",
+        "warn:modsig-config",
         "warn:blacklist-ignored",
         "warn:blacklist-ignored",
     ),

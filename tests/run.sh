@@ -22,6 +22,6 @@ cargo test --test rpm_packaging -- --ignored --nocapture 2>&1 | tee target/rpm-t
 grep -q '^test result: ok. 1 passed' target/rpm-test.log
 
 if [ -x tests/vm/run.sh ]; then
-  echo "== VM end-to-end test (tests/vm/run.sh --kernel all)"
-  bash tests/vm/run.sh --kernel all
+  echo "== VM end-to-end test (tests/vm/run.sh --kernel all --strict)"
+  bash tests/vm/run.sh --kernel all --strict
 fi

@@ -43,6 +43,7 @@ pub const WARNING_CHECKS: &[&str] = &[
     "policy-check",
     "blacklist-ignored",
     "repeated",
+    "modsig-config",
 ];
 
 /// The findings about one policy for one profile.
@@ -588,6 +589,20 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
     }
     let mut repeated: HashMap<&'static str, usize> = HashMap::new();
     for (t, tok) in &terms {
+        if matches!(
+            t,
+            Term::Opt(RuleOption::AppraiseType(AppraiseType::ImasigModsig))
+        ) {
+            out.push(warn(
+                tok,
+                "modsig-config",
+                "appraise_type=imasig|modsig needs a kernel built with CONFIG_IMA_APPRAISE_MODSIG; \
+                 kernels without it (Debian's 6.1 and 6.12 among them) refuse the rule with EINVAL, \
+                 and with it the whole policy"
+                    .into(),
+                Some("use appraise_type=imasig unless every target kernel has CONFIG_IMA_APPRAISE_MODSIG=y".into()),
+            ));
+        }
         if profile >= Profile::V6_12 && matches!(t, Term::Opt(RuleOption::CheckBlacklist)) {
             out.push(warn(
                 tok,
