@@ -8,7 +8,6 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -349,9 +348,4 @@ pub fn walk_regular_files(root: &Path, same_fs: bool) -> impl Iterator<Item = Wa
                 }))
             }
         })
-}
-
-/// The bytes of a path for messages that must match upstream byte for byte.
-pub fn path_bytes(p: &Path) -> &[u8] {
-    p.as_os_str().as_bytes()
 }
