@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::Parser;
-use imaevm::cli::docs::{self, Example, Shell};
+#[path = "../examples/gen-docs/docs.rs"]
+#[allow(dead_code)]
+mod docs;
+use docs::{Example, Shell};
 use imaevm::cli::evmctl::{opts, parse};
 use imaevm::cli::imactl::Cli;
 

@@ -1,6 +1,6 @@
 //! Man pages and shell completions, generated from the definitions that parse the command
-//! line: evmctl's option and command tables ([`super::evmctl::opts`]) and imactl's clap
-//! grammar ([`super::imactl::Cli`]). Nothing about an option or a command is written here;
+//! line: evmctl's option and command tables ([`imaevm::cli::evmctl::opts`]) and imactl's clap
+//! grammar ([`imaevm::cli::imactl::Cli`]). Nothing about an option or a command is written here;
 //! this module owns only the prose that no parser knows: examples, exit status, files, and
 //! the contract of the RPM scriptlet.
 //!
@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use roff::{bold, italic, roman, Inline, Roff};
 
-use super::evmctl::opts::{self, CmdDef, HasArg, OptDef};
-use super::imactl::Cli;
-use crate::hash::HashAlgo;
+use imaevm::cli::evmctl::opts::{self, CmdDef, HasArg, OptDef};
+use imaevm::cli::imactl::Cli;
+use imaevm::hash::HashAlgo;
 
 /// The date in the pages' title lines: the last change of the prose in this module. A fixed
 /// value (not today's date), so that generating twice gives the same bytes.
