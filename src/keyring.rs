@@ -481,11 +481,40 @@ impl KeyringSpec {
         if let Some(n) = parse_serial(s) {
             return KeyringSpec::Serial(n);
         }
+        KeyringSpec::name(s)
+    }
+
+    /// A keyring name, optionally written `%keyring:NAME` or `%:NAME`.
+    fn name(s: &str) -> KeyringSpec {
         let name = s
             .strip_prefix("%keyring:")
             .or_else(|| s.strip_prefix("%:"))
             .unwrap_or(s);
         KeyringSpec::Name(name.to_string())
+    }
+
+    /// KEYRING the way upstream evmctl's `import` reads it: @t @p @s @u @us @g; a number
+    /// as strtoul reads it (base 16 after "0x", saturating, then truncated to a C int, so
+    /// "4294967293" is @s); anything else is a keyring name (an extension: upstream would
+    /// use keyring 0). `Err` is an @-name that is not one of the special keyrings
+    /// (upstream silently uses @u).
+    pub fn parse_upstream(s: &str) -> Result<KeyringSpec, String> {
+        if s.starts_with('@') {
+            return SPECIAL_KEYRINGS
+                .iter()
+                .find(|(n, _)| *n == s)
+                .map(|&(_, id)| KeyringSpec::Serial(id))
+                .ok_or_else(|| s.to_string());
+        }
+        let (digits, radix) = match s.strip_prefix("0x") {
+            Some(h) => (h, 16),
+            None => (s, 10),
+        };
+        if !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix)) {
+            let v = u64::from_str_radix(digits, radix).unwrap_or(u64::MAX);
+            return Ok(KeyringSpec::Serial(v as u32 as i32));
+        }
+        Ok(KeyringSpec::name(s))
     }
 }
 
@@ -968,100 +997,7 @@ pub fn remove_key(r: &KeyRef, keyring: KeySerial) -> io::Result<(KeySerial, Stri
 // Asking the kernel to verify.
 // ---------------------------------------------------------------------------------------
 
-/// The kernel's answer for one `security.ima` value. The reasons use the words of the
-/// kernel's audit record and log where one applies.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The kernel verified the signature with key `serial`.
-    Ok {
-        keyid: [u8; 4],
-        serial: KeySerial,
-        hash: HashAlgo,
-    },
-    /// No `security.ima` (or `.sig` file) at all.
-    NoSignature,
-    /// A hash value where a signature is required ("IMA-signature-required").
-    SignatureRequired,
-    /// No key `id:<keyid>` in the keyring ("Request for unknown key 'id:...'").
-    UnknownKey { keyid: [u8; 4] },
-    /// The key is in `.ima_blacklist`.
-    Blacklisted { keyid: [u8; 4] },
-    /// The kernel rejected the signature ("invalid-signature"); `detail` says more.
-    InvalidSignature {
-        keyid: Option<[u8; 4]>,
-        detail: String,
-    },
-    /// The header's hash algorithm cannot be computed (by us or by the kernel).
-    UnavailableHash { hash: String, detail: String },
-    /// A value this command does not check (v1, sigv3, fs-verity).
-    NotChecked { detail: String },
-}
-
-impl Verdict {
-    pub fn is_ok(&self) -> bool {
-        matches!(self, Verdict::Ok { .. })
-    }
-
-    /// A stable one-word code for JSON and scripts.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Verdict::Ok { .. } => "ok",
-            Verdict::NoSignature => "no-signature",
-            Verdict::SignatureRequired => "IMA-signature-required",
-            Verdict::UnknownKey { .. } => "unknown-key",
-            Verdict::Blacklisted { .. } => "blacklisted-key",
-            Verdict::InvalidSignature { .. } => "invalid-signature",
-            Verdict::UnavailableHash { .. } => "unavailable-hash",
-            Verdict::NotChecked { .. } => "not-checked",
-        }
-    }
-
-    /// The keyid the value names, when it is a signature.
-    pub fn keyid(&self) -> Option<[u8; 4]> {
-        match self {
-            Verdict::Ok { keyid, .. }
-            | Verdict::UnknownKey { keyid }
-            | Verdict::Blacklisted { keyid } => Some(*keyid),
-            Verdict::InvalidSignature { keyid, .. } => *keyid,
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Verdict::Ok {
-                keyid,
-                serial,
-                hash,
-            } => write!(
-                f,
-                "OK (key id:{} serial {serial}, {})",
-                to_hex(keyid),
-                hash.name()
-            ),
-            Verdict::NoSignature => write!(f, "no signature"),
-            Verdict::SignatureRequired => write!(
-                f,
-                "IMA-signature-required (the value is a file hash, not a signature)"
-            ),
-            Verdict::UnknownKey { keyid } => {
-                write!(f, "unknown key id:{} (not in the keyring)", to_hex(keyid))
-            }
-            Verdict::Blacklisted { keyid } => write!(
-                f,
-                "invalid-signature (key id:{} is in .ima_blacklist)",
-                to_hex(keyid)
-            ),
-            Verdict::InvalidSignature { detail, .. } => write!(f, "invalid-signature ({detail})"),
-            Verdict::UnavailableHash { hash, detail } => {
-                write!(f, "unavailable hash algorithm {hash} ({detail})")
-            }
-            Verdict::NotChecked { detail } => write!(f, "not checked: {detail}"),
-        }
-    }
-}
+pub use crate::verify::Verdict;
 
 /// The `enc=` the kernel uses for a key algorithm (digsig_asymmetric.c).
 fn kernel_encoding(pkey_algo: Option<&str>) -> &'static str {
@@ -1072,52 +1008,17 @@ fn kernel_encoding(pkey_algo: Option<&str>) -> &'static str {
     }
 }
 
-/// Checks a `security.ima` value the way appraisal does, with the kernel's own copy of
-/// the key: the key is found by `id:<keyid>` in `keyring` (after `.ima_blacklist` when
-/// given), the file is hashed with the header's algorithm by `digest`, and the kernel
-/// verifies with KEYCTL_PKEY_VERIFY. `value` is `None` when the file has none.
+/// Checks a v2 signature the way appraisal does, with the kernel's own copy of the key:
+/// the key is found by `id:<keyid>` in `keyring` (after `.ima_blacklist` when given), the
+/// file is hashed with the header's algorithm by `digest`, and the kernel verifies with
+/// KEYCTL_PKEY_VERIFY. Which values are signatures is decided by [`crate::verify`].
 /// An `Err` is a failure to ask (hashing or a keyring syscall), not a verdict.
 pub fn kernel_verify(
     keyring: KeySerial,
     blacklist: Option<KeySerial>,
-    value: Option<&[u8]>,
+    sig: &crate::format::SignatureV2,
     digest: &mut dyn FnMut(HashAlgo) -> Result<Vec<u8>, String>,
 ) -> Result<Verdict, String> {
-    use crate::format::ImaValue;
-    let Some(value) = value else {
-        return Ok(Verdict::NoSignature);
-    };
-    let sig = match ImaValue::parse(value) {
-        Err(e) => {
-            return Ok(Verdict::InvalidSignature {
-                keyid: None,
-                detail: format!("malformed value: {e}"),
-            })
-        }
-        Ok(ImaValue::Digest(_)) | Ok(ImaValue::DigestNg { .. }) => {
-            return Ok(Verdict::SignatureRequired)
-        }
-        Ok(ImaValue::SignatureV1(_)) => {
-            return Ok(Verdict::NotChecked {
-                detail: "a legacy v1 signature (checked by the kernel with a 'user' key, \
-                         not through KEYCTL_PKEY_VERIFY)"
-                    .into(),
-            })
-        }
-        Ok(ImaValue::VeritySignature(_)) => {
-            return Ok(Verdict::NotChecked {
-                detail: "an fs-verity signature (type 0x06), checked against the fs-verity \
-                         digest under a digest_type=verity rule"
-                    .into(),
-            })
-        }
-        Ok(ImaValue::Signature(s)) if s.version != 2 => {
-            return Ok(Verdict::NotChecked {
-                detail: format!("a version {} signature", s.version),
-            })
-        }
-        Ok(ImaValue::Signature(s)) => s,
-    };
     let keyid = sig.keyid;
     let id = format!("id:{}", to_hex(&keyid));
     let Some(algo) = sig.hash_algo() else {
@@ -1141,6 +1042,7 @@ pub fn kernel_verify(
                 Some(serial) => {
                     return Ok(Verdict::NotChecked {
                         detail: unusable_key(keyid, serial),
+                        needs: None,
                     })
                 }
                 None if is_absent(&e) => return Ok(Verdict::UnknownKey { keyid }),
@@ -1171,7 +1073,7 @@ pub fn kernel_verify(
         Ok(()) => {
             return Ok(Verdict::Ok {
                 keyid,
-                serial: key,
+                serial: Some(key),
                 hash: algo,
             })
         }
@@ -1180,6 +1082,7 @@ pub fn kernel_verify(
     if errno == libc::EACCES {
         return Ok(Verdict::NotChecked {
             detail: unusable_key(keyid, key),
+            needs: None,
         });
     }
     // EINVAL means a malformed signature or a hash the kernel cannot use with this key;

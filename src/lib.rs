@@ -6,6 +6,8 @@
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`measurement`]: IMA measurement lists: records, template digests, PCR replay.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
+//! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
+//!   keyrings, and the `Verdict` it gives.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
@@ -24,3 +26,4 @@ pub mod keys;
 pub mod measurement;
 pub mod policy;
 pub mod sign;
+pub mod verify;

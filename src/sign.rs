@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub use crate::format::SignatureBody;
 use crate::format::{ImaValue, SignatureV2};
 use crate::hash::{to_hex, HashAlgo};
 use crate::keys::{Certificate, KeyAlgorithm, PrivateKey, PublicKey};
@@ -18,8 +19,10 @@ pub trait Signer: Send + Sync {
     /// The key's algorithm (for messages).
     fn algorithm(&self) -> KeyAlgorithm;
     /// Signs `digest`, the output of `algo`: PKCS#1 v1.5 (RSA) or DER ECDSA-Sig-Value.
-    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String>;
+    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError>;
 }
+
+pub use crate::keys::SignError;
 
 /// Where the keyid of a signature comes from, in evmctl's order of precedence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +88,7 @@ impl Signer for SoftwareSigner {
     fn algorithm(&self) -> KeyAlgorithm {
         self.key.public_key().algorithm()
     }
-    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         self.key.sign_digest(algo, digest)
     }
 }
@@ -112,15 +115,18 @@ impl SoftwareSigner {
         algo: HashAlgo,
         digest: &[u8],
         timestamp: u32,
-    ) -> Result<Vec<u8>, String> {
-        let hash = v1_hash_id(algo)
-            .ok_or_else(|| format!("Signature version 1 does not support hash algo {algo}"))?;
+    ) -> Result<Vec<u8>, SignError> {
+        let hash = v1_hash_id(algo).ok_or(SignError::V1Hash(algo))?;
         let spki = self
             .key
             .public_key()
             .rsa_spki_der()
-            .ok_or("v1 signatures need an RSA key")?;
-        let keyid = crate::keys::v1::keyid(&crate::keys::v1::key2bin(&spki)?);
+            .ok_or(SignError::V1NeedsRsa)?;
+        let blob = crate::keys::v1::key2bin(&spki).map_err(|detail| SignError::Backend {
+            algorithm: self.key.public_key().algorithm(),
+            detail,
+        })?;
+        let keyid = crate::keys::v1::keyid(&blob);
         let mut body = vec![1];
         body.extend_from_slice(&timestamp.to_ne_bytes());
         body.push(0);
@@ -172,13 +178,14 @@ pub fn verify_v1(key: &PublicKey, digest: &[u8], body: &[u8]) -> Result<(), Veri
 
 /// Signs `digest` and wraps it in a v2 header. RSA output is exactly the modulus length,
 /// so `sig_size` always equals the bytes that follow.
-pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<SignatureV2, String> {
+pub fn sign_v2(
+    signer: &dyn Signer,
+    algo: HashAlgo,
+    digest: &[u8],
+) -> Result<SignatureV2, SignError> {
     let sig = signer.sign_digest(algo, digest)?;
     if sig.len() > u16::MAX as usize {
-        return Err(format!(
-            "a {}-byte signature does not fit a v2 header",
-            sig.len()
-        ));
+        return Err(SignError::TooLarge(sig.len()));
     }
     Ok(SignatureV2 {
         version: 2,
@@ -186,6 +193,31 @@ pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<Sig
         keyid: signer.keyid(),
         sig,
     })
+}
+
+/// Which signature format to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// The v2 header (what every current kernel checks).
+    V2,
+    /// The legacy v1 header, with its timestamp (seconds since the epoch).
+    V1 { timestamp: u32 },
+}
+
+/// Signs `digest` (made with `algo`) in `scheme`; the caller encodes the result as an
+/// xattr value with [`SignatureBody::ima_value`] or [`SignatureBody::evm_value`].
+pub fn sign_body(
+    signer: &SoftwareSigner,
+    scheme: Scheme,
+    algo: HashAlgo,
+    digest: &[u8],
+) -> Result<SignatureBody, SignError> {
+    match scheme {
+        Scheme::V2 => sign_v2(signer, algo, digest).map(SignatureBody::V2),
+        Scheme::V1 { timestamp } => signer
+            .sign_v1(algo, digest, timestamp)
+            .map(SignatureBody::V1),
+    }
 }
 
 /// A public key available for verification, with the keyids it answers to.

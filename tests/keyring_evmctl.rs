@@ -9,8 +9,7 @@ mod keyring_common;
 use std::path::Path;
 use std::process::Command;
 
-use imaevm::cli::evmctl::LOG_INFO;
-use imaevm::cli::evmctl_import::{import, ImportOutcome, ImportRequest};
+use imaevm::cli::evmctl::{import, ImportOutcome, ImportRequest, LOG_INFO};
 use imaevm::hash::to_hex;
 use imaevm::keyring::{self, KeySerial};
 use imaevm::keys::Certificate;
@@ -45,7 +44,7 @@ fn ours(verbose: i32, rsa: bool, args: &[&str]) -> Run {
         stdout,
         stderr,
         ..
-    } = import(&ImportRequest::from_args(&args, rsa), LOG_INFO + verbose);
+    } = import(&ImportRequest::from_args(&args, rsa, LOG_INFO + verbose));
     Run {
         exit,
         stdout,

@@ -105,6 +105,38 @@ impl SignatureV2 {
     }
 }
 
+/// A signature as it follows the type byte: a v2 header, or a legacy v1 body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureBody {
+    V2(SignatureV2),
+    V1(Vec<u8>),
+}
+
+impl SignatureBody {
+    fn encode_with(&self, ty: XattrType) -> Vec<u8> {
+        let mut v = vec![ty as u8];
+        match self {
+            SignatureBody::V2(s) => v.extend(s.encode_body()),
+            SignatureBody::V1(b) => v.extend_from_slice(b),
+        }
+        v
+    }
+
+    /// The `security.ima` value: type 0x03, then the body.
+    pub fn ima_value(&self) -> Vec<u8> {
+        self.encode_with(XattrType::DigSig)
+    }
+
+    /// The `security.evm` value: type 0x03, or 0x05 for a portable signature.
+    pub fn evm_value(&self, portable: bool) -> Vec<u8> {
+        self.encode_with(if portable {
+            XattrType::EvmPortableDigSig
+        } else {
+            XattrType::DigSig
+        })
+    }
+}
+
 /// A decoded `security.ima` value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImaValue {

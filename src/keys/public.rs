@@ -190,7 +190,7 @@ impl PublicKey {
                 }
                 (_, "CERTIFICATE") => {
                     return Err(KeyError::new(path, KeyErrorKind::Unsupported(
-                        "this is a certificate; --rsa takes a PEM public key (openssl x509 -pubkey -noout)".into(),
+                        "this is a certificate, not a PEM public key (openssl x509 -pubkey -noout gives it)".into(),
                     )))
                 }
                 _ => continue,

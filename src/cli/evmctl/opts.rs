@@ -66,9 +66,29 @@ pub struct OptDef {
     pub commands: &'static [&'static str],
 }
 
+/// What a command is; dispatch matches on this, never on the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmdId {
+    Help,
+    Convert,
+    Import,
+    Sign,
+    Verify,
+    ImaMeasurement,
+    ImaBootAggregate,
+    ImaSign,
+    ImaVerify,
+    ImaSetxattr,
+    ImaClear,
+    ImaFix,
+    SignHash,
+    ImaHash,
+}
+
 /// One evmctl command.
 #[derive(Debug)]
 pub struct CmdDef {
+    pub id: CmdId,
     pub name: &'static str,
     /// Usage after the command name, as `evmctl help CMD` prints it.
     pub synopsis: &'static str,
@@ -84,8 +104,7 @@ pub const OPTIONS: &[OptDef] = &[
         long: Some("hashalgo"),
         has_arg: HasArg::Required,
         value_name: "ALGO",
-        help: "hash algorithm: md4, md5, sha1, sha224, sha256, sha384, sha512, rmd160, sm3, \
-               streebog256, streebog512 (also md_gost12_256, md_gost12_512); default sha256",
+        help: "hash algorithm (case-sensitive; default sha256):",
         commands: &["ima_hash", "ima_sign", "sign_hash", "sign"],
     },
     OptDef {
@@ -407,12 +426,14 @@ pub const OPTIONS: &[OptDef] = &[
 
 pub const COMMANDS: &[CmdDef] = &[
     CmdDef {
+        id: CmdId::Help,
         name: "help",
         synopsis: "<command>",
         summary: "Print the usage of a command.",
         description: "Without a command, prints the general usage.",
     },
     CmdDef {
+        id: CmdId::Convert,
         name: "convert",
         synopsis: "key",
         summary: "convert public key into the keyring.",
@@ -420,6 +441,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       keyid) from a PEM RSA public key (default /etc/keys/pubkey_evm.pem).",
     },
     CmdDef {
+        id: CmdId::Import,
         name: "import",
         synopsis: "[--rsa] pubkey keyring",
         summary: "Import public key into the keyring.",
@@ -429,6 +451,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       serial. With --rsa, a PEM RSA public key becomes a legacy \"user\" key.",
     },
     CmdDef {
+        id: CmdId::Sign,
         name: "sign",
         synopsis: "[-r] [--imahash | --imasig ] [--key key] [--pass [password] file",
         summary: "Sign file metadata.",
@@ -438,6 +461,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       --imahash, security.ima is written first.",
     },
     CmdDef {
+        id: CmdId::Verify,
         name: "verify",
         synopsis: "file",
         summary: "Verify EVM signature (for debugging).",
@@ -446,6 +470,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       signature, 125 when it cannot be checked.",
     },
     CmdDef {
+        id: CmdId::ImaMeasurement,
         name: "ima_measurement",
         synopsis: "[--ignore-violations] [--verify-sig [--key key1, key2, ...]] [--pcrs [hash-algorithm,]file [--pcrs hash-algorithm,file] ...] [--verify-bank hash-algorithm] file",
         summary: "Verify measurement list (experimental).",
@@ -457,6 +482,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       otherwise.",
     },
     CmdDef {
+        id: CmdId::ImaBootAggregate,
         name: "ima_boot_aggregate",
         synopsis: "[--pcrs hash-algorithm,file] [TPM 1.2 BIOS event log]",
         summary: "Calculate per TPM bank boot_aggregate digests",
@@ -466,6 +492,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       boot_aggregate record holds.",
     },
     CmdDef {
+        id: CmdId::ImaSign,
         name: "ima_sign",
         synopsis: "[--sigfile] [--key key] [--pass [password] file",
         summary: "Make file content signature.",
@@ -474,6 +501,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       in hex on standard output.",
     },
     CmdDef {
+        id: CmdId::ImaVerify,
         name: "ima_verify",
         synopsis: "file",
         summary: "Verify IMA signature (for debugging).",
@@ -482,6 +510,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       only when every file verifies, 1 otherwise.",
     },
     CmdDef {
+        id: CmdId::ImaSetxattr,
         name: "ima_setxattr",
         synopsis: "[--sigfile file]",
         summary: "Set IMA signature from sigfile",
@@ -491,6 +520,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       safe in RPM %post scriptlets.",
     },
     CmdDef {
+        id: CmdId::ImaClear,
         name: "ima_clear",
         synopsis: "[-r] path",
         summary: "Remove IMA/EVM xattrs.",
@@ -499,6 +529,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       followed. Attributes that are absent are not an error.",
     },
     CmdDef {
+        id: CmdId::ImaFix,
         name: "ima_fix",
         synopsis: "[-t fdsxm] path",
         summary: "Recursively fix IMA/EVM xattrs in fix mode.",
@@ -507,6 +538,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       links are never followed.",
     },
     CmdDef {
+        id: CmdId::SignHash,
         name: "sign_hash",
         synopsis: "[--key key] [--pass [password]",
         summary: "Sign hashes from shaXsum output.",
@@ -516,6 +548,7 @@ pub const COMMANDS: &[CmdDef] = &[
                       digest's algorithm).",
     },
     CmdDef {
+        id: CmdId::ImaHash,
         name: "ima_hash",
         synopsis: "file",
         summary: "Make file content hash.",
@@ -523,6 +556,19 @@ pub const COMMANDS: &[CmdDef] = &[
                       digest), or 0x01 for md4, md5 and sha1. The value is printed in hex.",
     },
 ];
+
+/// An option's help text; for -a it ends with the algorithm names, from the hash table.
+pub fn help_text(o: &OptDef) -> String {
+    if o.id == OptId::HashAlgo {
+        format!(
+            "{} {}",
+            o.help,
+            crate::hash::HashAlgo::all_names().join(", ")
+        )
+    } else {
+        o.help.to_string()
+    }
+}
 
 /// The option with this short letter.
 pub fn by_short(c: char) -> Option<&'static OptDef> {
@@ -549,4 +595,125 @@ pub fn by_long(name: &str) -> Result<Option<&'static OptDef>, Vec<&'static str>>
 /// The command named `name` (upstream compares case-insensitively).
 pub fn command(name: &str) -> Option<&'static CmdDef> {
     COMMANDS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+}
+
+/// An environment variable evmctl reads.
+#[derive(Debug)]
+pub struct EnvDef {
+    pub name: &'static str,
+    /// The line of `evmctl --help` (upstream's words).
+    pub help: &'static str,
+    /// The man page's paragraph.
+    pub description: &'static str,
+}
+
+/// The password of an encrypted private key, when no --pass is given.
+pub const ENV_KEY_PASSWORD: &str = "EVMCTL_KEY_PASSWORD";
+
+pub const ENV_VARS: &[EnvDef] = &[EnvDef {
+    name: ENV_KEY_PASSWORD,
+    help: "Private key password to use; do not use --pass option",
+    description: "Password of an encrypted private key, used when no --pass option is given. \
+                  Prefer it (or the prompt) to --pass: a command line is visible to every user.",
+}];
+
+/// A file evmctl uses when none is named.
+#[derive(Debug)]
+pub struct FileDef {
+    pub path: &'static str,
+    pub help: &'static str,
+}
+
+/// The signing key when --key is not given.
+pub const DEFAULT_PRIVATE_KEY: &str = "/etc/keys/privkey_evm.pem";
+/// The verification certificate (and the key `import` imports) when none is given.
+pub const DEFAULT_CERT: &str = "/etc/keys/x509_evm.der";
+/// The public key of `--rsa` (v1) verification, `convert` and `import --rsa`.
+pub const DEFAULT_PUBLIC_KEY: &str = "/etc/keys/pubkey_evm.pem";
+
+pub const DEFAULT_FILES: &[FileDef] = &[
+    FileDef {
+        path: DEFAULT_PRIVATE_KEY,
+        help: "Default private key for signing.",
+    },
+    FileDef {
+        path: DEFAULT_CERT,
+        help: "Default certificate for verifying, and for import.",
+    },
+    FileDef {
+        path: DEFAULT_PUBLIC_KEY,
+        help: "Default public key for legacy v1 (--rsa) verification, convert and import --rsa.",
+    },
+];
+
+/// evmctl's exit codes (upstream's).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAIL: i32 = 1;
+pub const EXIT_ERROR: i32 = 125;
+
+/// An exit code and what it means.
+#[derive(Debug)]
+pub struct ExitDef {
+    pub code: i32,
+    pub help: &'static str,
+}
+
+pub const EXIT_CODES: &[ExitDef] = &[
+    ExitDef {
+        code: EXIT_OK,
+        help: "Success.",
+    },
+    ExitDef {
+        code: EXIT_FAIL,
+        help: "A signature did not verify (ima_verify: any file), or a bad option or option value.",
+    },
+    ExitDef {
+        code: EXIT_ERROR,
+        help: "Any other error: unreadable key or file, missing or malformed signature file, an \
+               xattr the filesystem refused, unknown command.",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_names_real_commands() {
+        for o in OPTIONS {
+            for c in o.commands {
+                assert!(
+                    COMMANDS.iter().any(|d| d.name == *c),
+                    "option {:?} names unknown command {c}",
+                    o.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_is_in_the_table_once() {
+        for (i, c) in COMMANDS.iter().enumerate() {
+            assert_eq!(command(c.name).map(|d| d.id), Some(c.id));
+            assert!(
+                COMMANDS[i + 1..]
+                    .iter()
+                    .all(|d| d.id != c.id && d.name != c.name),
+                "{} twice",
+                c.name
+            );
+        }
+        assert_eq!(COMMANDS.len(), 14);
+    }
+
+    #[test]
+    fn options_are_unique() {
+        for (i, o) in OPTIONS.iter().enumerate() {
+            for p in &OPTIONS[i + 1..] {
+                assert_ne!(o.id, p.id);
+                assert!(o.short.is_none() || o.short != p.short, "{:?}", o.id);
+                assert!(o.long.is_none() || o.long != p.long, "{:?}", o.id);
+            }
+        }
+    }
 }

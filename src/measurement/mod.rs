@@ -6,6 +6,9 @@ use std::fmt;
 
 use crate::hash::HashAlgo;
 
+pub mod replay;
+pub mod tpm;
+
 /// PCRs a list can name.
 pub const NUM_PCRS: usize = 24;
 /// Longest template name.
@@ -349,7 +352,7 @@ pub fn replay_tpm12_event_log(bytes: &[u8]) -> Result<Bank, ListError> {
 mod tests {
     use super::*;
 
-    fn ng(pcr: u32, path: &str, content: &[u8]) -> Record {
+    pub(super) fn ng(pcr: u32, path: &str, content: &[u8]) -> Record {
         let digest = HashAlgo::Sha256.digest(content);
         let mut dng = b"sha256:\0".to_vec();
         dng.extend_from_slice(&digest);
