@@ -7,12 +7,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::opts::{
-    self, CmdDef, CmdId, OptId, DEFAULT_CERT, DEFAULT_PUBLIC_KEY, EXIT_ERROR, EXIT_FAIL,
-};
+use super::opts::{self, CmdDef, CmdId, DEFAULT_CERT, DEFAULT_PUBLIC_KEY, EXIT_ERROR};
 use super::output::Log;
 use super::parse::Occurrence;
-use crate::evm::{EvmParams, MiscLayout, UuidChoice};
+use crate::evm::EvmParams;
 use crate::fsops::XattrNamespace;
 use crate::hash::HashAlgo;
 use crate::keys::Password;
@@ -34,7 +32,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn error(exit: i32, lines: &[String]) -> Refusal {
+    pub fn error(exit: i32, lines: &[String]) -> Refusal {
         Refusal {
             stderr: lines.to_vec(),
             stdout: Vec::new(),
@@ -50,31 +48,6 @@ impl Refusal {
             exit: EXIT_ERROR,
         }
     }
-}
-
-/// The option values, validated, before the command is known.
-struct LowArgs {
-    verbose: i32,
-    hash_algo: Option<String>,
-    key: Option<PathBuf>,
-    pass: Option<PassSource>,
-    sigfile: bool,
-    no_xattr: bool,
-    xattr: XattrNamespace,
-    recursive: bool,
-    keyid: Option<[u8; 4]>,
-    keyid_from_cert: Option<PathBuf>,
-    ignore_unsupported: bool,
-    imasig: bool,
-    imahash: bool,
-    evm: EvmParams,
-    rsa: bool,
-    same_fs: bool,
-    skip_if_labelled: bool,
-    ignore_violations: bool,
-    verify_sig: bool,
-    pcrs: Vec<String>,
-    verify_bank: Option<String>,
 }
 
 /// What the command line asks for.
@@ -237,316 +210,7 @@ pub struct BootAggregateRequest {
     pub pcrs: Vec<PcrSource>,
 }
 
-fn lossy(v: Option<OsString>) -> String {
-    v.map(|v| v.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn long_name(id: OptId) -> &'static str {
-    opts::OPTIONS
-        .iter()
-        .find(|o| o.id == id)
-        .and_then(|o| o.long)
-        .unwrap_or("?")
-}
-
-impl LowArgs {
-    fn new() -> LowArgs {
-        LowArgs {
-            verbose: super::output::LOG_INFO,
-            hash_algo: None,
-            key: None,
-            pass: None,
-            sigfile: false,
-            no_xattr: false,
-            xattr: XattrNamespace::Security,
-            recursive: false,
-            keyid: None,
-            keyid_from_cert: None,
-            ignore_unsupported: false,
-            imasig: false,
-            imahash: false,
-            evm: EvmParams {
-                portable: false,
-                layout: MiscLayout::Native,
-                smack: false,
-                uuid: UuidChoice::FromFilesystem,
-                ima_xattr: "security.ima",
-                selinux: None,
-                ima: None,
-                caps: None,
-                ino: None,
-                uid: None,
-                gid: None,
-                mode: None,
-                generation: None,
-            },
-            rsa: false,
-            same_fs: false,
-            skip_if_labelled: false,
-            ignore_violations: false,
-            verify_sig: false,
-            pcrs: Vec::new(),
-            verify_bank: None,
-        }
-    }
-
-    /// Takes one option; `Ok(Some(request))` ends the parse (--help, --version).
-    fn take(&mut self, o: Occurrence) -> Result<Option<Request>, Refusal> {
-        let v = o.value;
-        match o.id {
-            OptId::Help => return Ok(Some(Request::Usage)),
-            OptId::Version => return Ok(Some(Request::Version)),
-            OptId::Verbose => self.verbose += 1,
-            OptId::NoXattr => self.no_xattr = true,
-            OptId::HashAlgo => self.hash_algo = Some(lossy(v)),
-            OptId::Pass => {
-                self.pass = Some(match v {
-                    Some(p) => PassSource::Given(Password::new(p.to_string_lossy().into_owned())),
-                    None => PassSource::Prompt,
-                })
-            }
-            OptId::SigFile => self.sigfile = true,
-            OptId::Key => self.key = v.map(PathBuf::from),
-            OptId::Recursive => self.recursive = true,
-            OptId::XattrUser => {
-                self.xattr = XattrNamespace::User;
-                self.evm.ima_xattr = "user.ima";
-            }
-            OptId::Keyid => {
-                let text = lossy(v);
-                match crate::keys::parse_keyid_hex(&text) {
-                    Some(k) => self.keyid = Some(k),
-                    None => {
-                        return Err(Refusal::error(
-                            EXIT_FAIL,
-                            &[
-                                "Invalid keyid value.".into(),
-                                format!(
-                                    "evmctl: --keyid '{text}': give a non-zero 32-bit value in \
-                                     hex, e.g. --keyid 1a2b3c4d"
-                                ),
-                            ],
-                        ))
-                    }
-                }
-            }
-            OptId::KeyidFromCert => self.keyid_from_cert = v.map(PathBuf::from),
-            OptId::IgnoreUnsupported => self.ignore_unsupported = true,
-            OptId::ImaSig => self.imasig = true,
-            OptId::ImaHash => self.imahash = true,
-            OptId::Portable => self.evm.portable = true,
-            OptId::Smack => self.evm.smack = true,
-            OptId::M32 => self.evm.layout = MiscLayout::Bits32,
-            OptId::M64 => self.evm.layout = MiscLayout::Bits64,
-            OptId::Uuid => {
-                self.evm.uuid = match v {
-                    None => UuidChoice::Omit,
-                    Some(u) => match crate::evm::parse_uuid(&u.to_string_lossy()) {
-                        Some(u) => UuidChoice::Given(u),
-                        None => {
-                            return Err(Refusal::error(
-                                EXIT_ERROR,
-                                &[
-                                    "wrong UUID format".into(),
-                                    format!(
-                                        "evmctl: --uuid '{}': expected \
-                                         xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
-                                        u.to_string_lossy()
-                                    ),
-                                ],
-                            ))
-                        }
-                    },
-                }
-            }
-            OptId::Inode | OptId::Uid | OptId::Gid | OptId::Mode | OptId::Generation => {
-                let text = lossy(v);
-                let Ok(n) = text.parse::<u64>() else {
-                    return Err(Refusal::error(
-                        EXIT_ERROR,
-                        &[format!(
-                            "evmctl: --{}: '{text}' is not a decimal number",
-                            long_name(o.id)
-                        )],
-                    ));
-                };
-                match o.id {
-                    OptId::Inode => self.evm.ino = Some(n),
-                    OptId::Uid => self.evm.uid = Some(n as u32),
-                    OptId::Gid => self.evm.gid = Some(n as u32),
-                    OptId::Mode => self.evm.mode = Some(n as u32),
-                    _ => self.evm.generation = Some(n as u32),
-                }
-            }
-            OptId::Ima => {
-                let text = lossy(v);
-                match crate::hash::from_hex(&text) {
-                    Some(b) => self.evm.ima = Some(b),
-                    None => {
-                        return Err(Refusal::error(
-                            EXIT_ERROR,
-                            &[format!(
-                                "evmctl: --ima: '{text}' is not an even-length hex value"
-                            )],
-                        ))
-                    }
-                }
-            }
-            OptId::Selinux => {
-                let mut label = v.map(|v| v.into_encoded_bytes()).unwrap_or_default();
-                label.push(0);
-                self.evm.selinux = Some(label);
-            }
-            OptId::Caps => self.evm.caps = Some(v.map(|v| v.into_encoded_bytes())),
-            OptId::Type => {
-                let t = lossy(v);
-                if let Some(bad) = t.chars().find(|c| !"fdsxm".contains(*c)) {
-                    return Err(Refusal::error(
-                        EXIT_ERROR,
-                        &[format!(
-                            "evmctl: -t {t}: unknown type letter '{bad}' (f, x, m; d and s are \
-                             accepted and ignored)"
-                        )],
-                    ));
-                }
-                self.skip_if_labelled = t.contains('x');
-                self.same_fs = t.contains('m');
-            }
-            OptId::IgnoreViolations => self.ignore_violations = true,
-            OptId::Rsa => self.rsa = true,
-            OptId::VerifySig => self.verify_sig = true,
-            OptId::Pcrs => {
-                if self.pcrs.len() >= 2 {
-                    return Err(Refusal::error(
-                        EXIT_FAIL,
-                        &["too many --pcrfile options".into()],
-                    ));
-                }
-                self.pcrs.push(lossy(v));
-            }
-            OptId::VerifyBank => self.verify_bank = Some(lossy(v)),
-        }
-        Ok(None)
-    }
-
-    fn log(&self) -> Log {
-        Log::new(self.verbose)
-    }
-
-    fn files(&self, operands: &[OsString]) -> Files {
-        Files {
-            operands: operands.iter().map(PathBuf::from).collect(),
-            recursive: self.recursive,
-            same_fs: self.same_fs,
-        }
-    }
-
-    fn output(&self) -> Output {
-        Output {
-            xattr: self.xattr,
-            no_xattr: self.no_xattr,
-            sigfile: self.sigfile,
-        }
-    }
-
-    fn algo(&self) -> Result<HashAlgo, Refusal> {
-        match &self.hash_algo {
-            None => Ok(HashAlgo::Sha256),
-            Some(name) => HashAlgo::from_name(name).map_err(|_| {
-                Refusal::error(
-                    EXIT_ERROR,
-                    &[
-                        format!("Unknown hash algo: {name}"),
-                        format!(
-                            "evmctl: unknown hash algorithm '{name}' (names are case-sensitive; \
-                             known: {})",
-                            HashAlgo::all_names().join(", ")
-                        ),
-                    ],
-                )
-            }),
-        }
-    }
-
-    fn key(&mut self) -> KeyRequest {
-        KeyRequest {
-            path: self
-                .key
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(opts::DEFAULT_PRIVATE_KEY)),
-            pass: self.pass.take(),
-            keyid: self.keyid,
-            keyid_from_cert: self.keyid_from_cert.clone(),
-        }
-    }
-
-    fn verify_keys(&self) -> VerifyKeysRequest {
-        if self.rsa {
-            return VerifyKeysRequest::LegacyV1(
-                self.key
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from(DEFAULT_PUBLIC_KEY)),
-            );
-        }
-        let list = self
-            .key
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_CERT));
-        let list = list.to_string_lossy().into_owned();
-        VerifyKeysRequest::Certificates(
-            list.split([',', ' ', '\t'])
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from)
-                .collect(),
-        )
-    }
-
-    fn pcr_sources(&self) -> Result<Vec<PcrSource>, Refusal> {
-        self.pcrs
-            .iter()
-            .map(|spec| {
-                let (alg, path) = spec.split_once(',').unwrap_or(("sha1", spec.as_str()));
-                match bank(alg) {
-                    Some(bank) => Ok(PcrSource {
-                        bank,
-                        path: PathBuf::from(path),
-                    }),
-                    None => Err(Refusal::error(
-                        EXIT_ERROR,
-                        &[format!(
-                            "evmctl: --pcrs {spec}: unknown bank '{alg}' (sha1 or sha256)"
-                        )],
-                    )),
-                }
-            })
-            .collect()
-    }
-
-    fn sign_request(&mut self, files: Files) -> Result<SignRequest, Refusal> {
-        Ok(SignRequest {
-            log: self.log(),
-            files,
-            algo: self.algo()?,
-            key: self.key(),
-            output: self.output(),
-            v1: self.rsa,
-        })
-    }
-}
-
-/// A replayed bank by name.
-fn bank(name: &str) -> Option<HashAlgo> {
-    crate::measurement::replay::BANKS
-        .into_iter()
-        .find(|b| b.name() == name)
-}
-
-/// The password from the environment when no --pass was given.
-fn env_password() -> Option<PassSource> {
-    std::env::var_os(opts::ENV_KEY_PASSWORD)
-        .map(|p| PassSource::Given(Password::new(p.to_string_lossy().into_owned())))
-}
+use super::lowargs::{bank, env_password, LowArgs};
 
 /// Resolves parsed options and operands (command first) into a request.
 pub fn resolve(options: Vec<Occurrence>, operands: Vec<OsString>) -> Result<Request, Refusal> {
@@ -593,19 +257,7 @@ fn command_request(
             output: low.output(),
         }),
         CmdId::ImaSign => Request::ImaSign(low.sign_request(low.files(&rest))?),
-        CmdId::Sign => {
-            let ima_first = match (low.imasig, low.imahash) {
-                (true, _) => ImaFirst::Signature,
-                (false, true) => ImaFirst::Hash,
-                _ => ImaFirst::Nothing,
-            };
-            let evm = low.evm.clone();
-            Request::Sign(EvmSignRequest {
-                sign: low.sign_request(low.files(&rest))?,
-                ima_first,
-                evm,
-            })
-        }
+        CmdId::Sign => Request::Sign(evm_sign_request(low, &rest)?),
         CmdId::SignHash => Request::SignHash(SignHashRequest {
             log: low.log(),
             algo: low.algo()?,
@@ -625,23 +277,7 @@ fn command_request(
             xattr: low.xattr,
             evm: low.evm.clone(),
         }),
-        CmdId::ImaSetxattr => {
-            let (file, sig) = match (low.sigfile, path(0), path(1)) {
-                (true, Some(sig), Some(file)) => (file, sig),
-                (_, Some(file), _) => {
-                    let sig = crate::fsops::sig_path(&file);
-                    (file, sig)
-                }
-                _ => return Err(Refusal::missing(cmd)),
-            };
-            Request::ImaSetxattr(SetxattrRequest {
-                log: low.log(),
-                file,
-                sig,
-                xattr: low.xattr,
-                ignore_unsupported: low.ignore_unsupported,
-            })
-        }
+        CmdId::ImaSetxattr => Request::ImaSetxattr(setxattr_request(cmd, low, &rest)?),
         CmdId::ImaClear => Request::ImaClear(FilesRequest {
             log: low.log(),
             files: low.files(&rest),
@@ -671,28 +307,7 @@ fn command_request(
             keyring: rest.get(1).map(|r| r.to_string_lossy().into_owned()),
             v1: low.rsa,
         }),
-        CmdId::ImaMeasurement => Request::ImaMeasurement(MeasurementRequest {
-            log: low.log(),
-            list: path(0).expect("operands checked"),
-            pcrs: low.pcr_sources()?,
-            verify_sig: low.verify_sig.then(|| low.verify_keys()),
-            only_bank: match &low.verify_bank {
-                None => None,
-                Some(b) => Some(bank(b).ok_or_else(|| {
-                    Refusal::error(
-                        EXIT_ERROR,
-                        &[format!(
-                            "evmctl: --verify-bank {b}: unknown bank (sha1 or sha256)"
-                        )],
-                    )
-                })?),
-            },
-            violations: if low.ignore_violations {
-                Violations::AsExtended
-            } else {
-                Violations::AsRecorded
-            },
-        }),
+        CmdId::ImaMeasurement => Request::ImaMeasurement(measurement_request(low, &rest)?),
         CmdId::ImaBootAggregate => Request::ImaBootAggregate(BootAggregateRequest {
             log: low.log(),
             event_log: path(0),
@@ -701,8 +316,73 @@ fn command_request(
     })
 }
 
+fn evm_sign_request(low: &mut LowArgs, rest: &[OsString]) -> Result<EvmSignRequest, Refusal> {
+    let ima_first = match (low.imasig, low.imahash) {
+        (true, _) => ImaFirst::Signature,
+        (false, true) => ImaFirst::Hash,
+        _ => ImaFirst::Nothing,
+    };
+    let evm = low.evm.clone();
+    Ok(EvmSignRequest {
+        sign: low.sign_request(low.files(rest))?,
+        ima_first,
+        evm,
+    })
+}
+
+/// `ima_setxattr FILE` (FILE.sig), or `ima_setxattr --sigfile SIG FILE`.
+fn setxattr_request(
+    cmd: &'static CmdDef,
+    low: &LowArgs,
+    rest: &[OsString],
+) -> Result<SetxattrRequest, Refusal> {
+    let path = |i: usize| rest.get(i).map(PathBuf::from);
+    let (file, sig) = match (low.sigfile, path(0), path(1)) {
+        (true, Some(sig), Some(file)) => (file, sig),
+        (_, Some(file), _) => {
+            let sig = crate::fsops::sig_path(&file);
+            (file, sig)
+        }
+        _ => return Err(Refusal::missing(cmd)),
+    };
+    Ok(SetxattrRequest {
+        log: low.log(),
+        file,
+        sig,
+        xattr: low.xattr,
+        ignore_unsupported: low.ignore_unsupported,
+    })
+}
+
+fn measurement_request(low: &LowArgs, rest: &[OsString]) -> Result<MeasurementRequest, Refusal> {
+    let only_bank = match &low.verify_bank {
+        None => None,
+        Some(b) => Some(bank(b).ok_or_else(|| {
+            Refusal::error(
+                EXIT_ERROR,
+                &[format!(
+                    "evmctl: --verify-bank {b}: unknown bank (sha1 or sha256)"
+                )],
+            )
+        })?),
+    };
+    Ok(MeasurementRequest {
+        log: low.log(),
+        list: rest.first().map(PathBuf::from).expect("operands checked"),
+        pcrs: low.pcr_sources()?,
+        verify_sig: low.verify_sig.then(|| low.verify_keys()),
+        only_bank,
+        violations: if low.ignore_violations {
+            Violations::AsExtended
+        } else {
+            Violations::AsRecorded
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::opts::EXIT_FAIL;
     use super::*;
     use std::path::Path;
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::args::{BootAggregateRequest, MeasurementRequest, PcrSource};
 use super::opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
-use super::output::{error, Log};
+use super::output::{error, print_refusal, Log};
 use super::verifying::load_verifier;
 use crate::hash::to_hex;
 use crate::measurement::replay::{self, Note, PcrMatch, ReplayOptions};
@@ -77,7 +77,7 @@ pub fn ima_measurement(req: MeasurementRequest) -> i32 {
     let verifier = match &req.verify_sig {
         Some(keys) => match load_verifier(req.log, keys) {
             Ok(v) => Some(v),
-            Err(rc) => return rc,
+            Err(r) => return print_refusal(r),
         },
         None => None,
     };

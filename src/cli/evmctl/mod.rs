@@ -8,6 +8,7 @@
 pub mod args;
 mod files;
 mod import;
+mod lowargs;
 mod measurement;
 pub mod opts;
 mod output;
@@ -16,32 +17,19 @@ mod signing;
 mod verifying;
 
 use std::ffi::OsString;
-use std::io::Write;
 
 pub use args::ImportRequest;
 pub use import::{import, ImportOutcome};
 pub use opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 pub use output::LOG_INFO;
 
-use args::{Refusal, Request};
+use args::Request;
+use output::print_refusal;
 
 /// Runs evmctl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     run(&args)
-}
-
-/// Prints why a command line cannot run and returns its exit code.
-fn print_refusal(r: Refusal) -> i32 {
-    let mut err = std::io::stderr().lock();
-    for l in &r.stderr {
-        let _ = writeln!(err, "{l}");
-    }
-    let mut out = std::io::stdout().lock();
-    for l in &r.stdout {
-        let _ = writeln!(out, "{l}");
-    }
-    r.exit
 }
 
 /// Runs evmctl with `args` (without the program name).

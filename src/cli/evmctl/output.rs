@@ -2,12 +2,10 @@
 //! are collected while files are processed in parallel and printed in input order.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rayon::prelude::*;
-
-use super::args::Files;
-use crate::fsops;
+use super::args::{Files, Refusal};
+use crate::pipeline;
 
 /// Upstream's default verbosity (syslog LOG_INFO): informational lines are printed.
 pub const LOG_INFO: i32 = 6;
@@ -41,6 +39,19 @@ impl Log {
             let _ = std::io::stderr().write_fmt(msg);
         }
     }
+}
+
+/// Prints why a command line cannot run and returns its exit code.
+pub fn print_refusal(r: Refusal) -> i32 {
+    let mut err = std::io::stderr().lock();
+    for l in &r.stderr {
+        let _ = writeln!(err, "{l}");
+    }
+    let mut out = std::io::stdout().lock();
+    for l in &r.stdout {
+        let _ = writeln!(out, "{l}");
+    }
+    r.exit
 }
 
 /// Prints an error line on stderr (always shown: upstream's LOG_ERR is below LOG_INFO).
@@ -99,39 +110,26 @@ impl FileOutcome {
     }
 }
 
-/// Expands the operands (walking directories with -r), runs `f` on every file, in
-/// parallel when there are several, and prints the outcomes in order. Returns how many
-/// failed.
+/// Runs `f` on every file the operands name (walking directories with -r), in
+/// parallel, and prints the outcomes in input order. Returns how many failed.
 pub fn for_each_file<F>(log: Log, files: &Files, f: F) -> usize
 where
     F: Fn(&Path, &mut FileOutcome) + Sync,
 {
-    let mut items: Vec<Result<PathBuf, String>> = Vec::new();
-    for p in &files.operands {
-        if files.recursive {
-            items.extend(
-                fsops::walk_regular_files(p, files.same_fs).map(|r| r.map_err(|e| e.to_string())),
-            );
-        } else {
-            items.push(Ok(p.clone()));
-        }
-    }
-    let run = |item: &Result<PathBuf, String>| {
-        let mut o = FileOutcome::new(log);
-        match item {
-            Ok(p) => f(p, &mut o),
-            Err(msg) => o.fail(msg),
-        }
-        o
-    };
-    let outcomes: Vec<FileOutcome> = if items.len() > 1 {
-        items.par_iter().map(run).collect()
-    } else {
-        items.iter().map(run).collect()
-    };
-    outcomes
-        .into_iter()
-        .map(FileOutcome::print)
-        .filter(|ok| !ok)
-        .count()
+    let mut failures = 0;
+    let items = pipeline::expand_operands(&files.operands, files.recursive, files.same_fs);
+    pipeline::map_ordered(
+        items,
+        pipeline::WINDOW,
+        |item| {
+            let mut o = FileOutcome::new(log);
+            match item {
+                Ok(p) => f(&p, &mut o),
+                Err(e) => o.fail(e),
+            }
+            o
+        },
+        |o| failures += usize::from(!o.print()),
+    );
+    failures
 }

@@ -6,11 +6,11 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use super::args::{
-    EvmSignRequest, HashRequest, ImaFirst, KeyRequest, Output, PassSource, SignHashRequest,
-    SignRequest,
+    EvmSignRequest, HashRequest, ImaFirst, KeyRequest, Output, PassSource, Refusal,
+    SignHashRequest, SignRequest,
 };
 use super::opts::{self, EXIT_ERROR, EXIT_FAIL, EXIT_OK};
-use super::output::{error, for_each_file, FileOutcome, Log};
+use super::output::{error, for_each_file, print_refusal, FileOutcome, Log};
 use crate::evm::{EvmError, EvmTrace};
 use crate::format::ImaValue;
 use crate::fsops::{self, OpenFile};
@@ -50,22 +50,23 @@ pub fn evm_error_hint(e: &EvmError) -> String {
     }
 }
 
-fn prompt_password() -> Result<Password, i32> {
-    match rpassword::prompt_password("PEM password: ") {
-        // rpassword strips the trailing newline (upstream keeps it, and then fails).
-        Ok(p) => Ok(Password::new(p)),
-        Err(e) => {
-            error(format_args!(
-                "cannot read the password from the terminal: {}",
-                crate::error::io_words(&e)
-            ));
-            Err(EXIT_ERROR)
-        }
-    }
+fn prompt_password() -> Result<Password, Refusal> {
+    // rpassword strips the trailing newline (upstream keeps it, and then fails).
+    rpassword::prompt_password("PEM password: ")
+        .map(Password::new)
+        .map_err(|e| {
+            Refusal::error(
+                EXIT_ERROR,
+                &[format!(
+                    "evmctl: cannot read the password from the terminal: {}",
+                    crate::error::io_words(&e)
+                )],
+            )
+        })
 }
 
 /// Resolves `--keyid-from-cert` (after `--keyid`, which wins).
-fn explicit_keyid(log: Log, key: &KeyRequest) -> Result<Option<KeyidSource>, i32> {
+fn explicit_keyid(log: Log, key: &KeyRequest) -> Result<Option<KeyidSource>, Refusal> {
     if let Some(k) = key.keyid {
         return Ok(Some(KeyidSource::Explicit(k)));
     }
@@ -73,9 +74,13 @@ fn explicit_keyid(log: Log, key: &KeyRequest) -> Result<Option<KeyidSource>, i32
         return Ok(None);
     };
     let c = Certificate::load(cert).map_err(|e| {
-        eprintln!("Error reading keyid.");
-        error(format_args!("--keyid-from-cert: {e}"));
-        EXIT_FAIL
+        Refusal::error(
+            EXIT_FAIL,
+            &[
+                "Error reading keyid.".into(),
+                format!("evmctl: --keyid-from-cert: {e}"),
+            ],
+        )
     })?;
     match c.skid_keyid() {
         Some(k) => {
@@ -86,21 +91,23 @@ fn explicit_keyid(log: Log, key: &KeyRequest) -> Result<Option<KeyidSource>, i32
             ));
             Ok(Some(KeyidSource::FromCert(k)))
         }
-        None => {
-            eprintln!("Error reading keyid.");
-            error(format_args!(
-                "--keyid-from-cert: {}: the certificate has no Subject Key Identifier of at \
-                 least 4 bytes",
-                cert.display()
-            ));
-            Err(EXIT_FAIL)
-        }
+        None => Err(Refusal::error(
+            EXIT_FAIL,
+            &[
+                "Error reading keyid.".into(),
+                format!(
+                    "evmctl: --keyid-from-cert: {}: the certificate has no Subject Key \
+                     Identifier of at least 4 bytes",
+                    cert.display()
+                ),
+            ],
+        )),
     }
 }
 
 /// Loads the signing key (asking for a password on a terminal when it is encrypted) and
 /// resolves the keyid, in upstream's order of precedence.
-pub fn load_signer(log: Log, key: &KeyRequest) -> Result<SoftwareSigner, i32> {
+pub fn load_signer(log: Log, key: &KeyRequest) -> Result<SoftwareSigner, Refusal> {
     let explicit = explicit_keyid(log, key)?;
     let mut password = match &key.pass {
         None => None,
@@ -117,8 +124,10 @@ pub fn load_signer(log: Log, key: &KeyRequest) -> Result<SoftwareSigner, i32> {
                 password = Some(prompt_password()?);
             }
             Err(e) => {
-                error(key_error_hint(&e));
-                return Err(EXIT_ERROR);
+                return Err(Refusal::error(
+                    EXIT_ERROR,
+                    &[format!("evmctl: {}", key_error_hint(&e))],
+                ))
             }
         }
     };
@@ -247,7 +256,7 @@ pub fn ima_hash(req: HashRequest) -> i32 {
 pub fn ima_sign(req: SignRequest) -> i32 {
     let signer = match load_signer(req.log, &req.key) {
         Ok(s) => s,
-        Err(rc) => return rc,
+        Err(r) => return print_refusal(r),
     };
     exit_code(for_each_file(req.log, &req.files, |path, o| {
         if let Some(file) = open(path, o) {
@@ -278,7 +287,7 @@ pub fn sign_evm(req: EvmSignRequest) -> i32 {
     let s = &req.sign;
     let signer = match load_signer(s.log, &s.key) {
         Ok(k) => k,
-        Err(rc) => return rc,
+        Err(r) => return print_refusal(r),
     };
     exit_code(for_each_file(s.log, &s.files, |path, o| {
         let Some(file) = open(path, o) else {
@@ -345,7 +354,7 @@ pub fn sign_hash(req: SignHashRequest) -> i32 {
         if signer.is_none() {
             signer = Some(match load_signer(req.log, &req.key) {
                 Ok(k) => k,
-                Err(rc) => return rc,
+                Err(r) => return print_refusal(r),
             });
         }
         let signer = signer.as_ref().expect("loaded above");
@@ -368,8 +377,8 @@ pub fn sign_hash(req: SignHashRequest) -> i32 {
         lines += 1;
     }
     if lines == 0 {
-        let r = super::args::Refusal::missing(opts::command("sign_hash").expect("in the table"));
-        return super::print_refusal(r);
+        let r = Refusal::missing(opts::command("sign_hash").expect("in the table"));
+        return print_refusal(r);
     }
     EXIT_OK
 }

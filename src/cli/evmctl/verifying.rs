@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use super::args::{EvmVerifyRequest, VerifyKeysRequest, VerifyRequest};
+use super::args::{EvmVerifyRequest, Refusal, VerifyKeysRequest, VerifyRequest};
 use super::opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
-use super::output::{error, for_each_file, FileOutcome, Log};
+use super::output::{for_each_file, print_refusal, FileOutcome, Log};
 use super::signing::{evm_error_hint, report_evm_trace};
 use crate::fsops::{self, OpenFile, ValueSource};
 use crate::hash::to_hex;
@@ -13,19 +13,14 @@ use crate::keys::PublicKey;
 use crate::verify::{KeyNeeded, Keys, ValueKind, Verdict, Verifier};
 
 /// Loads the keys of a verification, reporting each certificate at the default verbosity.
-pub fn load_verifier(log: Log, keys: &VerifyKeysRequest) -> Result<Verifier, i32> {
+pub fn load_verifier(log: Log, keys: &VerifyKeysRequest) -> Result<Verifier, Refusal> {
+    let refusal = |e: crate::keys::KeyError| Refusal::error(EXIT_FAIL, &[format!("evmctl: {e}")]);
     match keys {
         VerifyKeysRequest::LegacyV1(path) => PublicKey::load_pem(path)
             .map(|k| Verifier::new(Keys::LegacyV1(k)))
-            .map_err(|e| {
-                error(e);
-                EXIT_FAIL
-            }),
+            .map_err(refusal),
         VerifyKeysRequest::Certificates(paths) => {
-            let (verifier, loaded) = Verifier::from_certificate_files(paths).map_err(|e| {
-                error(e);
-                EXIT_FAIL
-            })?;
+            let (verifier, loaded) = Verifier::from_certificate_files(paths).map_err(refusal)?;
             for (i, c) in loaded.iter().enumerate() {
                 log.info(format_args!(
                     "key {}: {:x} {}\n",
@@ -58,7 +53,7 @@ fn verdict_words(v: &Verdict) -> String {
 pub fn ima_verify(req: VerifyRequest) -> i32 {
     let verifier = match load_verifier(req.log, &req.keys) {
         Ok(v) => v,
-        Err(rc) => return rc,
+        Err(r) => return print_refusal(r),
     };
     let failures = for_each_file(req.log, &req.files, |path, o| {
         let Ok(file) = OpenFile::open(path).map_err(|e| o.fail(e)) else {
@@ -120,7 +115,7 @@ fn report(path: &std::path::Path, verdict: Result<Verdict, String>, o: &mut File
 pub fn verify_evm(req: EvmVerifyRequest) -> i32 {
     let verifier = match load_verifier(req.log, &req.keys) {
         Ok(k) => k,
-        Err(rc) => return rc,
+        Err(r) => return print_refusal(r),
     };
     let mut rc = EXIT_OK;
     for path in &req.paths {
