@@ -10,6 +10,7 @@
 //!   keyrings, and the `Verdict` it gives.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
@@ -25,6 +26,7 @@ pub mod hash;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;
+pub mod ops;
 pub mod pipeline;
 pub mod policy;
 pub mod sign;

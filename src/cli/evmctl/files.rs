@@ -5,8 +5,8 @@ use super::args::{ConvertRequest, FilesRequest, FixRequest, SetxattrRequest};
 use super::opts::{self, HasArg, EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::{error, for_each_file};
 use super::signing::exit_code;
-use crate::format::ImaValue;
-use crate::fsops::{self, OpenFile};
+use crate::fsops;
+use crate::ops;
 
 /// `ima_setxattr [--sigfile SIG] FILE`: installs a detached signature. Never prompts and
 /// never reads stdin. A missing, empty or malformed signature file is an error.
@@ -15,42 +15,15 @@ pub fn ima_setxattr(req: SetxattrRequest) -> i32 {
     // scriptlet shows exactly one line.
     req.log
         .debug(format_args!("Reading to {}\n", req.sig.display()));
-    let value = match fsops::read_sig_file(&req.file, &req.sig) {
-        Ok(v) => v,
-        Err(e) => {
-            error(e);
-            return EXIT_ERROR;
-        }
-    };
-    if let Err(e) = ImaValue::parse(&value) {
-        error(format_args!(
-            "{}: not a valid security.ima value: {e}",
-            req.sig.display()
-        ));
-        return EXIT_ERROR;
-    }
-    let opened = match OpenFile::open(&req.file) {
-        Ok(f) => f,
-        Err(e) => {
-            error(e);
-            return EXIT_ERROR;
-        }
-    };
-    match opened.set_xattr(req.xattr.ima(), &value) {
+    match ops::install_value(&req.file, &req.sig, req.xattr.ima()) {
         Ok(()) => EXIT_OK,
+        Err(e) if e.is_unsupported() && req.ignore_unsupported => {
+            error(format_args!("warning: {e}; ignored (--ignore-unsupported)"));
+            EXIT_OK
+        }
         Err(e) => {
-            let unsupported = matches!(
-                &e.what,
-                fsops::FileErrorKind::SetXattr(_, io)
-                    if matches!(io.raw_os_error(), Some(libc::EOPNOTSUPP) | Some(libc::EPERM))
-            );
-            if unsupported && req.ignore_unsupported {
-                error(format_args!("warning: {e}; ignored (--ignore-unsupported)"));
-                EXIT_OK
-            } else {
-                error(e);
-                EXIT_ERROR
-            }
+            error(e);
+            EXIT_ERROR
         }
     }
 }
@@ -59,15 +32,8 @@ pub fn ima_setxattr(req: SetxattrRequest) -> i32 {
 pub fn ima_clear(req: FilesRequest) -> i32 {
     exit_code(for_each_file(req.log, &req.files, |path, o| {
         o.info(format!("{}\n", path.display()));
-        match OpenFile::open(path) {
-            Ok(f) => {
-                for name in [req.xattr.ima(), req.xattr.evm()] {
-                    if let Err(e) = f.remove_xattr(name) {
-                        o.fail(e);
-                    }
-                }
-            }
-            Err(e) => o.fail(e),
+        for e in ops::clear(path, &[req.xattr.ima(), req.xattr.evm()]) {
+            o.fail(e);
         }
     }))
 }
@@ -78,13 +44,7 @@ pub fn ima_fix(req: FixRequest) -> i32 {
     let c = &req.clear;
     exit_code(for_each_file(c.log, &c.files, |path, o| {
         o.info(format!("{}\n", path.display()));
-        if req.skip_if_labelled {
-            let has = |n| fsops::get_xattr_nofollow(path, n).is_ok();
-            if has(c.xattr.ima()) && has(c.xattr.evm()) {
-                return;
-            }
-        }
-        if let Err(e) = OpenFile::open(path) {
+        if let Err(e) = ops::touch(path, &[c.xattr.ima(), c.xattr.evm()], req.skip_if_labelled) {
             o.fail(e);
         }
     }))

@@ -12,11 +12,11 @@ use super::args::{
 use super::opts::{self, EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::{error, for_each_file, print_refusal, FileOutcome, Log};
 use crate::evm::{EvmError, EvmTrace};
-use crate::format::ImaValue;
-use crate::fsops::{self, OpenFile};
+use crate::fsops::OpenFile;
 use crate::hash::{to_hex, HashAlgo};
 use crate::keys::{Certificate, KeyError, KeyErrorKind, Password, PrivateKey};
-use crate::sign::{self, KeyidSource, Scheme, Signer, SoftwareSigner};
+use crate::ops::{self, Event, OpError, Target};
+use crate::sign::{KeyidSource, Scheme, Signer, SoftwareSigner};
 
 /// 125 when any file failed, else 0.
 pub fn exit_code(failures: usize) -> i32 {
@@ -166,76 +166,64 @@ fn scheme(v1: bool) -> Scheme {
     Scheme::V1 { timestamp }
 }
 
-/// Signs `digest` and records the size line upstream prints.
-fn signature(
-    signer: &SoftwareSigner,
-    v1: bool,
-    algo: HashAlgo,
-    digest: &[u8],
-    o: &mut FileOutcome,
-) -> Result<sign::SignatureBody, sign::SignError> {
-    let body = sign::sign_body(signer, scheme(v1), algo, digest)?;
-    let len = body.ima_value().len() - 1;
-    o.info(if v1 {
-        format!("evm/ima signature-v1: {len} bytes\n")
-    } else {
-        format!("evm/ima signature: {len} bytes\n")
-    });
-    Ok(body)
-}
-
-/// Hashes `file`, signs it, prints the value, writes FILE.sig (--sigfile) and the xattr
-/// (unless -n). Failures are recorded in `o`.
-fn write_ima_signature(
-    req: &SignRequest,
-    signer: &SoftwareSigner,
-    file: &OpenFile,
-    o: &mut FileOutcome,
-) -> Result<(), ()> {
-    let path = file.path();
-    let digest = file.digest(req.algo).map_err(|e| o.fail(e))?;
-    o.info(format!("hash({}): {}\n", req.algo.name(), to_hex(&digest)));
-    let value = signature(signer, req.v1, req.algo, &digest, o)
-        .map_err(|e| o.fail(format_args!("{}: {e}", path.display())))?
-        .ima_value();
-    o.out(format!("{}\n", to_hex(&value)));
-    write_value(&req.output, file, &value, o)
-}
-
-/// FILE.sig with --sigfile, then the xattr unless -n.
-fn write_value(out: &Output, file: &OpenFile, value: &[u8], o: &mut FileOutcome) -> Result<(), ()> {
-    if out.sigfile {
-        o.info(format!(
-            "Writing to {}\n",
-            fsops::sig_path(file.path()).display()
-        ));
-        fsops::write_sig_file(file.path(), value).map_err(|e| o.fail(e))?;
+fn target(out: &Output, name: &'static str) -> Target {
+    Target {
+        xattr: (!out.no_xattr).then_some(name),
+        sigfile: out.sigfile,
     }
-    if !out.no_xattr {
-        file.set_xattr(out.xattr.ima(), value)
-            .map_err(|e| o.fail(e))?;
-    }
-    Ok(())
 }
 
-/// Writes the IMA hash value of `file` (prints it; sets the xattr unless -n).
-fn write_ima_hash(
+/// Upstream's lines for the steps of a signature.
+fn signing_lines(o: &mut FileOutcome, e: Event) {
+    match e {
+        Event::Digest { algo, digest } => {
+            o.info(format!("hash({}): {}\n", algo.name(), to_hex(digest)))
+        }
+        Event::EvmInputs(trace) => report_evm_trace(trace, o),
+        Event::Signed {
+            scheme: Scheme::V1 { .. },
+            len,
+        } => o.info(format!("evm/ima signature-v1: {len} bytes\n")),
+        Event::Signed { len, .. } => o.info(format!("evm/ima signature: {len} bytes\n")),
+        Event::Value(v) => o.out(format!("{}\n", to_hex(v))),
+        Event::WritingSigFile(p) => o.info(format!("Writing to {}\n", p.display())),
+    }
+}
+
+/// Upstream's lines for a hash value: "hash(ALGO): " on stderr, the value on stdout
+/// when it is not only set (-n) or at the default verbosity.
+fn hashing_lines(o: &mut FileOutcome, printed: bool, e: Event) {
+    match e {
+        Event::Digest { algo, .. } => o.info(format!("hash({}): ", algo.name())),
+        Event::Value(v) if printed || o.shows_info() => o.out(format!("{}\n", to_hex(v))),
+        _ => {}
+    }
+}
+
+fn ima_hash_one(
     algo: HashAlgo,
     out: &Output,
     file: &OpenFile,
     o: &mut FileOutcome,
-) -> Result<(), ()> {
-    let digest = file.digest(algo).map_err(|e| o.fail(e))?;
-    let value = ImaValue::hash_value(algo, digest).encode();
-    o.info(format!("hash({}): ", algo.name()));
-    if out.no_xattr || o.shows_info() {
-        o.out(format!("{}\n", to_hex(&value)));
-    }
-    if !out.no_xattr {
-        file.set_xattr(out.xattr.ima(), &value)
-            .map_err(|e| o.fail(e))?;
-    }
-    Ok(())
+) -> Result<(), OpError> {
+    let to = Target {
+        sigfile: false,
+        ..target(out, out.xattr.ima())
+    };
+    let printed = out.no_xattr;
+    ops::hash_file(file, algo, to, &mut |e| hashing_lines(o, printed, e))
+}
+
+fn ima_sign_one(
+    req: &SignRequest,
+    signer: &SoftwareSigner,
+    file: &OpenFile,
+    o: &mut FileOutcome,
+) -> Result<(), OpError> {
+    let to = target(&req.output, req.output.xattr.ima());
+    ops::sign_file(file, signer, scheme(req.v1), req.algo, to, &mut |e| {
+        signing_lines(o, e)
+    })
 }
 
 fn open(path: &Path, o: &mut FileOutcome) -> Option<OpenFile> {
@@ -246,7 +234,9 @@ fn open(path: &Path, o: &mut FileOutcome) -> Option<OpenFile> {
 pub fn ima_hash(req: HashRequest) -> i32 {
     exit_code(for_each_file(req.log, &req.files, |path, o| {
         if let Some(file) = open(path, o) {
-            let _ = write_ima_hash(req.algo, &req.output, &file, o);
+            if let Err(e) = ima_hash_one(req.algo, &req.output, &file, o) {
+                o.fail(e);
+            }
         }
     }))
 }
@@ -260,7 +250,9 @@ pub fn ima_sign(req: SignRequest) -> i32 {
     };
     exit_code(for_each_file(req.log, &req.files, |path, o| {
         if let Some(file) = open(path, o) {
-            let _ = write_ima_signature(&req, &signer, &file, o);
+            if let Err(e) = ima_sign_one(&req, &signer, &file, o) {
+                o.fail(e);
+            }
         }
     }))
 }
@@ -294,28 +286,26 @@ pub fn sign_evm(req: EvmSignRequest) -> i32 {
             return;
         };
         let first = match req.ima_first {
-            ImaFirst::Signature => write_ima_signature(s, &signer, &file, o),
-            ImaFirst::Hash => write_ima_hash(s.algo, &s.output, &file, o),
+            ImaFirst::Signature => ima_sign_one(s, &signer, &file, o),
+            ImaFirst::Hash => ima_hash_one(s.algo, &s.output, &file, o),
             ImaFirst::Nothing => Ok(()),
         };
-        if first.is_err() {
-            return;
-        }
-        let (digest, trace) = match crate::evm::evm_digest(s.algo, &file, &req.evm) {
-            Ok(d) => d,
-            Err(e) => return o.fail(evm_error_hint(&e)),
-        };
-        report_evm_trace(&trace, o);
-        o.info(format!("hash({}): {}\n", s.algo.name(), to_hex(&digest)));
-        let value = match signature(&signer, s.v1, s.algo, &digest, o) {
-            Ok(b) => b.evm_value(req.evm.portable),
-            Err(e) => return o.fail(format_args!("{}: {e}", path.display())),
-        };
-        o.out(format!("{}\n", to_hex(&value)));
-        if !s.output.no_xattr {
-            let _ = file
-                .set_xattr(s.output.xattr.evm(), &value)
-                .map_err(|e| o.fail(e));
+        let xattr = (!s.output.no_xattr).then_some(s.output.xattr.evm());
+        let result = first.and_then(|()| {
+            ops::sign_evm(
+                &file,
+                &signer,
+                scheme(s.v1),
+                s.algo,
+                &req.evm,
+                xattr,
+                &mut |e| signing_lines(o, e),
+            )
+        });
+        match result {
+            Ok(()) => {}
+            Err(OpError::Evm(e)) => o.fail(evm_error_hint(&e)),
+            Err(e) => o.fail(e),
         }
     }))
 }
@@ -360,7 +350,7 @@ pub fn sign_hash(req: SignHashRequest) -> i32 {
         let signer = signer.as_ref().expect("loaded above");
         req.log
             .info(format_args!("hash({}): {}\n", algo.name(), to_hex(&digest)));
-        let value = match sign::sign_body(signer, Scheme::V2, algo, &digest) {
+        let value = match crate::sign::sign_body(signer, Scheme::V2, algo, &digest) {
             Ok(sig) => sig.ima_value(),
             Err(e) => {
                 error(format_args!("standard input, line {}: {e}", n + 1));
