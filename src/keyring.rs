@@ -6,21 +6,18 @@
 //!   kernel, and resolving a keyring given by serial or by name;
 //! - [`add_certificate`], [`list_keys`], [`kernel_verify`]: what the front ends ask for,
 //!   returning values and typed errors that say why in words;
-//! - one safe wrapper per syscall (`add_key(2)`, `keyctl(2)` operations), each with its
-//!   single `unsafe` block. No other module makes a keyring syscall.
+//! - the system calls themselves (`add_key(2)`, `keyctl(2)` operations), one safe wrapper
+//!   each in [`crate::sys::keyctl`], re-exported here. No other module makes a keyring
+//!   syscall.
 //!
 //! This module does not print and does not parse argv.
 
-use std::ffi::{CStr, CString};
 use std::fmt;
 use std::io;
 
 use crate::error::{errno_name, errno_words};
 use crate::hash::{to_hex, HashAlgo};
 use crate::keys::{Certificate, KeyAlgorithm};
-
-/// A key serial number (`key_serial_t`). Negative values are the special ids below.
-pub type KeySerial = i32;
 
 /// `KEY_SPEC_THREAD_KEYRING` (@t).
 pub const THREAD_KEYRING: KeySerial = -1;
@@ -45,84 +42,11 @@ pub const SPECIAL_KEYRINGS: [(&str, KeySerial); 6] = [
     ("@g", GROUP_KEYRING),
 ];
 
-// keyctl(2) operations (include/uapi/linux/keyctl.h).
-const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
-const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
-const KEYCTL_DESCRIBE: libc::c_long = 6;
-const KEYCTL_LINK: libc::c_long = 8;
-const KEYCTL_UNLINK: libc::c_long = 9;
-const KEYCTL_SEARCH: libc::c_long = 10;
-const KEYCTL_READ: libc::c_long = 11;
-const KEYCTL_PKEY_QUERY: libc::c_long = 24;
-const KEYCTL_PKEY_VERIFY: libc::c_long = 28;
-
-// ---------------------------------------------------------------------------------------
-// Syscalls: one safe wrapper each.
-// ---------------------------------------------------------------------------------------
-
-fn cstring(s: &str) -> io::Result<CString> {
-    CString::new(s).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
-}
-
-fn check(ret: libc::c_long) -> io::Result<libc::c_long> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
-
-/// add_key(2): creates or updates a key of `key_type` in `keyring`. A `None` description
-/// lets the key type propose one (an asymmetric key gets "CN: SKID-hex").
-pub fn add_key(
-    key_type: &str,
-    description: Option<&str>,
-    payload: &[u8],
-    keyring: KeySerial,
-) -> io::Result<KeySerial> {
-    let ty = cstring(key_type)?;
-    let desc = description.map(cstring).transpose()?;
-    let desc_ptr = desc.as_ref().map_or(std::ptr::null(), |d| d.as_ptr());
-    // SAFETY: the strings are NUL-terminated and live across the call; payload points to
-    // payload.len() readable bytes; the kernel copies everything before returning.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_add_key,
-            ty.as_ptr(),
-            desc_ptr,
-            payload.as_ptr(),
-            payload.len(),
-            keyring as libc::c_long,
-        )
-    };
-    check(ret).map(|s| s as KeySerial)
-}
-
-/// keyctl(KEYCTL_GET_KEYRING_ID): the real serial of a special keyring id such as @u,
-/// creating it when `create` is set.
-pub fn get_keyring_id(id: KeySerial, create: bool) -> io::Result<KeySerial> {
-    // SAFETY: integer arguments only.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_GET_KEYRING_ID,
-            id as libc::c_long,
-            create as libc::c_long,
-        )
-    };
-    check(ret).map(|s| s as KeySerial)
-}
-
-/// keyctl(KEYCTL_JOIN_SESSION_KEYRING): joins (or creates) the session keyring `name`,
-/// or a new anonymous one when `name` is `None`. Credentials are per thread: only the
-/// calling thread and the processes it starts afterwards see the new session.
-pub fn join_session_keyring(name: Option<&str>) -> io::Result<KeySerial> {
-    let name = name.map(cstring).transpose()?;
-    let ptr = name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
-    // SAFETY: ptr is NULL or a NUL-terminated string alive across the call.
-    let ret = unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ptr) };
-    check(ret).map(|s| s as KeySerial)
-}
+pub use crate::sys::keyctl::{
+    add_key, get_keyring_id, join_session_keyring, link, pkey_query, pkey_verify, read_keyring,
+    search, unlink, KeySerial, PkeyQuery,
+};
+pub use crate::sys::SysError;
 
 /// What keyctl(KEYCTL_DESCRIBE) says about a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,29 +58,14 @@ pub struct KeyDescription {
     pub description: String,
 }
 
-/// keyctl(KEYCTL_DESCRIBE): type, owner, permissions and description of a key.
-pub fn describe(key: KeySerial) -> io::Result<KeyDescription> {
-    let mut buf = vec![0u8; 256];
-    loop {
-        // SAFETY: buf is writable for buf.len() bytes; the kernel writes at most that.
-        let ret = unsafe {
-            libc::syscall(
-                libc::SYS_keyctl,
-                KEYCTL_DESCRIBE,
-                key as libc::c_long,
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
-        };
-        let need = check(ret)? as usize;
-        if need <= buf.len() {
-            let text = CStr::from_bytes_until_nul(&buf[..need])
-                .map(|c| c.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| String::from_utf8_lossy(&buf[..need]).into_owned());
-            return parse_describe(&text).ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        buf.resize(need, 0);
-    }
+/// keyctl(KEYCTL_DESCRIBE): type, owner, permissions and description of a key. A text
+/// the kernel should never give (not five ';'-separated fields) is EINVAL.
+pub fn describe(key: KeySerial) -> Result<KeyDescription, SysError> {
+    let text = crate::sys::keyctl::describe(key)?;
+    parse_describe(&text).ok_or(SysError {
+        call: "keyctl(KEYCTL_DESCRIBE)",
+        errno: libc::EINVAL,
+    })
 }
 
 /// Parses "type;uid;gid;perm;description" (the description may hold ';').
@@ -174,164 +83,6 @@ fn parse_describe(text: &str) -> Option<KeyDescription> {
         perm,
         description,
     })
-}
-
-/// keyctl(KEYCTL_SEARCH): searches `keyring` and the keyrings nested in it for a key of
-/// `key_type` matching `description` (for "asymmetric", `id:HEX` matches the tail of one
-/// of the key's ids, as IMA's lookup does). ENOKEY when nothing matches.
-pub fn search(keyring: KeySerial, key_type: &str, description: &str) -> io::Result<KeySerial> {
-    let ty = cstring(key_type)?;
-    let desc = cstring(description)?;
-    // SAFETY: both strings are NUL-terminated and alive across the call; no destination
-    // keyring (0) so nothing is linked.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_SEARCH,
-            keyring as libc::c_long,
-            ty.as_ptr(),
-            desc.as_ptr(),
-            0 as libc::c_long,
-        )
-    };
-    check(ret).map(|s| s as KeySerial)
-}
-
-/// keyctl(KEYCTL_READ) on a keyring: the serials of the keys linked in it.
-pub fn read_keyring(keyring: KeySerial) -> io::Result<Vec<KeySerial>> {
-    let mut buf: Vec<KeySerial> = vec![0; 64];
-    loop {
-        let bytes = buf.len() * std::mem::size_of::<KeySerial>();
-        // SAFETY: buf is writable for `bytes` bytes; the kernel writes at most that.
-        let ret = unsafe {
-            libc::syscall(
-                libc::SYS_keyctl,
-                KEYCTL_READ,
-                keyring as libc::c_long,
-                buf.as_mut_ptr(),
-                bytes,
-            )
-        };
-        let need = check(ret)? as usize;
-        if need <= bytes {
-            buf.truncate(need / std::mem::size_of::<KeySerial>());
-            return Ok(buf);
-        }
-        buf.resize(need.div_ceil(std::mem::size_of::<KeySerial>()), 0);
-    }
-}
-
-/// keyctl(KEYCTL_UNLINK): removes the link from `keyring` to `key`; the kernel frees the
-/// key when nothing links to it any more.
-pub fn unlink(key: KeySerial, keyring: KeySerial) -> io::Result<()> {
-    // SAFETY: integer arguments only.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_UNLINK,
-            key as libc::c_long,
-            keyring as libc::c_long,
-        )
-    };
-    check(ret).map(|_| ())
-}
-
-/// keyctl(KEYCTL_LINK): links `key` into `keyring`.
-pub fn link(key: KeySerial, keyring: KeySerial) -> io::Result<()> {
-    // SAFETY: integer arguments only.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_LINK,
-            key as libc::c_long,
-            keyring as libc::c_long,
-        )
-    };
-    check(ret).map(|_| ())
-}
-
-/// `struct keyctl_pkey_query`.
-#[repr(C)]
-#[derive(Default)]
-struct RawPkeyQuery {
-    supported_ops: u32,
-    key_size: u32,
-    max_data_size: u16,
-    max_sig_size: u16,
-    max_enc_size: u16,
-    max_dec_size: u16,
-    spare: [u32; 10],
-}
-
-/// What keyctl(KEYCTL_PKEY_QUERY) reports about an asymmetric key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PkeyQuery {
-    /// Key size in bits (the modulus for RSA, the curve order for ECDSA).
-    pub key_size: u32,
-    pub max_sig_size: u16,
-    /// Whether the key can verify (KEYCTL_SUPPORTS_VERIFY).
-    pub can_verify: bool,
-}
-
-/// keyctl(KEYCTL_PKEY_QUERY): key size and supported operations; `info` is the
-/// "enc=... hash=..." parameter string (may be empty).
-pub fn pkey_query(key: KeySerial, info: &str) -> io::Result<PkeyQuery> {
-    let info = cstring(info)?;
-    let mut q = RawPkeyQuery::default();
-    // SAFETY: info is NUL-terminated; q is a writable struct of the layout the kernel
-    // fills; all are alive across the call.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_PKEY_QUERY,
-            key as libc::c_long,
-            0 as libc::c_long,
-            info.as_ptr(),
-            &mut q as *mut RawPkeyQuery,
-        )
-    };
-    check(ret)?;
-    Ok(PkeyQuery {
-        key_size: q.key_size,
-        max_sig_size: q.max_sig_size,
-        can_verify: q.supported_ops & 0x08 != 0,
-    })
-}
-
-/// `struct keyctl_pkey_params` (the out_len/in2_len union is one u32).
-#[repr(C)]
-struct RawPkeyParams {
-    key_id: i32,
-    in_len: u32,
-    in2_len: u32,
-    spare: [u32; 7],
-}
-
-/// keyctl(KEYCTL_PKEY_VERIFY): the kernel checks `sig` over `digest` with its copy of
-/// `key`, as IMA appraisal does. `info` is e.g. "enc=pkcs1 hash=sha256". Ok(()) when the
-/// signature is valid; EKEYREJECTED or EBADMSG when it is not.
-pub fn pkey_verify(key: KeySerial, info: &str, digest: &[u8], sig: &[u8]) -> io::Result<()> {
-    let info = cstring(info)?;
-    let too_big = |_| io::Error::from_raw_os_error(libc::EINVAL);
-    let params = RawPkeyParams {
-        key_id: key,
-        in_len: u32::try_from(digest.len()).map_err(too_big)?,
-        in2_len: u32::try_from(sig.len()).map_err(too_big)?,
-        spare: [0; 7],
-    };
-    // SAFETY: params has the kernel's layout; info is NUL-terminated; digest and sig are
-    // readable for the lengths given in params; all are alive across the call.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_PKEY_VERIFY,
-            &params as *const RawPkeyParams,
-            info.as_ptr(),
-            digest.as_ptr(),
-            sig.as_ptr(),
-        )
-    };
-    check(ret).map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -548,7 +299,9 @@ pub enum LocateError {
     /// The serial exists but is not a keyring.
     NotAKeyring { serial: KeySerial, key_type: String },
     /// A system call failed.
-    Sys { what: String, err: io::Error },
+    Sys { what: String, err: SysError },
+    /// /proc/keys could not be read.
+    ProcKeys(io::Error),
 }
 
 impl fmt::Display for LocateError {
@@ -560,22 +313,25 @@ impl fmt::Display for LocateError {
             LocateError::NotAKeyring { serial, key_type } => {
                 write!(f, "key {serial} is a {key_type} key, not a keyring")
             }
-            LocateError::Sys { what, err } => write!(f, "{what}: {}", sys_words(err)),
+            LocateError::Sys { what, err } => write!(f, "{what}: {}", err.cause()),
+            LocateError::ProcKeys(err) => {
+                write!(f, "cannot read /proc/keys: {}", io_cause(err))
+            }
         }
     }
 }
 
 impl std::error::Error for LocateError {}
 
-/// "Required key not available (ENOKEY)".
-fn sys_words(e: &io::Error) -> String {
+/// "No such file or directory (ENOENT)".
+fn io_cause(e: &io::Error) -> String {
     match e.raw_os_error() {
         Some(c) => format!("{} ({})", errno_words(c), errno_name(c)),
         None => e.to_string(),
     }
 }
 
-fn is_absent(e: &io::Error) -> bool {
+fn is_absent(e: &SysError) -> bool {
     matches!(
         e.raw_os_error(),
         Some(libc::ENOKEY) | Some(libc::EKEYREVOKED) | Some(libc::EKEYEXPIRED)
@@ -587,7 +343,7 @@ fn is_absent(e: &io::Error) -> bool {
 /// keyring, which lives and dies with the process. Without it, under sudo or in a
 /// service whose session keyring does not link @u, keys and keyrings under @u grant only
 /// their "user" permissions (view), and adding to or searching `_ima` fails with EACCES.
-pub fn possess_user_keyring() -> io::Result<()> {
+pub fn possess_user_keyring() -> Result<(), SysError> {
     get_keyring_id(PROCESS_KEYRING, true)?;
     link(USER_KEYRING, PROCESS_KEYRING)
 }
@@ -603,7 +359,7 @@ pub fn locate(spec: &KeyringSpec, create: bool) -> Result<Keyring, LocateError> 
     let sys = |what: String| move |err| LocateError::Sys { what, err };
     match spec {
         KeyringSpec::Purpose(p) => {
-            let keys = proc_keys().map_err(sys("cannot read /proc/keys".into()))?;
+            let keys = proc_keys().map_err(LocateError::ProcKeys)?;
             if let Some(serial) = proc_keyring_named(&keys, p.trusted_name()) {
                 return Ok(Keyring {
                     serial,
@@ -683,7 +439,7 @@ pub fn locate(spec: &KeyringSpec, create: bool) -> Result<Keyring, LocateError> 
                     }
                 }
             }
-            let keys = proc_keys().map_err(sys("cannot read /proc/keys".into()))?;
+            let keys = proc_keys().map_err(LocateError::ProcKeys)?;
             if let Some(serial) = proc_keyring_named(&keys, name) {
                 let origin = if name.starts_with('.') {
                     Origin::Kernel
@@ -1147,7 +903,7 @@ pub fn kernel_verify(
                 None => {
                     return Err(format!(
                         "cannot search keyring {keyring} for {id}: {}",
-                        sys_words(&e)
+                        e.cause()
                     ))
                 }
             }
@@ -1155,7 +911,7 @@ pub fn kernel_verify(
         Err(e) => {
             return Err(format!(
                 "cannot search keyring {keyring} for {id}: {}",
-                sys_words(&e)
+                e.cause()
             ))
         }
     };

@@ -4,11 +4,9 @@
 //! works without /etc and without /proc, so it runs from a busybox initramfs. It checks
 //! nothing about the rules themselves: callers load only what [`super::validate`] passed.
 
-use std::ffi::CString;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::io::IntoRawFd;
 use std::path::{Path, PathBuf};
 
 use super::parse::ParsedPolicy;
@@ -95,12 +93,7 @@ impl PolicyFile {
 
     /// Closes the file and returns close(2)'s error, if any (dropping a File ignores it).
     pub fn close(self) -> io::Result<()> {
-        let fd = self.file.into_raw_fd();
-        // SAFETY: fd came from into_raw_fd, so we own it and close it exactly once.
-        if unsafe { libc::close(fd) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        Ok(crate::sys::fd::close(self.file.into())?)
     }
 }
 
@@ -162,37 +155,14 @@ pub fn write_plan(sink: &mut dyn PolicySink, plan: &[PlannedWrite]) -> Result<us
 
 /// The filesystem type of `path` (statfs f_type).
 pub fn fs_type(path: &Path) -> io::Result<i64> {
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: statfs is plain old data; all-zero is valid.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: c is a NUL-terminated path; st is ours to fill.
-    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    #[allow(clippy::unnecessary_cast)]
-    Ok(st.f_type as i64)
+    Ok(crate::sys::mount::statfs_type(path)?)
 }
 
-/// mount(2) of a pseudo filesystem with no data.
+/// mount(2) of a pseudo filesystem with no data, as an initramfs mounts sysfs and
+/// securityfs: no setuid, no devices, no executables.
 fn mount_pseudo(fstype: &str, target: &Path) -> io::Result<()> {
-    let src = CString::new(fstype).expect("no NUL");
-    let tgt = CString::new(target.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: all strings are NUL-terminated and live across the call; data is NULL.
-    let rc = unsafe {
-        libc::mount(
-            src.as_ptr(),
-            tgt.as_ptr(),
-            src.as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-            std::ptr::null(),
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    Ok(crate::sys::mount::mount_pseudo(fstype, target, flags)?)
 }
 
 /// What [`ensure_securityfs`] had to do.

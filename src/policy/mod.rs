@@ -108,19 +108,7 @@ impl FromStr for Profile {
 /// The running kernel's release (`uname -r`), read with uname(2) so that no /proc or /etc
 /// is needed.
 pub fn kernel_release() -> Option<String> {
-    // SAFETY: utsname is plain old data; an all-zero value is valid.
-    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: uname(2) fills the struct we own and reads nothing else.
-    if unsafe { libc::uname(&mut uts) } != 0 {
-        return None;
-    }
-    let bytes: Vec<u8> = uts
-        .release
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
-    String::from_utf8(bytes).ok()
+    crate::sys::uname::uname().ok().map(|u| u.release)
 }
 
 /// What a rule does when it matches. Exactly one per rule.
