@@ -2,7 +2,8 @@
 //! table with the kernel versions that know each keyword, and the kernel profiles a policy is
 //! checked against. This module owns the vocabulary; reading text is [`parse`], the kernel's
 //! acceptance rules and the author-facing warnings are [`validate`], the canonical text is
-//! [`print`], and writing to securityfs is [`load`]. Nothing here prints or reads argv.
+//! [`print`], writing to securityfs is [`load`], and deciding what a load does is
+//! [`plan`]. Nothing here prints or reads argv.
 //!
 //! The vocabulary itself is split in three files, re-exported here: `profile.rs` (kernel
 //! profiles, the running release), `rule.rs` (the rule model) and `keywords.rs` (the
@@ -14,6 +15,7 @@
 
 pub mod load;
 pub mod parse;
+pub mod plan;
 pub mod print;
 pub mod validate;
 
@@ -25,7 +27,7 @@ pub use keywords::{
     did_you_mean, keyword, Keyword, KeywordKind, KERNEL_HASH_NAMES, KEYWORDS, MAX_RULE_BYTES,
     TEMPLATES, TRAILING_COMMENT_SINCE,
 };
-pub use profile::{kernel_release, Profile, UnknownProfile};
+pub use profile::{choose_profile, kernel_release, Profile, ProfileSource, UnknownProfile};
 pub use rule::{
     Action, AppraiseType, Condition, Func, IdKind, IdOp, LsmKind, Mask, MaskBit, Rule, RuleOption,
     Term,

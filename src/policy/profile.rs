@@ -93,6 +93,33 @@ impl FromStr for Profile {
     }
 }
 
+/// Where the profile a policy is checked against came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// The caller named this kernel version.
+    Requested(String),
+    /// The running kernel, with its release.
+    Running(String),
+    /// The running kernel is older than the oldest profile (or uname failed: the release is
+    /// then empty); the oldest profile is used.
+    RunningOlder(String),
+}
+
+/// The profile to check for: the `requested` version when given, else the running
+/// kernel's, falling back to the oldest profile for a kernel older than every profile.
+pub fn choose_profile(requested: Option<&str>) -> Result<(Profile, ProfileSource), UnknownProfile> {
+    match requested {
+        Some(v) => Profile::for_release(v).map(|p| (p, ProfileSource::Requested(v.to_string()))),
+        None => match Profile::running() {
+            Ok((p, release)) => Ok((p, ProfileSource::Running(release))),
+            Err(_) => Ok((
+                Profile::ALL[0],
+                ProfileSource::RunningOlder(kernel_release().unwrap_or_default()),
+            )),
+        },
+    }
+}
+
 /// The running kernel's release (`uname -r`), read with uname(2) so that no /proc or /etc
 /// is needed.
 pub fn kernel_release() -> Option<String> {
@@ -102,6 +129,24 @@ pub fn kernel_release() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requested_profile_wins_and_running_is_the_default() {
+        assert_eq!(
+            choose_profile(Some("6.12")).unwrap(),
+            (Profile::V6_12, ProfileSource::Requested("6.12".into()))
+        );
+        assert!(choose_profile(Some("5.4")).is_err());
+        let release = kernel_release().unwrap();
+        let (p, source) = choose_profile(None).unwrap();
+        match Profile::for_release(&release) {
+            Ok(expected) => assert_eq!((p, source), (expected, ProfileSource::Running(release))),
+            Err(_) => assert_eq!(
+                (p, source),
+                (Profile::V6_1, ProfileSource::RunningOlder(release))
+            ),
+        }
+    }
 
     #[test]
     fn release_maps_to_profile() {

@@ -79,6 +79,11 @@ impl Report {
         self.errors() == 0
     }
 
+    /// True when a check fails: on an error, or with `strict` on a warning too.
+    pub fn fails(&self, strict: bool) -> bool {
+        !self.is_valid() || (strict && self.warnings() > 0)
+    }
+
     fn count(&self, s: Severity) -> usize {
         self.diagnostics.iter().filter(|d| d.severity == s).count()
     }
@@ -204,6 +209,18 @@ mod tests {
         // A guess about the unreadable func is not reported.
         let t = "appraise func=MODUL_CHECK appraise_type=imasig|modsig\n";
         assert_eq!(codes(t, Profile::V6_1), vec!["unknown-func"]);
+    }
+
+    #[test]
+    fn strict_fails_on_warnings_too() {
+        let (_, warned) = check_text("measure\nmeasure uid=0\n", Profile::V6_1);
+        assert_eq!((warned.errors(), warned.warnings()), (0, 1));
+        assert!(!warned.fails(false));
+        assert!(warned.fails(true));
+        let (_, broken) = check_text("measure func=NOPE\n", Profile::V6_1);
+        assert!(broken.fails(false));
+        let (_, clean) = check_text("measure func=BPRM_CHECK\n", Profile::V6_1);
+        assert!(!clean.fails(true));
     }
 
     #[test]
