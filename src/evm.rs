@@ -139,16 +139,8 @@ pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
 
 /// FS_IOC_GETVERSION: the inode generation.
 fn inode_generation(file: &OpenFile) -> std::io::Result<u32> {
-    use std::os::fd::AsRawFd;
-    const FS_IOC_GETVERSION: libc::c_ulong = 0x8008_7601;
-    let mut gen: libc::c_long = 0;
-    // SAFETY: the fd is open for the lifetime of `file`, and the ioctl writes one long to
-    // the valid pointer given.
-    let r = unsafe { libc::ioctl(file.file().as_raw_fd(), FS_IOC_GETVERSION, &mut gen) };
-    if r < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(gen as u32)
+    use std::os::fd::AsFd;
+    Ok(crate::sys::ioctl::fs_ioc_getversion(file.file().as_fd())?)
 }
 
 /// The UUID of the filesystem on device `dev` (st_dev): /dev/disk/by-uuid, else blkid.
