@@ -6,6 +6,7 @@
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`measurement`]: IMA measurement lists: records, template digests, PCR replay.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
+//! - [`verdict`]: what a signature check found, in the kernel's words.
 //! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
 //!   keyrings, and the `Verdict` it gives.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
@@ -33,4 +34,5 @@ pub mod pipeline;
 pub mod policy;
 pub mod sign;
 pub mod sys;
+pub mod verdict;
 pub mod verify;

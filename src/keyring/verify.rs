@@ -8,7 +8,7 @@ use super::list::listed_key;
 use super::proc_keys::{asymmetric_details, proc_keys};
 use super::{describe, is_absent, pkey_query, pkey_verify, search, KeySerial};
 
-pub use crate::verify::Verdict;
+pub use crate::verdict::Verdict;
 
 /// The `enc=` the kernel uses for a key algorithm (digsig_asymmetric.c).
 fn kernel_encoding(pkey_algo: Option<&str>) -> &'static str {

@@ -1,9 +1,9 @@
 //! Commands on files and keys that neither sign nor verify: `ima_setxattr`, `ima_clear`,
 //! `ima_fix`, `convert`, and the usage texts.
 
-use super::args::{ConvertRequest, FilesRequest, FixRequest, SetxattrRequest};
 use super::opts::{self, HasArg, EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::{error, for_each_file};
+use super::request::{ConvertRequest, FilesRequest, FixRequest, SetxattrRequest};
 use super::signing::exit_code;
 use crate::fsops;
 use crate::ops;

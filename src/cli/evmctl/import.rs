@@ -14,8 +14,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::args::ImportRequest;
 use super::output::Log;
+use super::request::ImportRequest;
 use crate::error::{errno_name, errno_words};
 use crate::keyring::{self, KeyringSpec, USER_KEYRING};
 use crate::keys::payload::{KernelKey, PayloadError};

@@ -5,13 +5,13 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::args::{
+use super::log::Log;
+use super::opts::{self, OptId, DEFAULT_CERT, DEFAULT_PUBLIC_KEY, EXIT_ERROR, EXIT_FAIL};
+use super::parse::Occurrence;
+use super::request::{
     Files, KeyRequest, Output, PassSource, PcrSource, Refusal, Request, SignRequest,
     VerifyKeysRequest,
 };
-use super::opts::{self, OptId, DEFAULT_CERT, DEFAULT_PUBLIC_KEY, EXIT_ERROR, EXIT_FAIL};
-use super::output::Log;
-use super::parse::Occurrence;
 use crate::evm::{EvmParams, MiscLayout, UuidChoice};
 use crate::fsops::XattrNamespace;
 use crate::hash::HashAlgo;
@@ -58,7 +58,7 @@ fn long_name(id: OptId) -> &'static str {
 impl LowArgs {
     pub(super) fn new() -> LowArgs {
         LowArgs {
-            verbose: super::output::LOG_INFO,
+            verbose: super::log::LOG_INFO,
             hash_algo: None,
             key: None,
             pass: None,

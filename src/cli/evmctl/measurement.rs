@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use super::args::{BootAggregateRequest, MeasurementRequest, PcrSource};
 use super::opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::{error, print_refusal, Log};
+use super::request::{BootAggregateRequest, MeasurementRequest, PcrSource};
 use super::verifying::load_verifier;
 use crate::hash::to_hex;
 use crate::measurement::replay::{self, Note, PcrMatch, ReplayOptions};

@@ -8,23 +8,25 @@
 pub mod args;
 mod files;
 mod import;
+mod log;
 mod lowargs;
 mod measurement;
 pub mod opts;
 mod output;
 pub mod parse;
+mod request;
 mod signing;
 mod verifying;
 
 use std::ffi::OsString;
 
-pub use args::ImportRequest;
 pub use import::{import, ImportOutcome};
 pub use opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 pub use output::LOG_INFO;
+pub use request::ImportRequest;
 
-use args::Request;
 use output::print_refusal;
+use request::Request;
 
 /// Runs evmctl with the process arguments; returns the exit code.
 pub fn main() -> i32 {

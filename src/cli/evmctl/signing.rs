@@ -5,12 +5,12 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use super::args::{
+use super::opts::{self, EXIT_ERROR, EXIT_FAIL, EXIT_OK};
+use super::output::{error, for_each_file, print_refusal, FileOutcome, Log};
+use super::request::{
     EvmSignRequest, HashRequest, ImaFirst, KeyRequest, Output, PassSource, Refusal,
     SignHashRequest, SignRequest,
 };
-use super::opts::{self, EXIT_ERROR, EXIT_FAIL, EXIT_OK};
-use super::output::{error, for_each_file, print_refusal, FileOutcome, Log};
 use crate::evm::{EvmError, EvmTrace};
 use crate::fsops::OpenFile;
 use crate::hash::{to_hex, HashAlgo};

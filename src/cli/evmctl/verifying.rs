@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use super::args::{EvmVerifyRequest, Refusal, VerifyKeysRequest, VerifyRequest};
 use super::opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::{for_each_file, print_refusal, FileOutcome, Log};
+use super::request::{EvmVerifyRequest, Refusal, VerifyKeysRequest, VerifyRequest};
 use super::signing::{evm_error_hint, report_evm_trace};
 use crate::fsops::{self, OpenFile, ValueSource};
 use crate::hash::to_hex;
