@@ -290,3 +290,7 @@ pub fn verify_v2(keys: &[VerifyKey], sig: &SignatureV2, digest: &[u8]) -> Result
         })
     }
 }
+
+#[cfg(test)]
+#[path = "sign_tests.rs"]
+mod tests;
