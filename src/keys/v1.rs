@@ -71,3 +71,7 @@ mod tests {
         assert_eq!(keyid_name(&[0, 0, 0, 0, 0, 0, 0x0a, 0xbc]), "ABC");
     }
 }
+
+#[cfg(test)]
+#[path = "v1_golden_tests.rs"]
+mod golden_tests;
