@@ -1,5 +1,5 @@
 //! Kernel keyrings: the IMA/EVM keyrings, adding certificates to them, and asking the
-//! kernel itself to check a signature with a key it holds (kernel.md, "Keyrings").
+//! kernel itself to check a signature with a key it holds (docs/kernel.md, "Keyrings").
 //!
 //! Three layers, top to bottom:
 //! - [`locate`]: which keyring IMA (or EVM, or the platform firmware db) will use on this

@@ -1,4 +1,4 @@
-//! The IMA measurement list (`binary_runtime_measurements`, formats.md "IMA measurement
+//! The IMA measurement list (`binary_runtime_measurements`, docs/formats.md "IMA measurement
 //! list"): records parsed from bytes, template data digests checked, and the PCR values
 //! replayed per TPM bank, the way the kernel extended them. No I/O and no printing.
 

@@ -30,7 +30,7 @@ pub enum KeyidSource {
     FromCert([u8; 4]),
     /// A PEM certificate appended to the key file: its SKID tail.
     AppendedCert([u8; 4]),
-    /// SHA-1 of the public key (formats.md, "keyid").
+    /// SHA-1 of the public key (docs/formats.md, "keyids").
     Computed([u8; 4]),
 }
 

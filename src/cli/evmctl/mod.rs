@@ -1,5 +1,5 @@
 //! The evmctl front end: upstream evmctl's command line, messages, output streams and exit
-//! codes (formats.md, "evmctl exit codes and I/O conventions"), on top of the library.
+//! codes (docs/formats.md, "evmctl exit codes and output"), on top of the library.
 //!
 //! Raw options become a [`Settings`] in one place; commands receive it and never see argv.
 //! Exit codes: 0 success, 1 a failed verification or a bad option, 125 any other error.
