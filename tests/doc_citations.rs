@@ -18,6 +18,30 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Runs of consecutive comment lines, joined with spaces (a section name may wrap), each
+/// with the number of its first line (from 0).
+fn comment_blocks(text: &str) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut open = false;
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let Some(body) = t.strip_prefix("//") else {
+            open = false;
+            continue;
+        };
+        let body = body.trim_start_matches(['/', '!']).trim();
+        match out.last_mut() {
+            Some((_, b)) if open => {
+                b.push(' ');
+                b.push_str(body);
+            }
+            _ => out.push((n, body.to_string())),
+        }
+        open = true;
+    }
+    out
+}
+
 /// (file cited, sections quoted after it) for each citation in `line`.
 fn citations(line: &str) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
@@ -31,8 +55,17 @@ fn citations(line: &str) -> Vec<(String, Vec<String>)> {
             continue;
         }
         let tail = &after[end + 3..];
-        // Quoted sections up to the next citation.
-        let upto = tail.find("docs/").unwrap_or(tail.len());
+        // Quoted sections up to the closing parenthesis (or the next citation, or 120
+        // characters).
+        let upto = [tail.find(')'), tail.find("docs/"), Some(tail.len())]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap();
+        let mut upto = upto.min(120);
+        while !tail.is_char_boundary(upto) {
+            upto -= 1;
+        }
         let sections = tail[..upto]
             .split('"')
             .skip(1)
@@ -57,11 +90,8 @@ fn doc_citations_resolve() {
             continue;
         }
         let text = std::fs::read_to_string(f).unwrap();
-        for (n, line) in text.lines().enumerate() {
-            if !line.trim_start().starts_with("//") {
-                continue;
-            }
-            for (doc, sections) in citations(line) {
+        for (n, block) in comment_blocks(&text) {
+            for (doc, sections) in citations(&block) {
                 checked += 1;
                 let at = format!("{}:{}", f.strip_prefix(repo()).unwrap().display(), n + 1);
                 let Ok(body) = std::fs::read_to_string(repo().join("docs").join(&doc)) else {
@@ -100,4 +130,17 @@ fn the_citation_scanner_reads_what_it_should() {
         ]
     );
     assert!(citations("// no citation here: docs/ only").is_empty());
+    // A section name that wraps onto the next comment line.
+    let blocks = comment_blocks(
+        "let x = 1;\n//! a (docs/formats.md \"IMA measurement\n//! list\"): b\nfn f() {}\n",
+    );
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(blocks[0].0, 1);
+    assert_eq!(
+        citations(&blocks[0].1),
+        [(
+            "formats.md".to_string(),
+            vec!["IMA measurement list".to_string()]
+        )]
+    );
 }
