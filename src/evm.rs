@@ -1,4 +1,4 @@
-//! EVM digest inputs (formats.md, "security.evm value"): which xattrs are hashed and in what
+//! EVM digest inputs (docs/formats.md, "security.evm"): which xattrs are hashed and in what
 //! order, the `h_misc` metadata block in its native, 32-bit and 64-bit layouts, and the
 //! filesystem UUID. The digest is what an EVM v2 signature signs. No printing: callers get
 //! the list of inputs used, to report them.

@@ -379,3 +379,7 @@ pub fn walk_regular_files(root: &Path, same_fs: bool) -> impl Iterator<Item = Wa
             }
         })
 }
+
+#[cfg(test)]
+#[path = "fsops_tests.rs"]
+mod tests;

@@ -33,7 +33,7 @@ pub enum KeyidSource {
     FromCert([u8; 4]),
     /// A PEM certificate appended to the key file: its SKID tail.
     AppendedCert([u8; 4]),
-    /// SHA-1 of the public key (formats.md, "keyid").
+    /// SHA-1 of the public key (docs/formats.md, "keyids").
     Computed([u8; 4]),
 }
 
@@ -322,3 +322,7 @@ pub fn verify_v2(keys: &[VerifyKey], sig: &SignatureV2, digest: &[u8]) -> Result
         })
     }
 }
+
+#[cfg(test)]
+#[path = "sign_tests.rs"]
+mod tests;

@@ -85,7 +85,10 @@ fn have_upstream(test: &str) -> bool {
     if Path::new(UPSTREAM).exists() {
         true
     } else {
-        eprintln!("SKIP: {test}: {UPSTREAM} (Debian ima-evm-utils) is not installed");
+        skip(
+            test,
+            &format!("{UPSTREAM} (Debian ima-evm-utils) is not installed"),
+        );
         false
     }
 }
@@ -291,7 +294,7 @@ fn rsa_v1_user_key_matches_upstream() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok {
-        eprintln!("SKIP: {T}: openssl could not write the public key");
+        skip(T, "openssl could not write the public key");
         return;
     }
     let pubkey = pubkey.to_str().unwrap();

@@ -1,4 +1,4 @@
-//! `security.ima` values (formats.md, "security.ima value" and "v2 signature"):
+//! `security.ima` values (docs/formats.md, "security.ima values" and "v2 signatures"):
 //! parsing on one side, encoding on the other, and nothing else.
 
 use std::fmt;

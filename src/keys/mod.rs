@@ -1,6 +1,6 @@
 //! Keys and certificates: private keys (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1; PEM or
 //! DER), X.509 certificates (PEM or DER), public keys, and the IMA keyid derivations of
-//! formats.md ("keyid"). No printing and no argv: errors carry the file and the cause.
+//! docs/formats.md ("keyids"). No printing and no argv: errors carry the file and the cause.
 
 mod cert;
 pub mod payload;

@@ -330,3 +330,7 @@ fn from_der_any(der: &[u8], password: Option<&str>) -> Result<PrivateKey, KeyErr
         "no private key found (neither PEM nor a DER PKCS#8, PKCS#1 or SEC1 key)".into(),
     ))
 }
+
+#[cfg(test)]
+#[path = "private_tests.rs"]
+mod tests;

@@ -235,3 +235,7 @@ where
 {
     S::try_from(sig).is_ok_and(|sig| key.verify_prehash(digest, &sig).is_ok())
 }
+
+#[cfg(test)]
+#[path = "public_tests.rs"]
+mod tests;

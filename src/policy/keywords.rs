@@ -85,7 +85,7 @@ use KeywordKind as K;
 use Profile as P;
 
 /// Every keyword of the policy grammar. The profile column is what checking enforces (from
-/// docs/kernel.md); `added_in` is informative. `dont_audit`, `fs_subtype` and the trailing
+/// docs/kernel.md "Policy rules"); `added_in` is informative. `dont_audit`, `fs_subtype` and the trailing
 /// `# comment` are documented as "after 6.12": the 7.2 profile is the first with them.
 pub const KEYWORDS: &[Keyword] = &[
     kw("measure", K::Action, "2.6.30", true, P::V6_1),

@@ -11,7 +11,7 @@
 //!
 //! Facts come from the kernel's security/integrity/ima/ima_policy.c (`ima_parse_rule`,
 //! `ima_validate_rule`, `ima_match_rules`) and ima_fs.c, as summarised in the project's
-//! docs/kernel.md.
+//! docs/kernel.md ("Policy rules", "Loading a policy").
 
 pub mod load;
 pub mod parse;

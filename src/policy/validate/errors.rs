@@ -195,7 +195,7 @@ fn verity_and_signature_types(c: &RuleInCheck, out: &mut Vec<Diagnostic>) {
     // fs-verity and signature types, as ima_parse_rule reads them: digest_type=verity is
     // refused once a signature is required, imasig and imasig|modsig are refused once
     // verity is required, and sigv3 (before 7.2) only follows digest_type=verity.
-    // docs/kernel.md states the order rule for 6.1; the 6.3+ source keeps the same code,
+    // docs/kernel.md ("Policy rules") states the order rule for 6.1; the 6.3+ source keeps the same code,
     // so it is enforced for every profile (the canonical order always satisfies it).
     let has_verity = terms
         .iter()
@@ -488,7 +488,7 @@ fn func_forbids(func: Option<Func>, term: &Term, profile: Profile) -> Option<Str
             }
         }
         // The kernel's flag list would let LSM labels through (they are not flags), but
-        // docs/kernel.md says "nothing else": refuse them rather than risk the load.
+        // docs/kernel.md ("Policy rules") allows nothing else: refuse them rather than risk the load.
         Some(Func::SetxattrCheck) => match term {
             Term::Cond(C::Func(_)) => None,
             Term::Opt(O::AppraiseAlgos(_)) => None,
