@@ -6,11 +6,12 @@
 //! signing can run in parallel.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 pub use crate::format::SignatureBody;
 use crate::format::{ImaValue, SignatureV2};
 use crate::hash::{to_hex, HashAlgo};
-use crate::keys::{Certificate, KeyAlgorithm, PrivateKey, PublicKey};
+use crate::keys::{Certificate, KeyAlgorithm, KeyError, PrivateKey, PublicKey};
 
 /// Something that can sign a prehashed digest for IMA.
 pub trait Signer: Send + Sync {
@@ -90,6 +91,101 @@ impl Signer for SoftwareSigner {
     }
     fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         self.key.sign_digest(algo, digest)
+    }
+}
+
+/// How the keyid of signatures is chosen (evmctl's order: an explicit keyid, then a
+/// certificate's SKID, then a certificate appended to the key file, then computed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyidChoice {
+    /// An appended certificate's SKID, else the computed keyid.
+    Default,
+    /// This keyid.
+    Explicit([u8; 4]),
+    /// The SKID tail of this certificate, which must be the signing key's.
+    FromCertificate(PathBuf),
+}
+
+/// Why a signing key could not be made ready.
+#[derive(Debug)]
+pub enum SignerError {
+    /// The private key could not be loaded.
+    Key(KeyError),
+    /// The keyid certificate could not be loaded.
+    KeyidCertificate(KeyError),
+    /// The keyid certificate has no usable Subject Key Identifier.
+    NoSkid(PathBuf),
+    /// A certificate that names the keyid is not the signing key's: signatures would name
+    /// a key the kernel does not hold ("unknown key" at appraisal).
+    CertificateMismatch { cert: PathBuf, key: PathBuf },
+}
+
+impl fmt::Display for SignerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignerError::Key(e) | SignerError::KeyidCertificate(e) => e.fmt(f),
+            SignerError::NoSkid(p) => write!(
+                f,
+                "{}: the certificate has no Subject Key Identifier of at least 4 bytes",
+                p.display()
+            ),
+            SignerError::CertificateMismatch { cert, key } => write!(
+                f,
+                "{}: the certificate is for another key than the private key in {}: \
+                 signatures would carry a keyid the kernel cannot find",
+                cert.display(),
+                key.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SignerError {}
+
+impl SoftwareSigner {
+    /// Loads the private key in `path` and chooses the keyid. A certificate that gives the
+    /// keyid (appended to the key file, or named by `choice`) must hold the same public
+    /// key.
+    pub fn load(
+        path: &Path,
+        password: Option<&str>,
+        choice: &KeyidChoice,
+    ) -> Result<SoftwareSigner, SignerError> {
+        let explicit = match choice {
+            KeyidChoice::Default => None,
+            KeyidChoice::Explicit(k) => Some((KeyidSource::Explicit(*k), None)),
+            KeyidChoice::FromCertificate(cert) => {
+                let c = Certificate::load(cert).map_err(SignerError::KeyidCertificate)?;
+                let k = c
+                    .skid_keyid()
+                    .ok_or_else(|| SignerError::NoSkid(cert.clone()))?;
+                Some((
+                    KeyidSource::FromCert(k),
+                    Some((cert.clone(), c.computed_keyid())),
+                ))
+            }
+        };
+        let loaded = PrivateKey::load(path, password).map_err(SignerError::Key)?;
+        let own = loaded.key.public_key().computed_keyid();
+        let mismatch = |cert: PathBuf| SignerError::CertificateMismatch {
+            cert,
+            key: path.to_path_buf(),
+        };
+        if let Some((_, Some((cert, keyid)))) = &explicit {
+            if *keyid != own {
+                return Err(mismatch(cert.clone()));
+            }
+        }
+        if let (None, Some(c)) = (&explicit, &loaded.appended_cert) {
+            if c.computed_keyid() != own {
+                return Err(mismatch(path.to_path_buf()));
+            }
+        }
+        Ok(SoftwareSigner::new(
+            loaded.key,
+            loaded.appended_cert.as_ref(),
+            explicit.map(|(k, _)| k),
+        ))
     }
 }
 

@@ -775,3 +775,49 @@ fn ima_fix_opens_every_file_and_can_skip_labelled_ones() {
     let o = run(evmctl().args(["ima_fix", "-r", "-t", "q"]).arg(&tree));
     assert_eq!(code(&o), 125);
 }
+
+/// A certificate that gives the keyid must be the signing key's: otherwise every signature
+/// would name a key the kernel does not hold, and appraisal would say "unknown key".
+#[test]
+fn a_keyid_certificate_of_another_key_is_refused() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys");
+    let dir = scratch();
+    let file = dir.path().join("f");
+    write_sample(&file, 100, 3);
+    // The P-256 key with the RSA key's certificate appended.
+    let mut mixed = std::fs::read(data.join("p256.pk8.pem")).unwrap();
+    mixed.extend(std::fs::read(data.join("rsa2048.crt.pem")).unwrap());
+    let mixed_path = dir.path().join("mixed.pem");
+    std::fs::write(&mixed_path, mixed).unwrap();
+    for args in [
+        vec![
+            "ima_sign".into(),
+            "-n".into(),
+            "--key".into(),
+            mixed_path.clone(),
+        ],
+        vec![
+            "ima_sign".into(),
+            "-n".into(),
+            "--key".into(),
+            data.join("p256.pk8.pem"),
+            "--keyid-from-cert".into(),
+            data.join("rsa2048-skid.crt.pem"),
+        ],
+    ] {
+        let o = run(evmctl().args(&args).arg(&file));
+        assert_eq!(code(&o), 125, "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+        assert!(
+            stderr(&o).contains("is for another key than the private key"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // The matching pair still signs.
+    let o = run(evmctl()
+        .args(["ima_sign", "-n", "--key"])
+        .arg(data.join("rsa2048.key-crt.pem"))
+        .arg(&file));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -14,9 +14,9 @@ use super::request::{
 use crate::evm::{EvmError, EvmTrace};
 use crate::fsops::OpenFile;
 use crate::hash::{to_hex, HashAlgo};
-use crate::keys::{Certificate, KeyError, KeyErrorKind, Password, PrivateKey};
+use crate::keys::{KeyError, KeyErrorKind, Password};
 use crate::ops::{self, Event, OpError, Target};
-use crate::sign::{KeyidSource, Scheme, Signer, SoftwareSigner};
+use crate::sign::{KeyidChoice, KeyidSource, Scheme, Signer, SignerError, SoftwareSigner};
 
 /// 125 when any file failed, else 0.
 pub fn exit_code(failures: usize) -> i32 {
@@ -65,82 +65,58 @@ fn prompt_password() -> Result<Password, Refusal> {
         })
 }
 
-/// Resolves `--keyid-from-cert` (after `--keyid`, which wins).
-fn explicit_keyid(log: Log, key: &KeyRequest) -> Result<Option<KeyidSource>, Refusal> {
-    if let Some(k) = key.keyid {
-        return Ok(Some(KeyidSource::Explicit(k)));
-    }
-    let Some(cert) = &key.keyid_from_cert else {
-        return Ok(None);
-    };
-    let c = Certificate::load(cert).map_err(|e| {
-        Refusal::error(
-            EXIT_FAIL,
-            &[
-                "Error reading keyid.".into(),
-                format!("evmctl: --keyid-from-cert: {e}"),
-            ],
-        )
-    })?;
-    match c.skid_keyid() {
-        Some(k) => {
-            log.info(format_args!(
-                "keyid {:04x} (from {})\n",
-                u32::from_be_bytes(k),
-                cert.display()
-            ));
-            Ok(Some(KeyidSource::FromCert(k)))
-        }
-        None => Err(Refusal::error(
-            EXIT_FAIL,
-            &[
-                "Error reading keyid.".into(),
-                format!(
-                    "evmctl: --keyid-from-cert: {}: the certificate has no Subject Key \
-                     Identifier of at least 4 bytes",
-                    cert.display()
-                ),
-            ],
-        )),
-    }
-}
-
 /// Loads the signing key (asking for a password on a terminal when it is encrypted) and
 /// resolves the keyid, in upstream's order of precedence.
 pub fn load_signer(log: Log, key: &KeyRequest) -> Result<SoftwareSigner, Refusal> {
-    let explicit = explicit_keyid(log, key)?;
+    let choice = match (key.keyid, &key.keyid_from_cert) {
+        (Some(k), _) => KeyidChoice::Explicit(k),
+        (None, Some(cert)) => KeyidChoice::FromCertificate(cert.clone()),
+        (None, None) => KeyidChoice::Default,
+    };
     let mut password = match &key.pass {
         None => None,
         Some(PassSource::Given(p)) => Some(p.clone()),
         Some(PassSource::Prompt) => Some(prompt_password()?),
     };
-    let loaded = loop {
-        match PrivateKey::load(&key.path, password.as_deref().map(String::as_str)) {
-            Ok(l) => break l,
-            Err(KeyError {
+    let signer = loop {
+        match SoftwareSigner::load(&key.path, password.as_deref().map(String::as_str), &choice) {
+            Ok(s) => break s,
+            Err(SignerError::Key(KeyError {
                 kind: KeyErrorKind::PasswordRequired,
                 ..
-            }) if password.is_none() && std::io::stdin().is_terminal() => {
+            })) if password.is_none() && std::io::stdin().is_terminal() => {
                 password = Some(prompt_password()?);
             }
-            Err(e) => {
+            Err(SignerError::Key(e)) => {
                 return Err(Refusal::error(
                     EXIT_ERROR,
                     &[format!("evmctl: {}", key_error_hint(&e))],
                 ))
             }
+            Err(e @ (SignerError::KeyidCertificate(_) | SignerError::NoSkid(_))) => {
+                return Err(Refusal::error(
+                    EXIT_FAIL,
+                    &[
+                        "Error reading keyid.".into(),
+                        format!("evmctl: --keyid-from-cert: {e}"),
+                    ],
+                ))
+            }
+            Err(e) => return Err(Refusal::error(EXIT_ERROR, &[format!("evmctl: {e}")])),
         }
     };
-    if explicit.is_none() {
-        if let Some(k) = loaded.appended_cert.as_ref().and_then(|c| c.skid_keyid()) {
-            log.info(format_args!(
-                "keyid {:04x} (from {})\n",
-                u32::from_be_bytes(k),
-                key.path.display()
-            ));
-        }
+    let (k, from) = match (signer.keyid_source(), &key.keyid_from_cert) {
+        (KeyidSource::FromCert(k), Some(cert)) => (Some(*k), cert.as_path()),
+        (KeyidSource::AppendedCert(k), _) => (Some(*k), key.path.as_path()),
+        _ => (None, key.path.as_path()),
+    };
+    if let Some(k) = k {
+        log.info(format_args!(
+            "keyid {:04x} (from {})\n",
+            u32::from_be_bytes(k),
+            from.display()
+        ));
     }
-    let signer = SoftwareSigner::new(loaded.key, loaded.appended_cert.as_ref(), explicit);
     log.debug(format_args!(
         "keyid: {} ({})\n",
         to_hex(&signer.keyid()),
