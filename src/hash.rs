@@ -241,6 +241,13 @@ impl std::io::Write for Hasher {
     }
 }
 
+/// The digest at the start of a `sha256sum`-style line: hex of `algo`'s length, ended by
+/// the end of the line, a space, a tab or a comma.
+pub fn digest_at_line_start(line: &str, algo: HashAlgo) -> Option<Vec<u8>> {
+    let end = line.find([',', ' ', '\t']).unwrap_or(line.len());
+    from_hex(&line[..end]).filter(|d| d.len() == algo.digest_len())
+}
+
 /// Lower-case hex of `bytes`, as evmctl prints digests and signatures.
 pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

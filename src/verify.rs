@@ -11,6 +11,7 @@
 use std::fmt;
 
 use crate::format::{ImaValue, SignatureV2, XattrType};
+use crate::fsops::{self, FileError, OpenFile, ValueSource};
 use crate::hash::HashAlgo;
 use crate::keyring::KeySerial;
 use crate::keys::{Certificate, KeyError, PublicKey};
@@ -30,8 +31,8 @@ pub use crate::verdict::{KeyNeeded, Verdict};
 /// Why a verification could not be asked at all (not a verdict about the signature).
 #[derive(Debug)]
 pub enum VerifyError<E> {
-    /// Hashing the signed data failed.
-    Digest(E),
+    /// Reading the value or hashing the signed data failed.
+    Input(E),
     /// Asking the kernel failed (a keyring system call).
     Keyring(String),
 }
@@ -39,7 +40,7 @@ pub enum VerifyError<E> {
 impl<E: fmt::Display> fmt::Display for VerifyError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            VerifyError::Digest(e) => e.fmt(f),
+            VerifyError::Input(e) => e.fmt(f),
             VerifyError::Keyring(e) => f.write_str(e),
         }
     }
@@ -99,6 +100,18 @@ impl Verifier {
         &self.keys
     }
 
+    /// Verifies the `security.ima` value `source` holds for `file`, hashing `file` itself.
+    pub fn verify_file(
+        &self,
+        file: &OpenFile,
+        source: ValueSource,
+    ) -> Result<Verdict, VerifyError<FileError>> {
+        let value = fsops::read_value(file, source).map_err(VerifyError::Input)?;
+        self.verify(ValueKind::Ima, value.as_deref(), &mut |algo| {
+            file.digest(algo)
+        })
+    }
+
     /// Verifies `value` (type byte first; `None` when there is none) read from an
     /// attribute of `kind`. `digest` computes the signed data's digest with the algorithm
     /// the header names, and is called at most once.
@@ -126,7 +139,7 @@ impl Verifier {
                 };
                 let verdict = crate::keyring::kernel_verify(*keyring, *blacklist, &sig, &mut hash);
                 match (verdict, failed) {
-                    (_, Some(e)) => Err(VerifyError::Digest(e)),
+                    (_, Some(e)) => Err(VerifyError::Input(e)),
                     (Ok(v), None) => Ok(v),
                     (Err(e), None) => Err(VerifyError::Keyring(e)),
                 }
@@ -221,7 +234,7 @@ fn verify_v2<E>(
             detail: "this tool cannot compute this hash".into(),
         });
     };
-    let digest = digest(algo).map_err(VerifyError::Digest)?;
+    let digest = digest(algo).map_err(VerifyError::Input)?;
     Ok(match sign::verify_v2(keys, sig, &digest) {
         Ok(()) => Verdict::Ok {
             keyid: sig.keyid,
@@ -248,7 +261,7 @@ fn verify_v1<E>(
     let Some(algo) = sign::v1_hash_algo(body) else {
         return Ok(Verdict::malformed("a v1 signature with an unknown hash"));
     };
-    let digest = digest(algo).map_err(VerifyError::Digest)?;
+    let digest = digest(algo).map_err(VerifyError::Input)?;
     let keyid = body
         .get(11..15)
         .and_then(|k| k.try_into().ok())
@@ -361,7 +374,7 @@ mod tests {
             Some(&v2_value(2, 0x03)),
             &mut |_| -> Result<Vec<u8>, String> { Err("read error".into()) },
         );
-        assert!(matches!(r, Err(VerifyError::Digest(ref e)) if e == "read error"));
+        assert!(matches!(r, Err(VerifyError::Input(ref e)) if e == "read error"));
     }
 
     #[test]

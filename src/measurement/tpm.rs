@@ -41,6 +41,24 @@ pub fn read_pcr_file(path: &Path, algo: HashAlgo) -> Result<Bank, PcrFileError> 
     parse_pcr_file(&text, algo).map_err(|e| PcrFileError::Malformed(path.to_path_buf(), e))
 }
 
+/// PCR values per replayed bank: from `files` (bank, path) when there are any, else from
+/// the TPM under `sysfs`.
+pub fn read_banks(
+    files: &[(HashAlgo, PathBuf)],
+    sysfs: &Path,
+) -> Result<[Option<Bank>; 2], PcrFileError> {
+    if files.is_empty() {
+        return Ok(read_sysfs_banks(sysfs));
+    }
+    let mut out: [Option<Bank>; 2] = [None, None];
+    for (bank, path) in files {
+        if let Some(i) = bank_index(*bank) {
+            out[i] = Some(read_pcr_file(path, *bank)?);
+        }
+    }
+    Ok(out)
+}
+
 /// The index of `algo` among the replayed banks, if it is one.
 pub fn bank_index(algo: HashAlgo) -> Option<usize> {
     BANKS.iter().position(|b| *b == algo)

@@ -14,15 +14,8 @@ use crate::measurement::{self, tpm, Bank};
 
 /// PCR values per replayed bank: from the --pcrs files, else from the TPM in sysfs.
 fn read_banks(pcrs: &[PcrSource]) -> Result<[Option<Bank>; 2], String> {
-    if pcrs.is_empty() {
-        return Ok(tpm::read_sysfs_banks(Path::new("/sys")));
-    }
-    let mut out: [Option<Bank>; 2] = [None, None];
-    for p in pcrs {
-        let i = tpm::bank_index(p.bank).expect("resolved to a replayed bank");
-        out[i] = Some(tpm::read_pcr_file(&p.path, p.bank).map_err(|e| format!("--pcrs {e}"))?);
-    }
-    Ok(out)
+    let files: Vec<_> = pcrs.iter().map(|p| (p.bank, p.path.clone())).collect();
+    tpm::read_banks(&files, Path::new("/sys")).map_err(|e| format!("--pcrs {e}"))
 }
 
 fn print_note(log: Log, note: &Note) {

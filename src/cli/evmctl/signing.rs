@@ -304,10 +304,9 @@ pub fn sign_hash(req: SignHashRequest) -> i32 {
                 return EXIT_ERROR;
             }
         };
-        let hex_end = line.find([',', ' ', '\t']).unwrap_or(line.len());
-        let digest = match crate::hash::from_hex(&line[..hex_end]) {
-            Some(d) if d.len() == algo.digest_len() => d,
-            _ => {
+        let digest = match crate::hash::digest_at_line_start(&line, algo) {
+            Some(d) => d,
+            None => {
                 error(format_args!(
                     "standard input, line {}: expected a {}-character hex {algo} digest at the \
                      start of the line (use -a for another algorithm)",

@@ -163,7 +163,7 @@ fn verify_one_evm(
         report_evm_trace(t, o);
     }
     let verdict = verdict.map_err(|e| match e {
-        crate::verify::VerifyError::Digest(e) => evm_error_hint(&e),
+        crate::verify::VerifyError::Input(e) => evm_error_hint(&e),
         other => other.to_string(),
     });
     let code = match &verdict {

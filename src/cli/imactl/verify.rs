@@ -10,7 +10,7 @@ use clap::Args;
 use crate::fsops::{self, OpenFile, ValueSource, XattrNamespace};
 use crate::hash::to_hex;
 use crate::keyring;
-use crate::verify::{Keys, ValueKind, Verdict, Verifier, VerifyError};
+use crate::verify::{Keys, Verdict, Verifier, VerifyError};
 
 #[derive(Args, Debug)]
 #[command(
@@ -59,15 +59,9 @@ fn check_file(path: &Path, sigfile: bool, verifier: &Verifier) -> Outcome {
     } else {
         ValueSource::Xattr(XattrNamespace::Security.ima())
     };
-    let value = match fsops::read_value(&file, source) {
-        Ok(v) => v,
-        Err(e) => return Outcome::Error(file_error(path, &e)),
-    };
-    match verifier.verify(ValueKind::Ima, value.as_deref(), &mut |algo| {
-        file.digest(algo)
-    }) {
+    match verifier.verify_file(&file, source) {
         Ok(v) => Outcome::Verdict(v),
-        Err(VerifyError::Digest(e)) => Outcome::Error(file_error(path, &e)),
+        Err(VerifyError::Input(e)) => Outcome::Error(file_error(path, &e)),
         Err(e) => Outcome::Error(e.to_string()),
     }
 }
