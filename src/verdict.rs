@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::hash::{to_hex, HashAlgo};
 use crate::sys::keyctl::KeySerial;
+use crate::sys::SysError;
 
 /// The kind of key that can check a value which the verifier's keys cannot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,3 +135,31 @@ impl fmt::Display for Verdict {
         }
     }
 }
+
+/// Why a verification could not be asked at all (not a verdict about the signature).
+#[derive(Debug)]
+pub enum VerifyError<E> {
+    /// Reading the value or hashing the signed data failed.
+    Input(E),
+    /// Asking the kernel failed: searching `keyring` for the key `id`.
+    Keyring {
+        keyring: KeySerial,
+        id: String,
+        error: SysError,
+    },
+}
+
+impl<E: fmt::Display> fmt::Display for VerifyError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::Input(e) => e.fmt(f),
+            VerifyError::Keyring { keyring, id, error } => write!(
+                f,
+                "cannot search keyring {keyring} for {id}: {}",
+                error.cause()
+            ),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for VerifyError<E> {}

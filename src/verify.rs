@@ -8,8 +8,6 @@
 //! parsing and prints nothing; hashing the file is the caller's closure, so that the
 //! verifier never opens a file itself.
 
-use std::fmt;
-
 use crate::format::{ImaValue, SignatureV2, XattrType};
 use crate::fsops::{self, FileError, OpenFile, ValueSource};
 use crate::hash::HashAlgo;
@@ -26,27 +24,7 @@ pub enum ValueKind {
     Evm,
 }
 
-pub use crate::verdict::{KeyNeeded, Verdict};
-
-/// Why a verification could not be asked at all (not a verdict about the signature).
-#[derive(Debug)]
-pub enum VerifyError<E> {
-    /// Reading the value or hashing the signed data failed.
-    Input(E),
-    /// Asking the kernel failed (a keyring system call).
-    Keyring(String),
-}
-
-impl<E: fmt::Display> fmt::Display for VerifyError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VerifyError::Input(e) => e.fmt(f),
-            VerifyError::Keyring(e) => f.write_str(e),
-        }
-    }
-}
-
-impl<E: fmt::Debug + fmt::Display> std::error::Error for VerifyError<E> {}
+pub use crate::verdict::{KeyNeeded, Verdict, VerifyError};
 
 /// Where the keys come from.
 pub enum Keys {
@@ -130,19 +108,7 @@ impl Verifier {
         };
         match (&self.keys, decoded) {
             (Keys::Keyring { keyring, blacklist }, Decoded::V2(sig)) => {
-                let mut failed = None;
-                let mut hash = |algo| {
-                    digest(algo).map_err(|e| {
-                        failed = Some(e);
-                        String::new()
-                    })
-                };
-                let verdict = crate::keyring::kernel_verify(*keyring, *blacklist, &sig, &mut hash);
-                match (verdict, failed) {
-                    (_, Some(e)) => Err(VerifyError::Input(e)),
-                    (Ok(v), None) => Ok(v),
-                    (Err(e), None) => Err(VerifyError::Keyring(e)),
-                }
+                crate::keyring::kernel_verify(*keyring, *blacklist, &sig, digest)
             }
             (Keys::Certificates(keys), Decoded::V2(sig)) => verify_v2(keys, &sig, digest),
             (Keys::LegacyV1(key), Decoded::V1(body)) => verify_v1(key, &body, digest),

@@ -8,7 +8,7 @@ use super::list::listed_key;
 use super::proc_keys::{asymmetric_details, proc_keys};
 use super::{describe, is_absent, pkey_query, pkey_verify, search, KeySerial};
 
-pub use crate::verdict::Verdict;
+pub use crate::verdict::{Verdict, VerifyError};
 
 /// The `enc=` the kernel uses for a key algorithm (digsig_asymmetric.c).
 fn kernel_encoding(pkey_algo: Option<&str>) -> &'static str {
@@ -24,18 +24,18 @@ fn kernel_encoding(pkey_algo: Option<&str>) -> &'static str {
 /// file is hashed with the header's algorithm by `digest`, and the kernel verifies with
 /// KEYCTL_PKEY_VERIFY. Which values are signatures is decided by [`crate::verify`].
 /// An `Err` is a failure to ask (hashing or a keyring syscall), not a verdict.
-pub fn kernel_verify(
+pub fn kernel_verify<E>(
     keyring: KeySerial,
     blacklist: Option<KeySerial>,
     sig: &crate::format::SignatureV2,
-    digest: &mut dyn FnMut(HashAlgo) -> Result<Vec<u8>, String>,
-) -> Result<Verdict, String> {
+    digest: &mut dyn FnMut(HashAlgo) -> Result<Vec<u8>, E>,
+) -> Result<Verdict, VerifyError<E>> {
     let keyid = sig.keyid;
     let id = format!("id:{}", to_hex(&keyid));
     let Some(algo) = sig.hash_algo() else {
         return Ok(Verdict::UnavailableHash {
             hash: format!("id {}", sig.hash_id),
-            detail: "imactl cannot compute this hash".into(),
+            detail: "this tool cannot compute this hash".into(),
         });
     };
     if let Some(bl) = blacklist {
@@ -58,21 +58,23 @@ pub fn kernel_verify(
                 }
                 None if is_absent(&e) => return Ok(Verdict::UnknownKey { keyid }),
                 None => {
-                    return Err(format!(
-                        "cannot search keyring {keyring} for {id}: {}",
-                        e.cause()
-                    ))
+                    return Err(VerifyError::Keyring {
+                        keyring,
+                        id,
+                        error: e,
+                    })
                 }
             }
         }
         Err(e) => {
-            return Err(format!(
-                "cannot search keyring {keyring} for {id}: {}",
-                e.cause()
-            ))
+            return Err(VerifyError::Keyring {
+                keyring,
+                id,
+                error: e,
+            })
         }
     };
-    let digest = digest(algo)?;
+    let digest = digest(algo).map_err(VerifyError::Input)?;
     let pkey_algo = proc_keys().ok().and_then(|keys| {
         let entry = keys.into_iter().find(|p| p.serial == key)?;
         let d = describe(key).ok()?;

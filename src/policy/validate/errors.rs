@@ -55,7 +55,7 @@ fn not_in_kernel(c: &RuleInCheck, out: &mut Vec<Diagnostic>) {
             &pr.action_token,
             "not-in-kernel",
             unknown_here(format!("action `{}`", act.name()), kw.since),
-            Some(format!("check this policy with --kernel {}", kw.since)),
+            Some(format!("the kernel must be {} or later", kw.since)),
         ));
     }
     for (t, tok) in terms {

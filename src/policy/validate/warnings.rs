@@ -35,7 +35,7 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
             func_tok,
             "policy-check",
             "appraise func=POLICY_CHECK: once loaded, every later policy must carry a valid security.ima signature and be loaded by path; policy text written to the kernel is refused (EACCES)".into(),
-            Some("sign later policies (evmctl ima_sign) and load them with `imactl policy load --by-path`".into()),
+            Some("sign later policies (evmctl ima_sign) and load them by path, so that the kernel reads and appraises the file".into()),
         ));
     }
     let mut repeated: HashMap<&'static str, usize> = HashMap::new();
