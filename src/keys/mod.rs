@@ -3,10 +3,13 @@
 //! formats.md ("keyid"). No printing and no argv: errors carry the file and the cause.
 
 mod cert;
+pub mod gen;
+pub mod inspect;
 mod pem;
 mod private;
 mod public;
 pub mod v1;
+pub mod x509gen;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
