@@ -138,7 +138,10 @@ pub fn pkcs8_pem(key: &PrivateKey, password: Option<&str>) -> Result<Zeroizing<S
             let enc = info
                 .encrypt_with_params(params, pw.as_bytes())
                 .map_err(|e| format!("cannot encrypt the private key ({e})"))?;
-            ("ENCRYPTED PRIVATE KEY", Zeroizing::new(enc.as_bytes().to_vec()))
+            (
+                "ENCRYPTED PRIVATE KEY",
+                Zeroizing::new(enc.as_bytes().to_vec()),
+            )
         }
     };
     let pem = pem_rfc7468::encode_string(label, LineEnding::LF, &body)

@@ -32,8 +32,7 @@ use super::public::PublicKey;
 use crate::hash::HashAlgo;
 
 /// id-kp-codeSigning.
-pub const OID_KP_CODE_SIGNING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+pub const OID_KP_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 const OID_SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const OID_SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
@@ -329,7 +328,9 @@ mod tests {
         let bc = ext(ca.inner(), "2.5.29.19").unwrap();
         assert!(bc.critical);
         assert_eq!(
-            BasicConstraints::from_der(bc.extn_value.as_bytes()).unwrap().ca,
+            BasicConstraints::from_der(bc.extn_value.as_bytes())
+                .unwrap()
+                .ca,
             true
         );
         assert_eq!(
@@ -363,7 +364,10 @@ mod tests {
         let tbs = leaf.inner().tbs_certificate().to_der().unwrap();
         let digest = HashAlgo::Sha256.digest(&tbs);
         let sig = leaf.inner().signature().raw_bytes();
-        assert!(ca.public_key().unwrap().verify_digest(HashAlgo::Sha256, &digest, sig));
+        assert!(ca
+            .public_key()
+            .unwrap()
+            .verify_digest(HashAlgo::Sha256, &digest, sig));
     }
 
     #[test]
@@ -372,8 +376,13 @@ mod tests {
         let other = generate(KeyType::P256).unwrap();
         let ca_der = make_ca(&ca_key, &CertSpec::starting_now("CN=CA", 30)).unwrap();
         let ca = Certificate::from_der(Path::new("ca.der"), ca_der).unwrap();
-        let e = issue_signing_cert(&other, &ca, &other.public_key(), &CertSpec::starting_now("CN=x", 1))
-            .unwrap_err();
+        let e = issue_signing_cert(
+            &other,
+            &ca,
+            &other.public_key(),
+            &CertSpec::starting_now("CN=x", 1),
+        )
+        .unwrap_err();
         assert!(e.contains("does not belong"), "{e}");
     }
 

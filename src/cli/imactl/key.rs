@@ -27,6 +27,17 @@ pub enum KeyCommand {
     List(ListArgs),
     /// Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx).
     Remove(RemoveArgs),
+    /// Make a local CA: a new key and its self-signed certificate (CA:TRUE, keyCertSign,
+    /// cRLSign), to build into the kernel (CONFIG_SYSTEM_TRUSTED_KEYS) or enrol as a MOK.
+    /// The CA key is encrypted with IMACTL_CA_KEY_PASSWORD when set (or --encrypt).
+    Ca(super::keygen::CaArgs),
+    /// Make an IMA signing key and its certificate issued by a CA from 'imactl key ca'
+    /// (CA:FALSE, digitalSignature, codeSigning). Prints the keyid signatures will carry.
+    /// The key is encrypted with EVMCTL_KEY_PASSWORD when set (or --encrypt).
+    New(super::keygen::NewArgs),
+    /// Show certificates: subject, issuer, validity, key, SKID, IMA keyid, extensions,
+    /// and what the kernel's .ima keyring will think of each.
+    Show(super::keyshow::ShowArgs),
 }
 
 /// `--keyring`, shared by the key commands and verify.
@@ -73,6 +84,9 @@ pub fn run(cmd: KeyCommand) -> i32 {
         KeyCommand::Import(a) => import(a),
         KeyCommand::List(a) => list(a),
         KeyCommand::Remove(a) => remove(a),
+        KeyCommand::Ca(a) => super::keygen::ca(a),
+        KeyCommand::New(a) => super::keygen::new(a),
+        KeyCommand::Show(a) => super::keyshow::run(a),
     }
 }
 

@@ -4,6 +4,8 @@
 use clap::{Parser, Subcommand};
 
 pub mod key;
+pub mod keygen;
+pub mod keyshow;
 pub mod policy;
 pub mod verify;
 
