@@ -355,7 +355,8 @@ pub fn proc_keys() -> io::Result<Vec<ProcKey>> {
     Ok(parse_proc_keys(&std::fs::read_to_string("/proc/keys")?))
 }
 
-fn parse_proc_keys(text: &str) -> Vec<ProcKey> {
+/// Parses the text of /proc/keys (one [`ProcKey`] per well-formed line).
+pub fn parse_proc_keys(text: &str) -> Vec<ProcKey> {
     text.lines()
         .filter_map(|line| {
             // serial flags usage timeout perm uid gid type, then the description column.

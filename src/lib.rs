@@ -10,6 +10,7 @@
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
+//! - [`status`]: whether kexec is protected here: kernel facts in, a verdict out.
 //! - [`error`]: system errors in words.
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
@@ -24,3 +25,4 @@ pub mod keys;
 pub mod measurement;
 pub mod policy;
 pub mod sign;
+pub mod status;

@@ -7,6 +7,7 @@ pub mod key;
 pub mod keygen;
 pub mod keyshow;
 pub mod policy;
+pub mod status;
 pub mod verify;
 
 /// Check and load IMA policies, manage the IMA keyring, and tell why the kernel refuses a file.
@@ -27,6 +28,11 @@ pub enum Command {
     Key(key::KeyCommand),
     /// Ask the kernel whether files' IMA signatures verify with the keys it holds.
     Verify(verify::VerifyArgs),
+    /// Tell whether kexec is protected on this machine, and if not, why not: IMA, the
+    /// appraise mode, lockdown and secure boot, the policy, the keyrings and their keys,
+    /// PE signature checking; then a verdict and the first step to take. Exit status: 0
+    /// protected, 3 against accidents only (_ima), 4 not protected, 5 unknown.
+    Status(status::StatusArgs),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -35,5 +41,6 @@ pub fn main() -> i32 {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Key(c) => key::run(c),
         Command::Verify(a) => verify::run(a),
+        Command::Status(a) => status::run(a),
     }
 }
