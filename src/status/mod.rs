@@ -765,7 +765,8 @@ pub fn assess(f: &Facts) -> Report {
                     verdict = Verdict::Protected;
                     reasons.push(
                         "kexec images must carry an IMA signature from a key in .ima, which \
-                         takes only keys signed by the kernel's trusted keys"
+                         takes only keys signed by the kernel's trusted keys; the old \
+                         kexec_load call is refused while the rule is loaded"
                             .into(),
                     );
                     first_step = if n == 0 {
