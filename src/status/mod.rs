@@ -278,6 +278,26 @@ fn keyring_entry(keys: &[ProcKey], name: &str) -> Option<(i32, Option<u32>)> {
     })
 }
 
+/// The warning for a command about to rely on `_ima` on a kernel that made `.ima` (where
+/// IMA looks keys up, ignoring `_ima`): `importing_into` is the keyring a key import
+/// resolved to; `None` is a policy load with signature rules, which relies on `_ima` when
+/// `.ima` is empty and `_ima` exists. `keys` is /proc/keys.
+pub fn relying_on_user_ima(keys: &[ProcKey], importing_into: Option<&str>) -> Option<String> {
+    let (_, dot_count) = keyring_entry(keys, ".ima")?;
+    let user = keyring_entry(keys, "_ima");
+    let relies = match importing_into {
+        Some(name) => name == "_ima",
+        None => user.is_some() && dot_count == Some(0),
+    };
+    relies.then(|| {
+        "this kernel made .ima: IMA looks keys up there only and ignores _ima, so a key in \
+         _ima verifies nothing (and _ima, which any root process can fill, would guard only \
+         against accidents). Put into .ima (imactl key import CERT, the default keyring) a \
+         certificate issued by a CA in .builtin_trusted_keys (imactl key new)"
+            .to_string()
+    })
+}
+
 /// Assesses the facts.
 pub fn assess(f: &Facts) -> Report {
     let mut checks = Vec::new();
@@ -892,6 +912,27 @@ mod tests {
             kexec_rule("# appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n"),
             KexecRule::None
         ));
+    }
+
+    #[test]
+    fn warnings_about_user_ima() {
+        let keys = crate::keyring::parse_proc_keys(
+            "10000111 I------     1 perm 1f0b0000     0     0 keyring   .ima: 0\n\
+             10000222 I------     1 perm 3f010000     0     0 keyring   _ima: 1\n",
+        );
+        assert!(relying_on_user_ima(&keys, Some("_ima")).is_some());
+        assert!(relying_on_user_ima(&keys, Some(".ima")).is_none());
+        assert!(relying_on_user_ima(&keys, None).is_some());
+        let debian = crate::keyring::parse_proc_keys(
+            "10000222 I------     1 perm 3f010000     0     0 keyring   _ima: 1\n",
+        );
+        assert!(relying_on_user_ima(&debian, Some("_ima")).is_none());
+        assert!(relying_on_user_ima(&debian, None).is_none());
+        let filled = crate::keyring::parse_proc_keys(
+            "10000111 I------     1 perm 1f0b0000     0     0 keyring   .ima: 1\n\
+             10000222 I------     1 perm 3f010000     0     0 keyring   _ima: 1\n",
+        );
+        assert!(relying_on_user_ima(&filled, None).is_none());
     }
 
     #[test]

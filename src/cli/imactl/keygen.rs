@@ -19,6 +19,17 @@ pub const CA_PASSWORD_ENV: &str = "IMACTL_CA_KEY_PASSWORD";
 /// signing with the key.
 pub const KEY_PASSWORD_ENV: &str = "EVMCTL_KEY_PASSWORD";
 
+/// What each IMA keyring protects against: the NOTES of the key pages.
+pub const TRUST_NOTES: &str = "What the IMA keyring protects against. With _ima (Debian's \
+kernels: a keyring userspace makes), any root process can add its own key and sign its own \
+files and kernels: signature rules then guard against accidents, not against root. With \
+.ima (CONFIG_INTEGRITY_TRUSTED_KEYRING=y: made and restricted by the kernel), only keys \
+signed by a CA in .builtin_trusted_keys (built in with CONFIG_SYSTEM_TRUSTED_KEYS) or \
+.secondary_trusted_keys get in: with the CA key kept off the machine, that guards against \
+root. 'imactl key ca' makes such a CA, 'imactl key new' a signing key it issued, 'imactl \
+key show' tells what the kernel will think of a certificate, and 'imactl status' which \
+case this machine is in.";
+
 fn key_type_arg(s: &str) -> Result<KeyType, String> {
     KeyType::parse(s).ok_or_else(|| {
         format!(
@@ -42,10 +53,12 @@ pub struct NewKeyOpts {
     /// CONFIG_CRYPTO_ECDSA; Debian's 6.1 has none).
     #[arg(long = "type", value_name = "TYPE", default_value = "rsa3072", value_parser = key_type_arg)]
     pub key_type: KeyType,
-    /// The certificate's subject, an RFC 4514 name.
+    /// The certificate's subject, an RFC 4514 name (default: CN=IMA local CA for a CA,
+    /// CN=IMA signing key for a signing key).
     #[arg(long, value_name = "NAME")]
     pub subject: Option<String>,
-    /// Days of validity.
+    /// Days of validity (default: 3650 for a CA, 1095 for a signing key). The kernel
+    /// itself ignores certificate dates.
     #[arg(long, value_name = "DAYS", value_parser = days_arg)]
     pub days: Option<u32>,
     /// The directory to write to (made, mode 0700, when missing). Existing files are
@@ -53,7 +66,7 @@ pub struct NewKeyOpts {
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
     /// Base name of the files: NAME.key (private key, PKCS#8 PEM, mode 0600), NAME.pem
-    /// and NAME.der (the certificate).
+    /// and NAME.der (the certificate). Default: ca for a CA, ima for a signing key.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Encrypt the private key with a password asked twice on the terminal (unless the

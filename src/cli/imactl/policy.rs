@@ -307,6 +307,14 @@ fn load_checked(
             }
         }
     }
+    if text.contains("imasig") {
+        if let Some(w) = crate::keyring::proc_keys()
+            .ok()
+            .and_then(|k| crate::status::relying_on_user_ima(&k, None))
+        {
+            eprintln!("imactl: warning: {w}");
+        }
+    }
     let policy_file = load::policy_path(&root);
     let mut by_path = a.by_path;
     if !by_path {
