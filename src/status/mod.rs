@@ -361,6 +361,14 @@ pub fn assess(f: &Facts) -> Report {
         .and_then(|c| cmdline_value(c, "ima_appraise"));
     let enforcing =
         match appraise_param {
+            _ if ima_known == Some(false) => {
+                check(
+                    "appraise-mode",
+                    State::Info,
+                    "no IMA: nothing is appraised".into(),
+                );
+                false
+            }
             None | Some("enforce") => {
                 check(
                     "appraise-mode",
