@@ -151,7 +151,9 @@ fn files_for(opts: &NewKeyOpts, default_name: &str) -> Result<(PathBuf, PathBuf,
 
 fn ensure_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::DirBuilderExt;
-    match std::fs::symlink_metadata(dir) {
+    // The directory the user names may be a link to one; the files in it are never
+    // followed (see keys::gen::write_new_files).
+    match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(format!("{}: not a directory", dir.display())),
         Err(_) => std::fs::DirBuilder::new()
