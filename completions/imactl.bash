@@ -25,6 +25,9 @@ _imactl() {
             imactl,policy)
                 cmd="imactl__subcmd__policy"
                 ;;
+            imactl,status)
+                cmd="imactl__subcmd__status"
+                ;;
             imactl,verify)
                 cmd="imactl__subcmd__verify"
                 ;;
@@ -37,8 +40,14 @@ _imactl() {
             imactl__subcmd__help,policy)
                 cmd="imactl__subcmd__help__subcmd__policy"
                 ;;
+            imactl__subcmd__help,status)
+                cmd="imactl__subcmd__help__subcmd__status"
+                ;;
             imactl__subcmd__help,verify)
                 cmd="imactl__subcmd__help__subcmd__verify"
+                ;;
+            imactl__subcmd__help__subcmd__key,ca)
+                cmd="imactl__subcmd__help__subcmd__key__subcmd__ca"
                 ;;
             imactl__subcmd__help__subcmd__key,import)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__import"
@@ -46,8 +55,14 @@ _imactl() {
             imactl__subcmd__help__subcmd__key,list)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__list"
                 ;;
+            imactl__subcmd__help__subcmd__key,new)
+                cmd="imactl__subcmd__help__subcmd__key__subcmd__new"
+                ;;
             imactl__subcmd__help__subcmd__key,remove)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__remove"
+                ;;
+            imactl__subcmd__help__subcmd__key,show)
+                cmd="imactl__subcmd__help__subcmd__key__subcmd__show"
                 ;;
             imactl__subcmd__help__subcmd__policy,check)
                 cmd="imactl__subcmd__help__subcmd__policy__subcmd__check"
@@ -58,6 +73,9 @@ _imactl() {
             imactl__subcmd__help__subcmd__policy,show)
                 cmd="imactl__subcmd__help__subcmd__policy__subcmd__show"
                 ;;
+            imactl__subcmd__key,ca)
+                cmd="imactl__subcmd__key__subcmd__ca"
+                ;;
             imactl__subcmd__key,help)
                 cmd="imactl__subcmd__key__subcmd__help"
                 ;;
@@ -67,8 +85,17 @@ _imactl() {
             imactl__subcmd__key,list)
                 cmd="imactl__subcmd__key__subcmd__list"
                 ;;
+            imactl__subcmd__key,new)
+                cmd="imactl__subcmd__key__subcmd__new"
+                ;;
             imactl__subcmd__key,remove)
                 cmd="imactl__subcmd__key__subcmd__remove"
+                ;;
+            imactl__subcmd__key,show)
+                cmd="imactl__subcmd__key__subcmd__show"
+                ;;
+            imactl__subcmd__key__subcmd__help,ca)
+                cmd="imactl__subcmd__key__subcmd__help__subcmd__ca"
                 ;;
             imactl__subcmd__key__subcmd__help,help)
                 cmd="imactl__subcmd__key__subcmd__help__subcmd__help"
@@ -79,8 +106,14 @@ _imactl() {
             imactl__subcmd__key__subcmd__help,list)
                 cmd="imactl__subcmd__key__subcmd__help__subcmd__list"
                 ;;
+            imactl__subcmd__key__subcmd__help,new)
+                cmd="imactl__subcmd__key__subcmd__help__subcmd__new"
+                ;;
             imactl__subcmd__key__subcmd__help,remove)
                 cmd="imactl__subcmd__key__subcmd__help__subcmd__remove"
+                ;;
+            imactl__subcmd__key__subcmd__help,show)
+                cmd="imactl__subcmd__key__subcmd__help__subcmd__show"
                 ;;
             imactl__subcmd__policy,check)
                 cmd="imactl__subcmd__policy__subcmd__check"
@@ -113,7 +146,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify help"
+            opts="-h -V --help --version policy key verify status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -127,7 +160,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help)
-            opts="policy key verify help"
+            opts="policy key verify status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,8 +188,22 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help__subcmd__key)
-            opts="import list remove"
+            opts="import list remove ca new show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__key__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -196,7 +243,35 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imactl__subcmd__help__subcmd__key__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imactl__subcmd__help__subcmd__key__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__key__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -266,6 +341,20 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imactl__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imactl__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -281,7 +370,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__key)
-            opts="-h --help import list remove help"
+            opts="-h --help import list remove ca new show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,9 +383,57 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        imactl__subcmd__key__subcmd__help)
-            opts="import list remove help"
+        imactl__subcmd__key__subcmd__ca)
+            opts="-h --type --subject --days --out --name --encrypt --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__key__subcmd__help)
+            opts="import list remove ca new show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__key__subcmd__help__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -350,7 +487,35 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imactl__subcmd__key__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imactl__subcmd__key__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__key__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -400,6 +565,48 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imactl__subcmd__key__subcmd__new)
+            opts="-h --ca-cert --ca-key --type --subject --days --out --name --encrypt --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imactl__subcmd__key__subcmd__remove)
             opts="-h --keyring --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -411,6 +618,20 @@ _imactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__key__subcmd__show)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -550,6 +771,24 @@ _imactl() {
             fi
             case "${prev}" in
                 --securityfs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__status)
+            opts="-h --json --root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

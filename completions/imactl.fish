@@ -29,6 +29,7 @@ complete -c imactl -n "__fish_imactl_needs_command" -s V -l version -d 'Print ve
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "policy" -d 'Check, load and show IMA policies'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
+complete -c imactl -n "__fish_imactl_needs_command" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
@@ -50,11 +51,14 @@ complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_su
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "load" -d 'Check a policy file, then write it to the kernel, one rule per write()'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the policy the kernel has loaded, when the kernel allows reading it'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -s h -l help -d 'Print help'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "remove" -d 'Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx)'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "remove" -d 'Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "ca" -d 'Make a local CA for IMA keys'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "new" -d 'Make an IMA signing key issued by a local CA'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "show" -d 'Show certificates and what the kernel will think of them'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from import" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
@@ -62,21 +66,49 @@ complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subco
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from remove" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l type -d 'Key type: rsa2048, rsa3072, rsa4096, p256 or p384 (ECDSA keys need a kernel with CONFIG_CRYPTO_ECDSA; Debian\'s 6.1 has none)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l subject -d 'The certificate\'s subject, an RFC 4514 name (default: CN=IMA local CA for a CA, CN=IMA signing key for a signing key)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l days -d 'Days of validity (default: 3650 for a CA, 1095 for a signing key). The kernel itself ignores certificate dates' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l out -d 'The directory to write to (made, mode 0700, when missing). Existing files are never overwritten' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l name -d 'Base name of the files: NAME.key (private key, PKCS#8 PEM, mode 0600), NAME.pem and NAME.der (the certificate). Default: ca for a CA, ima for a signing key' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l encrypt -d 'Encrypt the private key with a password asked twice on the terminal (unless the password\'s environment variable is set: then the key is encrypted with it anyway)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l ca-cert -d 'The CA certificate (PEM or DER) made by `imactl key ca`' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l ca-key -d 'The CA private key (encrypted: its password is read from IMACTL_CA_KEY_PASSWORD or asked on the terminal)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l type -d 'Key type: rsa2048, rsa3072, rsa4096, p256 or p384 (ECDSA keys need a kernel with CONFIG_CRYPTO_ECDSA; Debian\'s 6.1 has none)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l subject -d 'The certificate\'s subject, an RFC 4514 name (default: CN=IMA local CA for a CA, CN=IMA signing key for a signing key)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l days -d 'Days of validity (default: 3650 for a CA, 1095 for a signing key). The kernel itself ignores certificate dates' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l out -d 'The directory to write to (made, mode 0700, when missing). Existing files are never overwritten' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l name -d 'Base name of the files: NAME.key (private key, PKCS#8 PEM, mode 0600), NAME.pem and NAME.der (the certificate). Default: ca for a CA, ima for a signing key' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l encrypt -d 'Encrypt the private key with a password asked twice on the terminal (unless the password\'s environment variable is set: then the key is encrypted with it anyway)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from show" -l json -d 'Print JSON: a list of {path, subject, issuer, serial, not_before, not_after, algorithm, bits, skid, akid, ima_keyid, basic_constraints, key_usage, extended_key_usage, is_ca, self_signed, expired, ima_acceptable, findings}'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "ca" -d 'Make a local CA for IMA keys'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make an IMA signing key issued by a local CA'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show certificates and what the kernel will think of them'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l sigfile -d 'Read the signature from FILE.sig instead of security.ima'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l json -d 'Print JSON: {"keyring": {...}, "files": [{file, ok, verdict, reason, keyid, key_serial, hash}]}'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify help" -f -a "policy" -d 'Check, load and show IMA policies'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand status" -l root -d 'Read /proc, /sys, /boot and /etc under DIR instead of / (for tests)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand status" -l json -d 'Print JSON: {release, checks: [{name, state, detail}], keyrings: [{name, serial, keys, members, role}], verdict, reasons, first_step}'
+complete -c imactl -n "__fish_imactl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "policy" -d 'Check, load and show IMA policies'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "load" -d 'Check a policy file, then write it to the kernel, one rule per write()'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "show" -d 'Print the policy the kernel has loaded, when the kernel allows reading it'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "remove" -d 'Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "ca" -d 'Make a local CA for IMA keys'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "new" -d 'Make an IMA signing key issued by a local CA'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "show" -d 'Show certificates and what the kernel will think of them'

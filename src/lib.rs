@@ -15,6 +15,7 @@
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
+//! - [`status`]: whether kexec is protected here: kernel facts in, a verdict out.
 //! - [`error`]: system errors in words.
 //! - [`sys`]: every raw system call, one safe wrapper each; the only module with code the
 //!   compiler cannot check (a test in tests/ fails when such code appears elsewhere).
@@ -33,6 +34,7 @@ pub mod ops;
 pub mod pipeline;
 pub mod policy;
 pub mod sign;
+pub mod status;
 pub mod sys;
 pub mod verdict;
 pub mod verify;

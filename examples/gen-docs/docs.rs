@@ -108,6 +108,25 @@ pub const EVMCTL_EXAMPLES: &[Example] = &[
 /// The examples of imactl(8).
 pub const IMACTL_EXAMPLES: &[Example] = &[
     Example {
+        text: "Is kexec protected on this machine, and if not, why not (exit status 0 only \
+               when it is protected against root):",
+        lines: &["imactl status"],
+    },
+    Example {
+        text: "Make a local CA and an IMA signing key it issued (files ca.key, ca.pem, \
+               ca.der, ima.key, ima.pem, ima.der; keys mode 0600). Build ca.pem into the \
+               kernel (CONFIG_SYSTEM_TRUSTED_KEYS) so that .ima accepts ima.der; the second \
+               command prints the keyid signatures will carry. Keys are encrypted with the \
+               password in IMACTL_CA_KEY_PASSWORD and EVMCTL_KEY_PASSWORD, or asked with \
+               --encrypt:",
+        lines: &[
+            "imactl key ca --type rsa3072 --subject CN=Example-IMA-CA --out /root/ima-ca",
+            "imactl key new --ca-cert /root/ima-ca/ca.pem --ca-key /root/ima-ca/ca.key \\",
+            "    --out /root/ima-ca",
+            "imactl key show /root/ima-ca/ima.der",
+        ],
+    },
+    Example {
         text: "Import the certificate of the key that signed the kernel into the keyring IMA \
                uses (.ima when the kernel made it, otherwise _ima), then list the keys with \
                the keyid (id:xxxxxxxx) each signature must name:",

@@ -3,11 +3,14 @@
 //! docs/formats.md ("keyids"). No printing and no argv: errors carry the file and the cause.
 
 mod cert;
+pub mod gen;
+pub mod inspect;
 pub mod payload;
 mod pem;
 mod private;
 mod public;
 pub mod v1;
+pub mod x509gen;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -213,6 +213,26 @@ policy_cases() {
 	fi
 }
 
+# status_case NAME: imactl status's verdict, from its exit status (0 protected, 3 against
+# accidents only, 4 not protected, 5 unknown); its report goes to the serial log.
+status_case() {
+	if ! has imactl:status; then
+		skip "$1" "imactl status not in this build"
+		return
+	fi
+	out=$(imactl status 2>&1)
+	rc=$?
+	echo "$out" | sed "s/^/GUEST $1: /"
+	case $rc in
+	0) v=protected ;;
+	3) v=accidents-only ;;
+	4) v=not-protected ;;
+	5) v=unknown ;;
+	*) v=error ;;
+	esac
+	res "$1" "$v" "rc=$rc $(echo "$out" | grep -A3 '^verdict:' | oneline)"
+}
+
 # ---------------------------------------------------------------------------------------
 # kexec_file_load cases
 
@@ -463,7 +483,9 @@ main)
 	rm -f "$IMG"
 
 	import_keys
+	status_case status-before-policy
 	policy_cases
+	status_case status-after-policy
 	kexec_cases
 	kexec_boot
 	finish

@@ -160,6 +160,7 @@ detect_caps() {
 		if lists import <<<"$kh"; then echo "imactl:key-import"; fi
 	fi
 	if lists verify <<<"$ih"; then echo "imactl:verify"; fi
+	if lists status <<<"$ih"; then echo "imactl:status"; fi
 	if lists policy <<<"$ih"; then
 		ph=$(sed -n '/^Commands:/,/^$/p' <<<"$("$IMACTL" policy --help 2>&1 || true)")
 		if lists check <<<"$ph"; then echo "imactl:policy-check"; fi
@@ -226,6 +227,9 @@ build_initramfs() { # build_initramfs VER DIR
 	cp "$WORK/caps" "$r/t/caps"
 	cp "$WORK"/keys/*.pem "$WORK"/keys/*.der "$WORK"/keys/*.keyid "$r/t/keys/"
 	cp "$KROOT/boot/vmlinuz-$KREL" "$r/t/boot/vmlinuz"
+	# the kernel's configuration where imactl status looks for it (/boot/config-RELEASE)
+	mkdir -p "$r/boot"
+	cp "$KROOT/boot/config-$KREL" "$r/boot/"
 	cp "$HERE"/*.policy "$r/t/vm/"
 	if compgen -G "$ROOT/policies/*.policy" >/dev/null; then cp "$ROOT"/policies/*.policy "$r/t/policies/"; fi
 

@@ -22,11 +22,31 @@ pub(crate) fn keyring_arg(s: &str) -> Result<KeyringSpec, String> {
 pub enum KeyCommand {
     /// Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate,
     /// the new key's serial and the keyid IMA will match (id:xxxxxxxx).
+    #[command(after_help = super::keygen::TRUST_NOTES)]
     Import(ImportArgs),
     /// List the keys in the keyring: serial, IMA keyid, algorithm and size, description.
     List(ListArgs),
     /// Remove a key from the keyring, by serial or by IMA keyid (id:xxxxxxxx).
     Remove(RemoveArgs),
+    /// Make a local CA for IMA keys.
+    ///
+    /// A new key and its self-signed certificate (CA:TRUE, keyCertSign, cRLSign), to build
+    /// into the kernel (CONFIG_SYSTEM_TRUSTED_KEYS) or enrol as a MOK. The CA key is encrypted with IMACTL_CA_KEY_PASSWORD when set (or --encrypt).
+    #[command(after_help = super::keygen::TRUST_NOTES)]
+    Ca(super::keygen::CaArgs),
+    /// Make an IMA signing key issued by a local CA.
+    ///
+    /// The certificate is issued by a CA from 'imactl key ca' (CA:FALSE,
+    /// digitalSignature, codeSigning). Prints the keyid signatures will carry.
+    /// The key is encrypted with EVMCTL_KEY_PASSWORD when set (or --encrypt).
+    #[command(after_help = super::keygen::TRUST_NOTES)]
+    New(super::keygen::NewArgs),
+    /// Show certificates and what the kernel will think of them.
+    ///
+    /// Subject, issuer, serial, validity, key algorithm and size, SKID, AKID, the IMA
+    /// keyid, basicConstraints, keyUsage, extendedKeyUsage, and what the kernel's .ima
+    /// keyring will think of each. Exit status 1 when a file is not a certificate.
+    Show(super::keyshow::ShowArgs),
 }
 
 /// `--keyring`, shared by the key commands and verify.
@@ -73,6 +93,9 @@ pub fn run(cmd: KeyCommand) -> i32 {
         KeyCommand::Import(a) => import(a),
         KeyCommand::List(a) => list(a),
         KeyCommand::Remove(a) => remove(a),
+        KeyCommand::Ca(a) => super::keygen::ca(a),
+        KeyCommand::New(a) => super::keygen::new(a),
+        KeyCommand::Show(a) => super::keyshow::run(a),
     }
 }
 
@@ -105,6 +128,12 @@ fn import(a: ImportArgs) -> i32 {
              signed by a builtin or secondary trusted key"
         ),
         Origin::UserKeyring | Origin::Given => eprintln!("imactl: keyring {ring}"),
+    }
+    if let Some(w) = keyring::proc_keys()
+        .ok()
+        .and_then(|k| crate::status::relying_on_user_ima(&k, Some(&ring.name)))
+    {
+        eprintln!("imactl: warning: {w}");
     }
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();

@@ -4,7 +4,10 @@
 use clap::{Parser, Subcommand};
 
 pub mod key;
+pub mod keygen;
+pub mod keyshow;
 pub mod policy;
+pub mod status;
 pub mod verify;
 
 /// Check and load IMA policies, manage the IMA keyring, and tell why the kernel refuses a file.
@@ -25,6 +28,16 @@ pub enum Command {
     Key(key::KeyCommand),
     /// Ask the kernel whether files' IMA signatures verify with the keys it holds.
     Verify(verify::VerifyArgs),
+    /// Tell whether kexec is protected on this machine, and if not, why not.
+    ///
+    /// Reads the kernel's own interfaces: IMA in the LSM list, ima_appraise= on the
+    /// command line, lockdown and secure boot, whether an IMA policy is loaded, readable,
+    /// appraises KEXEC_KERNEL_CHECK with imasig and can still be replaced, the trusted
+    /// keyrings, .ima or _ima and their keys, and CONFIG_KEXEC_SIG (PE signatures). Ends
+    /// with a verdict and the first step to take. Exit status: 0 protected, 3 against
+    /// accidents only (_ima), 4 not protected, 5 unknown, 1 an error.
+    #[command(after_help = keygen::TRUST_NOTES)]
+    Status(status::StatusArgs),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -33,5 +46,6 @@ pub fn main() -> i32 {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Key(c) => key::run(c),
         Command::Verify(a) => verify::run(a),
+        Command::Status(a) => status::run(a),
     }
 }

@@ -253,6 +253,14 @@ fn load_cmd(a: LoadArgs) -> i32 {
         Ok(p) => p,
         Err(e) => return report_load_error(&e),
     };
+    if text.contains("imasig") {
+        if let Some(w) = crate::keyring::proc_keys()
+            .ok()
+            .and_then(|k| crate::status::relying_on_user_ima(&k, None))
+        {
+            eprintln!("imactl: warning: {w}");
+        }
+    }
     if a.dry_run {
         let stdout = io::stdout();
         let mut out = stdout.lock();

@@ -1,0 +1,59 @@
+//! `imactl key show CERT...`: what a certificate says and what the kernel will think of
+//! it as an IMA key. The analysis is keys::inspect.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::keys::inspect;
+use crate::keys::Certificate;
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Certificate files, PEM or DER.
+    #[arg(required = true, value_name = "CERT")]
+    pub certs: Vec<PathBuf>,
+    /// Print JSON: a list of {path, subject, issuer, serial, not_before, not_after,
+    /// algorithm, bits, skid, akid, ima_keyid, basic_constraints, key_usage,
+    /// extended_key_usage, is_ca, self_signed, expired, ima_acceptable, findings}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Exit status: 0 when every certificate was read, 1 when one could not be.
+pub fn run(a: ShowArgs) -> i32 {
+    let now = std::time::SystemTime::now();
+    let mut reports = Vec::new();
+    let mut failed = false;
+    for p in &a.certs {
+        match Certificate::load(p) {
+            Ok(c) => reports.push(inspect::analyse(&c, now)),
+            Err(e) => {
+                eprintln!("imactl: {e}");
+                failed = true;
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let r = if a.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&reports).expect("serializable")
+        )
+    } else {
+        let mut text = String::new();
+        for (i, r) in reports.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&r.to_text());
+        }
+        write!(out, "{text}")
+    };
+    if r.is_err() {
+        return 1;
+    }
+    i32::from(failed)
+}

@@ -1,0 +1,52 @@
+//! `imactl status`: is kexec protected on this machine, and if not, why not. The facts
+//! are read by status::gather, judged by status::assess; this prints.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::status::{self, Verdict};
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Print JSON: {release, checks: [{name, state, detail}], keyrings: [{name, serial,
+    /// keys, members, role}], verdict, reasons, first_step}.
+    #[arg(long)]
+    pub json: bool,
+    /// Read /proc, /sys, /boot and /etc under DIR instead of / (for tests).
+    #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
+    pub root: PathBuf,
+}
+
+/// Exit status: 0 protected, 3 protected against accidents only, 4 not protected, 5
+/// unknown.
+pub fn run(a: StatusArgs) -> i32 {
+    if !a.root.is_dir() {
+        eprintln!("imactl: {}: not a directory", a.root.display());
+        return 1;
+    }
+    if a.root == std::path::Path::new("/") {
+        let _ = crate::keyring::possess_user_keyring();
+    }
+    let report = status::assess(&status::gather::gather(&a.root));
+    let mut out = std::io::stdout().lock();
+    let r = if a.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serializable")
+        )
+    } else {
+        write!(out, "{}", report.to_text())
+    };
+    if r.is_err() {
+        return 1;
+    }
+    match report.verdict {
+        Verdict::Protected => 0,
+        Verdict::AccidentsOnly => 3,
+        Verdict::NotProtected => 4,
+        Verdict::Unknown => 5,
+    }
+}
