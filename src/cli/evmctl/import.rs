@@ -14,6 +14,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::Log;
 use super::request::ImportRequest;
 use crate::error::{errno_name, errno_words};
@@ -108,7 +109,7 @@ pub fn import(req: &ImportRequest) -> ImportOutcome {
         Ok(k) => k,
         Err(e) => {
             payload_failure(req, &e, &mut out);
-            out.exit = 1;
+            out.exit = EXIT_FAIL;
             return out;
         }
     };
@@ -130,7 +131,7 @@ pub fn import(req: &ImportRequest) -> ImportOutcome {
                 "evmctl: import: unknown keyring '{name}' (use @t, @p, @s, @u, @us, a serial or \
                  a keyring name)"
             ));
-            out.exit = 125;
+            out.exit = EXIT_ERROR;
             return out;
         }
     };
@@ -140,7 +141,7 @@ pub fn import(req: &ImportRequest) -> ImportOutcome {
             Ok(k) => (k.serial, Some(k.name)),
             Err(e) => {
                 out.stderr.push(format!("evmctl: import: {e}"));
-                out.exit = 125;
+                out.exit = EXIT_ERROR;
                 return out;
             }
         },
@@ -158,7 +159,7 @@ pub fn import(req: &ImportRequest) -> ImportOutcome {
             out.info(req.log, format!("keyid: {serial}"));
             out.stdout.push(serial.to_string());
             out.serial = Some(serial);
-            out.exit = 0;
+            out.exit = EXIT_OK;
         }
         Err(e) => {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
@@ -176,7 +177,7 @@ pub fn import(req: &ImportRequest) -> ImportOutcome {
                 errno_name(errno),
                 keyring::explain_add_key_error(errno, traits, ring_name.as_deref())
             ));
-            out.exit = 125;
+            out.exit = EXIT_ERROR;
         }
     }
     out
@@ -195,7 +196,7 @@ pub fn cmd_import(req: ImportRequest) -> i32 {
             .and_then(|()| stdout.flush())
             .is_err()
         {
-            return 125;
+            return EXIT_ERROR;
         }
     }
     out.exit

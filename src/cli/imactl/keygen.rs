@@ -17,7 +17,7 @@ use crate::keys::{Certificate, KeyErrorKind, PrivateKey};
 pub const CA_PASSWORD_ENV: &str = "IMACTL_CA_KEY_PASSWORD";
 /// The environment variable holding the IMA key's password: the one evmctl reads when
 /// signing with the key.
-pub const KEY_PASSWORD_ENV: &str = "EVMCTL_KEY_PASSWORD";
+pub const KEY_PASSWORD_ENV: &str = crate::cli::KEY_PASSWORD_ENV;
 
 /// What each IMA keyring protects against: the NOTES of the key pages.
 pub const TRUST_NOTES: &str = "What the IMA keyring protects against. With _ima (Debian's \

@@ -154,7 +154,7 @@ pub struct EnvDef {
 }
 
 /// The password of an encrypted private key, when no --pass is given.
-pub const ENV_KEY_PASSWORD: &str = "EVMCTL_KEY_PASSWORD";
+pub const ENV_KEY_PASSWORD: &str = crate::cli::KEY_PASSWORD_ENV;
 
 pub const ENV_VARS: &[EnvDef] = &[EnvDef {
     name: ENV_KEY_PASSWORD,
