@@ -349,6 +349,7 @@ kexec_cases() {
 		"lab-signed-boot-key rsa-boot" "lab-signed-intermediate-leaf rsa-inter-leaf" \
 		"lab-ecdsa-p256 ec-ec256" "lab-ecdsa-p384 ec-ec384" "lab-byte-changed-after-signing" \
 		"lab-attack-kexec"; do
+		# shellcheck disable=SC2086 # one or two words
 		set -- $spec
 		if [ -n "$skipwhy" ]; then
 			skip "$1" "$skipwhy"

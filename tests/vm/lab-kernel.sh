@@ -21,9 +21,14 @@ LAB_JOBS=${IMAEVM_LAB_JOBS:-2}
 lab_log() { echo "== lab kernel: $*" >&2; }
 lab_die() { echo "lab-kernel.sh: $*" >&2; exit 1; }
 
+# The cache: $IMAEVM_CACHE, by default /var/cache/imaevm-tests, or ~/.cache/imaevm-tests for a
+# user who cannot write there (tests/vm/run.sh makes the same choice and passes it on).
 lab_cache_root() {
 	local root=${IMAEVM_CACHE:-/var/cache/imaevm-tests}
-	mkdir -p "$root" 2>/dev/null || lab_die "cannot create the cache directory $root (run as root, or set IMAEVM_CACHE to a writable directory)"
+	if [ -z "${IMAEVM_CACHE:-}" ] && ! { mkdir -p "$root" 2>/dev/null && [ -w "$root" ]; }; then
+		root=${XDG_CACHE_HOME:-$HOME/.cache}/imaevm-tests
+	fi
+	mkdir -p "$root" 2>/dev/null || lab_die "cannot create the cache directory $root (set IMAEVM_CACHE to a writable directory)"
 	[ -w "$root" ] || lab_die "the cache directory $root is not writable (set IMAEVM_CACHE)"
 	echo "$root"
 }
@@ -33,7 +38,8 @@ lab_cache_root() {
 # when it exists.
 make_lab_ca() {
 	local dir=$1
-	echo "lab CA: made with openssl, because the project has no command that makes a CA yet" >&2
+	echo "made with openssl, because the project has no command that makes a CA yet" >"$dir/made-by"
+	echo "lab CA: $(cat "$dir/made-by")" >&2
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/ca.key.tmp" 2>/dev/null
 	openssl req -new -x509 -key "$dir/ca.key.tmp" -days 36500 -subj "/CN=imaevm lab CA" \
 		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
@@ -75,8 +81,11 @@ lab_check_config() {
 
 # lab_build VERSION CADIR OUT: builds into OUT (bzImage, config, ca.pem, ca.key).
 lab_build() {
-	local version=$1 cadir=$2 out=$3 tmp deb src t0
+	local version=$1 cadir=$2 out=$3 tmp deb src t0 free
 	t0=$(date +%s)
+	free=$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR == 2 { print $4 }')
+	[ "${free:-0}" -ge $((3 * 1024 * 1024)) ] ||
+		lab_die "the build needs about 2.5 GB in ${TMPDIR:-/tmp} (free: $((${free:-0} / 1024)) MB); set TMPDIR"
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/imaevm-lab-kernel.XXXXXX")
 	# shellcheck disable=SC2064 # expand now: the trap must remove this very directory
 	trap "rm -rf '$tmp'" EXIT
@@ -133,6 +142,7 @@ lab_kernel() {
 		make_lab_ca "$cadir"
 	fi
 	fp=$(lab_ca_fingerprint "$cadir/ca.pem")
+	lab_log "lab CA $cadir/ca.pem (SHA-256 ${fp:0:16}...), $(cat "$cadir/made-by" 2>/dev/null || echo 'made before its maker was recorded')"
 	frag=$(sha256sum "$LAB_FRAGMENT" | cut -c1-16)
 	version=$(lab_source_version)
 	if [ -z "$version" ] && [ "$(id -u)" = 0 ]; then

@@ -94,13 +94,14 @@ build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 run_lab() {
 	local dir=$WORK/lab labdir
 	labdir=$(bash "$HERE/lab-kernel.sh") || die "the lab kernel is not available (see above)"
+	# shellcheck disable=SC2034 # read by run.sh's boot
 	KIMAGE=$labdir/bzImage
 	KREL="lab kernel $(cat "$labdir/source-version"), CA $(openssl x509 -in "$labdir/ca.pem" -noout -subject | sed 's/.*CN *= *//')"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	make_lab_keys "$dir/keys" "$labdir"
 	build_lab_initramfs "$dir" "$labdir"
-	if [ $NEGATIVE = 1 ]; then
+	if [ "$NEGATIVE" = 1 ]; then
 		log "lab: $KREL, negative control: ima_appraise=log"
 		boot lab "$dir" main "imaevm.mode=lab ima_appraise=log"
 	else

@@ -12,8 +12,14 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# Downloads and the lab kernel are cached outside the clone, so a fresh clone reuses them.
+# Downloads and the lab kernel are cached outside the clone, so a fresh clone reuses them:
+# in $IMAEVM_CACHE, by default /var/cache/imaevm-tests (a user who cannot write there gets
+# ~/.cache/imaevm-tests). lab-kernel.sh gets the same directory through IMAEVM_CACHE.
 CACHE_ROOT=${IMAEVM_CACHE:-/var/cache/imaevm-tests}
+if [ -z "${IMAEVM_CACHE:-}" ] && ! { mkdir -p "$CACHE_ROOT" 2>/dev/null && [ -w "$CACHE_ROOT" ]; }; then
+	CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/imaevm-tests
+fi
+export IMAEVM_CACHE=$CACHE_ROOT
 CACHE=$CACHE_ROOT/debian-kernels
 WORK=$ROOT/target/vm-work
 LOGS=$ROOT/target/vm-logs
@@ -358,7 +364,7 @@ evaluate() {
 	while read -r line; do
 		[ -n "$line" ] || continue
 		read -r _ name _ <<<"$line"
-		[ -n "${seen[$name]:-}" ] || report FAIL "$ver" "$name" "not in tests/vm/expected: $line"
+		[ -n "${seen[$name]:-}" ] || report FAIL "$ver" "$name" "not in the expected verdicts (tests/vm/expected, expected-lab): $line"
 	done < <(grep -a '^RESULT ' "$logf" || true)
 	if ! grep -aqx 'END' "$logf"; then
 		report FAIL "$ver" "end-of-run" "the VM did not reach END ($(tail -n1 "$logf"))"
@@ -374,6 +380,7 @@ evaluate() {
 }
 
 # The lab kernel (built-in CA, restricted .ima): run_lab and its helpers
+# shellcheck source=tests/vm/lab-run.sh
 . "$HERE/lab-run.sh"
 
 # ---------------------------------------------------------------------------------------
