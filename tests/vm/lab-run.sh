@@ -93,7 +93,11 @@ build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 
 run_lab() {
 	local dir=$WORK/lab labdir
-	labdir=$(bash "$HERE/lab-kernel.sh") || die "the lab kernel is not available (see above)"
+	if ! labdir=$(bash "$HERE/lab-kernel.sh"); then
+		KREL="no lab kernel"
+		report FAIL lab lab-kernel "the lab kernel could not be built or found (see the lab-kernel.sh message above)"
+		return
+	fi
 	# shellcheck disable=SC2034 # read by run.sh's boot
 	KIMAGE=$labdir/bzImage
 	KREL="lab kernel $(cat "$labdir/source-version"), CA $(openssl x509 -in "$labdir/ca.pem" -noout -subject | sed 's/.*CN *= *//')"
