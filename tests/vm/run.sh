@@ -283,11 +283,13 @@ accel_args() {
 boot() {
 	local ver=$1 dir=$2 name=$3 append=$4 rc=0 t0
 	t0=$(date +%s)
+	# no_timer_check: on a loaded host, TCG can miss the IO-APIC timer check and 6.1 then
+	# panics at boot ("IO-APIC + timer doesn't work"); seen once in a --kernel all run.
 	# shellcheck disable=SC2046
 	timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 $(accel_args) -m 512 -nographic -monitor none \
 		-serial "file:$dir/$name.raw" -no-reboot -nic none \
 		-kernel "$KIMAGE" -initrd "$dir/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet $append" </dev/null >"$dir/$name.qemu" 2>&1 || rc=$?
+		-append "console=ttyS0 panic=-1 quiet no_timer_check $append" </dev/null >"$dir/$name.qemu" 2>&1 || rc=$?
 	tr -d '\r' <"$dir/$name.raw" >"$dir/$name.log"
 	echo "QEMU rc=$rc seconds=$(($(date +%s) - t0))" >>"$dir/$name.log"
 	if [ $rc = 124 ] || [ $rc = 137 ]; then echo "QEMU timed out after ${TIMEOUT}s" >>"$dir/$name.log"; fi
