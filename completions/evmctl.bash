@@ -16,7 +16,7 @@ _evmctl() {
         esac
     done
     case $prev in
-        -a|--hashalgo) COMPREPLY=($(compgen -W "md4 md5 sha1 rmd160 sha256 sha384 sha512 sha224 sm3 streebog256 streebog512" -- "$cur")); return ;;
+        -a|--hashalgo) COMPREPLY=($(compgen -W "md4 md5 sha1 rmd160 sha256 sha384 sha512 sha224 sm3 streebog256 streebog512 md_gost12_256 md_gost12_512" -- "$cur")); return ;;
         -k|--key|--keyid-from-cert|--pcrs) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --keyid|--inode|--uid|--gid|--mode|--generation|--ima|--selinux|-t|--type) COMPREPLY=(); return ;;
     esac

@@ -1,9 +1,13 @@
-//! EVM digest inputs (formats.md, "security.evm value"): which xattrs are hashed and in what
+//! EVM digest inputs (docs/formats.md, "security.evm"): which xattrs are hashed and in what
 //! order, the `h_misc` metadata block in its native, 32-bit and 64-bit layouts, and the
 //! filesystem UUID. The digest is what an EVM v2 signature signs. No printing: callers get
 //! the list of inputs used, to report them.
 
+use std::fmt;
 use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use crate::error::io_words;
 
 use crate::fsops::OpenFile;
 use crate::hash::HashAlgo;
@@ -50,7 +54,7 @@ pub enum UuidChoice {
     FromFilesystem,
     /// `-u` without a value: not hashed.
     Omit,
-    /// `--uuid=UUID`.
+    /// A UUID given by the caller.
     Given([u8; 16]),
 }
 
@@ -83,6 +87,44 @@ pub struct EvmTrace {
     pub uuid: Option<[u8; 16]>,
 }
 
+/// Why an EVM digest could not be computed. The front end adds the option that helps.
+#[derive(Debug)]
+pub enum EvmError {
+    /// fstat failed.
+    Stat(PathBuf, std::io::Error),
+    /// FS_IOC_GETVERSION failed (the generation can be given instead).
+    Generation(PathBuf, std::io::Error),
+    /// A portable signature covers the IMA xattr, which the file lacks.
+    PortableNeedsIma(PathBuf, &'static str),
+    /// The filesystem's UUID could not be found (it can be given, or left out).
+    Uuid { major: u32, minor: u32 },
+}
+
+impl fmt::Display for EvmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvmError::Stat(p, e) => write!(f, "{}: cannot stat: {}", p.display(), io_words(e)),
+            EvmError::Generation(p, e) => write!(
+                f,
+                "{}: cannot read the inode generation (FS_IOC_GETVERSION): {}",
+                p.display(),
+                io_words(e)
+            ),
+            EvmError::PortableNeedsIma(p, name) => write!(
+                f,
+                "{}: a portable EVM signature requires {name} (sign or hash the file first)",
+                p.display()
+            ),
+            EvmError::Uuid { major, minor } => write!(
+                f,
+                "cannot find the UUID of the filesystem on device {major}:{minor}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EvmError {}
+
 /// Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
 pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let parts: Vec<&str> = s.trim().split('-').collect();
@@ -97,20 +139,12 @@ pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
 
 /// FS_IOC_GETVERSION: the inode generation.
 fn inode_generation(file: &OpenFile) -> std::io::Result<u32> {
-    use std::os::fd::AsRawFd;
-    const FS_IOC_GETVERSION: libc::c_ulong = 0x8008_7601;
-    let mut gen: libc::c_long = 0;
-    // SAFETY: the fd is open for the lifetime of `file`, and the ioctl writes one long to
-    // the valid pointer given.
-    let r = unsafe { libc::ioctl(file.file().as_raw_fd(), FS_IOC_GETVERSION, &mut gen) };
-    if r < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(gen as u32)
+    use std::os::fd::AsFd;
+    Ok(crate::sys::ioctl::fs_ioc_getversion(file.file().as_fd())?)
 }
 
 /// The UUID of the filesystem on device `dev` (st_dev): /dev/disk/by-uuid, else blkid.
-pub fn filesystem_uuid(dev: u64) -> Result<[u8; 16], String> {
+pub fn filesystem_uuid(dev: u64) -> Result<[u8; 16], EvmError> {
     if let Ok(dir) = std::fs::read_dir("/dev/disk/by-uuid") {
         for e in dir.flatten() {
             if let Ok(md) = std::fs::metadata(e.path()) {
@@ -134,10 +168,7 @@ pub fn filesystem_uuid(dev: u64) -> Result<[u8; 16], String> {
             return Ok(u);
         }
     }
-    Err(format!(
-        "cannot find the UUID of the filesystem on device {major}:{minor}; give it with \
-         --uuid=UUID, or use -u to leave it out"
-    ))
+    Err(EvmError::Uuid { major, minor })
 }
 
 /// Computes the EVM digest of `file` with `algo`, reading xattrs without following links.
@@ -145,27 +176,17 @@ pub fn evm_digest(
     algo: HashAlgo,
     file: &OpenFile,
     p: &EvmParams,
-) -> Result<(Vec<u8>, EvmTrace), String> {
+) -> Result<(Vec<u8>, EvmTrace), EvmError> {
     let path = file.path();
-    let md = file.file().metadata().map_err(|e| {
-        format!(
-            "{}: cannot stat: {}",
-            path.display(),
-            crate::error::io_words(&e)
-        )
-    })?;
+    let md = file
+        .file()
+        .metadata()
+        .map_err(|e| EvmError::Stat(path.to_path_buf(), e))?;
     let mut trace = EvmTrace::default();
     let generation = match p.generation {
         Some(g) => g,
         None if p.portable => 0,
-        None => inode_generation(file).map_err(|e| {
-            format!(
-                "{}: cannot read the inode generation (FS_IOC_GETVERSION): {}; give it with \
-                 --generation=N",
-                path.display(),
-                crate::error::io_words(&e)
-            )
-        })?,
+        None => inode_generation(file).map_err(|e| EvmError::Generation(path.to_path_buf(), e))?,
     };
     trace.generation = Some(generation);
     let mut h = algo.hasher();
@@ -182,13 +203,7 @@ pub fn evm_digest(
         } else if name == "security.ima" && p.portable {
             match file.get_xattr(p.ima_xattr) {
                 Ok(v) => Some(v),
-                Err(_) => {
-                    return Err(format!(
-                        "{}: a portable EVM signature requires {} (sign or hash the file first)",
-                        path.display(),
-                        p.ima_xattr
-                    ))
-                }
+                Err(_) => return Err(EvmError::PortableNeedsIma(path.to_path_buf(), p.ima_xattr)),
             }
         } else if name == "security.capability" && p.caps.is_some() {
             p.caps.clone().flatten()

@@ -303,6 +303,36 @@ pub fn read_sig_file(file: &Path, sig: &Path) -> Result<Vec<u8>, FileError> {
     Ok(data)
 }
 
+/// Where a file's `security.ima` value is read from.
+#[derive(Clone, Copy, Debug)]
+pub enum ValueSource<'a> {
+    /// The extended attribute of that name, through the open descriptor.
+    Xattr(&'static str),
+    /// A detached signature file (`FILE.sig`, or another one named).
+    SigFile(&'a Path),
+}
+
+/// Reads the value of `file` from `source`: `Ok(None)` when there is none (no such
+/// attribute, or no such signature file); an empty signature file is an error.
+pub fn read_value(file: &OpenFile, source: ValueSource) -> Result<Option<Vec<u8>>, FileError> {
+    let r = match source {
+        ValueSource::Xattr(name) => file.get_xattr(name),
+        ValueSource::SigFile(sig) => read_sig_file(file.path(), sig),
+    };
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(FileError {
+            what: FileErrorKind::NoXattr(_),
+            ..
+        }) => Ok(None),
+        Err(FileError {
+            what: FileErrorKind::ReadSig(_, ref e),
+            ..
+        }) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads xattr `name` of `path` without following a final symbolic link.
 pub fn get_xattr_nofollow(path: &Path, name: &'static str) -> Result<Vec<u8>, FileError> {
     let err = |what| FileError {
@@ -349,3 +379,7 @@ pub fn walk_regular_files(root: &Path, same_fs: bool) -> impl Iterator<Item = Wa
             }
         })
 }
+
+#[cfg(test)]
+#[path = "fsops_tests.rs"]
+mod tests;

@@ -51,6 +51,19 @@ impl HashAlgo {
         HashAlgo::Streebog512,
     ];
 
+    /// Other names evmctl accepts: OpenSSL's names for Streebog.
+    pub const ALIASES: [(&'static str, HashAlgo); 2] = [
+        ("md_gost12_256", HashAlgo::Streebog256),
+        ("md_gost12_512", HashAlgo::Streebog512),
+    ];
+
+    /// Every name `from_name` accepts: the kernel names, then the aliases.
+    pub fn all_names() -> Vec<&'static str> {
+        let mut v: Vec<&str> = HashAlgo::ALL.iter().map(|a| a.name()).collect();
+        v.extend(HashAlgo::ALIASES.iter().map(|(n, _)| *n));
+        v
+    }
+
     /// The kernel's `enum hash_algo` value, used in every IMA/EVM header.
     pub fn kernel_id(self) -> u8 {
         match self {
@@ -93,10 +106,8 @@ impl HashAlgo {
     /// Parses a name the way evmctl does: case-sensitive kernel names, plus the OpenSSL
     /// names `md_gost12_256` and `md_gost12_512` for Streebog.
     pub fn from_name(name: &str) -> Result<HashAlgo, UnknownHashAlgo> {
-        match name {
-            "md_gost12_256" => return Ok(HashAlgo::Streebog256),
-            "md_gost12_512" => return Ok(HashAlgo::Streebog512),
-            _ => {}
+        if let Some(&(_, a)) = Self::ALIASES.iter().find(|(n, _)| *n == name) {
+            return Ok(a);
         }
         HashAlgo::ALL
             .into_iter()
@@ -228,6 +239,13 @@ impl std::io::Write for Hasher {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The digest at the start of a `sha256sum`-style line: hex of `algo`'s length, ended by
+/// the end of the line, a space, a tab or a comma.
+pub fn digest_at_line_start(line: &str, algo: HashAlgo) -> Option<Vec<u8>> {
+    let end = line.find([',', ' ', '\t']).unwrap_or(line.len());
+    from_hex(&line[..end]).filter(|d| d.len() == algo.digest_len())
 }
 
 /// Lower-case hex of `bytes`, as evmctl prints digests and signatures.

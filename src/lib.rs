@@ -6,11 +6,18 @@
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`measurement`]: IMA measurement lists: records, template digests, PCR replay.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
+//! - [`verdict`]: what a signature check found, in the kernel's words.
+//! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
+//!   keyrings, and the `Verdict` it gives.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
+//! - [`pipeline`]: many files on every core, results in input order, memory bounded.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`error`]: system errors in words.
+//! - [`sys`]: every raw system call, one safe wrapper each; the only module with code the
+//!   compiler cannot check (a test in tests/ fails when such code appears elsewhere).
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
 pub mod cli;
@@ -22,5 +29,10 @@ pub mod hash;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;
+pub mod ops;
+pub mod pipeline;
 pub mod policy;
 pub mod sign;
+pub mod sys;
+pub mod verdict;
+pub mod verify;

@@ -6,10 +6,12 @@
 //! signing can run in parallel.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
+pub use crate::format::SignatureBody;
 use crate::format::{ImaValue, SignatureV2};
 use crate::hash::{to_hex, HashAlgo};
-use crate::keys::{Certificate, KeyAlgorithm, PrivateKey, PublicKey};
+use crate::keys::{Certificate, KeyAlgorithm, KeyError, PrivateKey, PublicKey};
 
 /// Something that can sign a prehashed digest for IMA.
 pub trait Signer: Send + Sync {
@@ -18,8 +20,10 @@ pub trait Signer: Send + Sync {
     /// The key's algorithm (for messages).
     fn algorithm(&self) -> KeyAlgorithm;
     /// Signs `digest`, the output of `algo`: PKCS#1 v1.5 (RSA) or DER ECDSA-Sig-Value.
-    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String>;
+    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError>;
 }
+
+pub use crate::keys::SignError;
 
 /// Where the keyid of a signature comes from, in evmctl's order of precedence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +34,7 @@ pub enum KeyidSource {
     FromCert([u8; 4]),
     /// A PEM certificate appended to the key file: its SKID tail.
     AppendedCert([u8; 4]),
-    /// SHA-1 of the public key (formats.md, "keyid").
+    /// SHA-1 of the public key (docs/formats.md, "keyids").
     Computed([u8; 4]),
 }
 
@@ -85,8 +89,103 @@ impl Signer for SoftwareSigner {
     fn algorithm(&self) -> KeyAlgorithm {
         self.key.public_key().algorithm()
     }
-    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         self.key.sign_digest(algo, digest)
+    }
+}
+
+/// How the keyid of signatures is chosen (evmctl's order: an explicit keyid, then a
+/// certificate's SKID, then a certificate appended to the key file, then computed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyidChoice {
+    /// An appended certificate's SKID, else the computed keyid.
+    Default,
+    /// This keyid.
+    Explicit([u8; 4]),
+    /// The SKID tail of this certificate, which must be the signing key's.
+    FromCertificate(PathBuf),
+}
+
+/// Why a signing key could not be made ready.
+#[derive(Debug)]
+pub enum SignerError {
+    /// The private key could not be loaded.
+    Key(KeyError),
+    /// The keyid certificate could not be loaded.
+    KeyidCertificate(KeyError),
+    /// The keyid certificate has no usable Subject Key Identifier.
+    NoSkid(PathBuf),
+    /// A certificate that names the keyid is not the signing key's: signatures would name
+    /// a key the kernel does not hold ("unknown key" at appraisal).
+    CertificateMismatch { cert: PathBuf, key: PathBuf },
+}
+
+impl fmt::Display for SignerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignerError::Key(e) | SignerError::KeyidCertificate(e) => e.fmt(f),
+            SignerError::NoSkid(p) => write!(
+                f,
+                "{}: the certificate has no Subject Key Identifier of at least 4 bytes",
+                p.display()
+            ),
+            SignerError::CertificateMismatch { cert, key } => write!(
+                f,
+                "{}: the certificate is for another key than the private key in {}: \
+                 signatures would carry a keyid the kernel cannot find",
+                cert.display(),
+                key.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SignerError {}
+
+impl SoftwareSigner {
+    /// Loads the private key in `path` and chooses the keyid. A certificate that gives the
+    /// keyid (appended to the key file, or named by `choice`) must hold the same public
+    /// key.
+    pub fn load(
+        path: &Path,
+        password: Option<&str>,
+        choice: &KeyidChoice,
+    ) -> Result<SoftwareSigner, SignerError> {
+        let explicit = match choice {
+            KeyidChoice::Default => None,
+            KeyidChoice::Explicit(k) => Some((KeyidSource::Explicit(*k), None)),
+            KeyidChoice::FromCertificate(cert) => {
+                let c = Certificate::load(cert).map_err(SignerError::KeyidCertificate)?;
+                let k = c
+                    .skid_keyid()
+                    .ok_or_else(|| SignerError::NoSkid(cert.clone()))?;
+                Some((
+                    KeyidSource::FromCert(k),
+                    Some((cert.clone(), c.computed_keyid())),
+                ))
+            }
+        };
+        let loaded = PrivateKey::load(path, password).map_err(SignerError::Key)?;
+        let own = loaded.key.public_key().computed_keyid();
+        let mismatch = |cert: PathBuf| SignerError::CertificateMismatch {
+            cert,
+            key: path.to_path_buf(),
+        };
+        if let Some((_, Some((cert, keyid)))) = &explicit {
+            if *keyid != own {
+                return Err(mismatch(cert.clone()));
+            }
+        }
+        if let (None, Some(c)) = (&explicit, &loaded.appended_cert) {
+            if c.computed_keyid() != own {
+                return Err(mismatch(path.to_path_buf()));
+            }
+        }
+        Ok(SoftwareSigner::new(
+            loaded.key,
+            loaded.appended_cert.as_ref(),
+            explicit.map(|(k, _)| k),
+        ))
     }
 }
 
@@ -112,15 +211,18 @@ impl SoftwareSigner {
         algo: HashAlgo,
         digest: &[u8],
         timestamp: u32,
-    ) -> Result<Vec<u8>, String> {
-        let hash = v1_hash_id(algo)
-            .ok_or_else(|| format!("Signature version 1 does not support hash algo {algo}"))?;
+    ) -> Result<Vec<u8>, SignError> {
+        let hash = v1_hash_id(algo).ok_or(SignError::V1Hash(algo))?;
         let spki = self
             .key
             .public_key()
             .rsa_spki_der()
-            .ok_or("v1 signatures need an RSA key")?;
-        let keyid = crate::keys::v1::keyid(&crate::keys::v1::key2bin(&spki)?);
+            .ok_or(SignError::V1NeedsRsa)?;
+        let blob = crate::keys::v1::key2bin(&spki).map_err(|detail| SignError::Backend {
+            algorithm: self.key.public_key().algorithm(),
+            detail,
+        })?;
+        let keyid = crate::keys::v1::keyid(&blob);
         let mut body = vec![1];
         body.extend_from_slice(&timestamp.to_ne_bytes());
         body.push(0);
@@ -172,13 +274,14 @@ pub fn verify_v1(key: &PublicKey, digest: &[u8], body: &[u8]) -> Result<(), Veri
 
 /// Signs `digest` and wraps it in a v2 header. RSA output is exactly the modulus length,
 /// so `sig_size` always equals the bytes that follow.
-pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<SignatureV2, String> {
+pub fn sign_v2(
+    signer: &dyn Signer,
+    algo: HashAlgo,
+    digest: &[u8],
+) -> Result<SignatureV2, SignError> {
     let sig = signer.sign_digest(algo, digest)?;
     if sig.len() > u16::MAX as usize {
-        return Err(format!(
-            "a {}-byte signature does not fit a v2 header",
-            sig.len()
-        ));
+        return Err(SignError::TooLarge(sig.len()));
     }
     Ok(SignatureV2 {
         version: 2,
@@ -186,6 +289,31 @@ pub fn sign_v2(signer: &dyn Signer, algo: HashAlgo, digest: &[u8]) -> Result<Sig
         keyid: signer.keyid(),
         sig,
     })
+}
+
+/// Which signature format to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// The v2 header (what every current kernel checks).
+    V2,
+    /// The legacy v1 header, with its timestamp (seconds since the epoch).
+    V1 { timestamp: u32 },
+}
+
+/// Signs `digest` (made with `algo`) in `scheme`; the caller encodes the result as an
+/// xattr value with [`SignatureBody::ima_value`] or [`SignatureBody::evm_value`].
+pub fn sign_body(
+    signer: &SoftwareSigner,
+    scheme: Scheme,
+    algo: HashAlgo,
+    digest: &[u8],
+) -> Result<SignatureBody, SignError> {
+    match scheme {
+        Scheme::V2 => sign_v2(signer, algo, digest).map(SignatureBody::V2),
+        Scheme::V1 { timestamp } => signer
+            .sign_v1(algo, digest, timestamp)
+            .map(SignatureBody::V1),
+    }
 }
 
 /// A public key available for verification, with the keyids it answers to.
@@ -290,3 +418,7 @@ pub fn verify_v2(keys: &[VerifyKey], sig: &SignatureV2, digest: &[u8]) -> Result
         })
     }
 }
+
+#[cfg(test)]
+#[path = "sign_tests.rs"]
+mod tests;

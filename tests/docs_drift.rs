@@ -6,16 +6,23 @@
 //!   a password on the command line;
 //! - the completion scripts load in their shells and complete from the tables.
 //!
-//! A check whose tool is missing prints "SKIP docs_drift: <reason>".
+//! A check whose tool is missing is reported as a skip (tests/common/skip.rs).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::Parser;
-use imaevm::cli::docs::{self, Example, Shell};
+#[path = "../examples/gen-docs/docs.rs"]
+#[allow(dead_code)]
+mod docs;
+use docs::{Example, Shell};
 use imaevm::cli::evmctl::{opts, parse};
 use imaevm::cli::imactl::Cli;
+
+#[path = "common/skip.rs"]
+mod skip;
+use skip::{skip, skip_part};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -72,7 +79,10 @@ fn committed_pages_and_completions_are_up_to_date() {
 #[test]
 fn man_pages_render_without_warnings() {
     if !have("man") {
-        println!("SKIP docs_drift: man is not installed (apt-get install man-db groff-base)");
+        skip(
+            "man_pages_render_without_warnings",
+            "man is not installed (apt-get install man-db groff-base)",
+        );
         return;
     }
     let pages = files_in(&repo().join("man"));
@@ -238,7 +248,10 @@ fn bash_complete(line: &str) -> Vec<String> {
 #[test]
 fn bash_completion_completes_from_the_tables() {
     if !have("bash") {
-        println!("SKIP docs_drift: bash is not installed");
+        skip(
+            "bash_completion_completes_from_the_tables",
+            "bash is not installed",
+        );
         return;
     }
     assert_eq!(
@@ -275,7 +288,10 @@ fn bash_completion_completes_from_the_tables() {
 #[test]
 fn fish_completion_completes_from_the_tables() {
     if !have("fish") {
-        println!("SKIP docs_drift: fish is not installed (apt-get install fish)");
+        skip(
+            "fish_completion_completes_from_the_tables",
+            "fish is not installed (apt-get install fish)",
+        );
         return;
     }
     let complete = |line: &str| -> Vec<String> {
@@ -320,8 +336,10 @@ fn completion_scripts_load_in_their_shells() {
             Shell::Fish => ("fish", &["--no-execute"]),
         };
         if !have(tool) {
-            println!(
-                "SKIP docs_drift: {tool} is not installed: its completion scripts are not checked"
+            skip_part(
+                "completion_scripts_load_in_their_shells",
+                tool,
+                &format!("{tool} is not installed (apt-get install {tool})"),
             );
             continue;
         }
@@ -359,7 +377,11 @@ fn imactl_completions_offer_the_clap_subcommands() {
             assert!(words.lines().any(|w| w == s), "bash: no {s} in {words}");
         }
     } else {
-        println!("SKIP docs_drift: bash is not installed");
+        skip_part(
+            "imactl_completions_offer_the_clap_subcommands",
+            "bash",
+            "bash is not installed",
+        );
     }
     if have("fish") {
         let prog = format!(
@@ -378,6 +400,10 @@ fn imactl_completions_offer_the_clap_subcommands() {
             );
         }
     } else {
-        println!("SKIP docs_drift: fish is not installed (apt-get install fish)");
+        skip_part(
+            "imactl_completions_offer_the_clap_subcommands",
+            "fish",
+            "fish is not installed (apt-get install fish)",
+        );
     }
 }

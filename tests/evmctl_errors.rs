@@ -371,7 +371,10 @@ fn bad_files() {
 #[test]
 fn filesystem_that_refuses_xattrs() {
     if !is_root() {
-        eprintln!("SKIP filesystem_that_refuses_xattrs: mounting a ramfs needs root");
+        skip(
+            "filesystem_that_refuses_xattrs",
+            "mounting a ramfs needs root",
+        );
         return;
     }
     let f = fixture();
@@ -382,9 +385,9 @@ fn filesystem_that_refuses_xattrs() {
         .args(["-t", "ramfs", "ramfs"])
         .arg(&mnt));
     if code(&o) != 0 {
-        eprintln!(
-            "SKIP filesystem_that_refuses_xattrs: cannot mount ramfs: {}",
-            stderr(&o)
+        skip(
+            "filesystem_that_refuses_xattrs",
+            &format!("cannot mount ramfs: {}", stderr(&o)),
         );
         return;
     }
@@ -479,7 +482,11 @@ fn user_ima_without_root_and_security_ima_as_root() {
         let o = run(evmctl().args(["ima_verify", "--key"]).arg(&cert).arg(&file));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
     } else {
-        eprintln!("note: not root, security.ima was not exercised here");
+        skip_part(
+            "user_ima_without_root_and_security_ima_as_root",
+            "security.ima",
+            "not root: security.ima cannot be set",
+        );
     }
 }
 
@@ -537,6 +544,12 @@ fn recursive_signing_reports_every_failure_and_skips_links() {
             3,
             "the readable files are still hashed"
         );
+    } else {
+        skip_part(
+            "recursive_signing_reports_every_failure_and_skips_links",
+            "unreadable directory",
+            "not root: cannot run as nobody",
+        );
     }
 }
 
@@ -573,7 +586,11 @@ fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(get_xattr(&other, xattr), Some(sig.clone()));
     if !is_root() {
-        eprintln!("SKIP (part) --ignore-unsupported on ramfs: mounting needs root");
+        skip_part(
+            "setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems",
+            "--ignore-unsupported on ramfs",
+            "mounting a ramfs needs root",
+        );
         return;
     }
     let mnt = dir.join("ramfs");
@@ -583,7 +600,11 @@ fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
         .arg(&mnt)))
         != 0
     {
-        eprintln!("SKIP (part) --ignore-unsupported: cannot mount ramfs");
+        skip_part(
+            "setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems",
+            "--ignore-unsupported on ramfs",
+            "cannot mount a ramfs",
+        );
         return;
     }
     let target = mnt.join("shipped");
@@ -647,7 +668,10 @@ fn password_prompt_on_the_terminal_without_echo_or_newline() {
         format!("{bin} ima_sign -n --key enc.pem file"),
     ] {
         let Some(out) = on_terminal(dir, &cmd, "open sesame") else {
-            eprintln!("SKIP password prompt: script(1) is missing (apt-get install bsdutils)");
+            skip(
+                "password_prompt_on_the_terminal_without_echo_or_newline",
+                "script(1) is missing (apt-get install bsdutils)",
+            );
             return;
         };
         assert!(out.contains("PEM password: "), "no prompt: {out}");
@@ -705,7 +729,10 @@ fn ima_clear_removes_both_attributes_and_never_follows_links() {
 #[test]
 fn ima_fix_opens_every_file_and_can_skip_labelled_ones() {
     if !is_root() {
-        eprintln!("SKIP ima_fix_opens_every_file_and_can_skip_labelled_ones: needs root to set security.* and drop privileges");
+        skip(
+            "ima_fix_opens_every_file_and_can_skip_labelled_ones",
+            "needs root to set security.* and drop privileges",
+        );
         return;
     }
     let d = scratch();
@@ -747,4 +774,50 @@ fn ima_fix_opens_every_file_and_can_skip_labelled_ones() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = run(evmctl().args(["ima_fix", "-r", "-t", "q"]).arg(&tree));
     assert_eq!(code(&o), 125);
+}
+
+/// A certificate that gives the keyid must be the signing key's: otherwise every signature
+/// would name a key the kernel does not hold, and appraisal would say "unknown key".
+#[test]
+fn a_keyid_certificate_of_another_key_is_refused() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys");
+    let dir = scratch();
+    let file = dir.path().join("f");
+    write_sample(&file, 100, 3);
+    // The P-256 key with the RSA key's certificate appended.
+    let mut mixed = std::fs::read(data.join("p256.pk8.pem")).unwrap();
+    mixed.extend(std::fs::read(data.join("rsa2048.crt.pem")).unwrap());
+    let mixed_path = dir.path().join("mixed.pem");
+    std::fs::write(&mixed_path, mixed).unwrap();
+    for args in [
+        vec![
+            "ima_sign".into(),
+            "-n".into(),
+            "--key".into(),
+            mixed_path.clone(),
+        ],
+        vec![
+            "ima_sign".into(),
+            "-n".into(),
+            "--key".into(),
+            data.join("p256.pk8.pem"),
+            "--keyid-from-cert".into(),
+            data.join("rsa2048-skid.crt.pem"),
+        ],
+    ] {
+        let o = run(evmctl().args(&args).arg(&file));
+        assert_eq!(code(&o), 125, "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+        assert!(
+            stderr(&o).contains("is for another key than the private key"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // The matching pair still signs.
+    let o = run(evmctl()
+        .args(["ima_sign", "-n", "--key"])
+        .arg(data.join("rsa2048.key-crt.pem"))
+        .arg(&file));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
 }

@@ -25,8 +25,9 @@ fn in_fresh_session(dir: &Path, script: &str) -> (i32, String) {
 #[test]
 fn kernel_accepts_our_rsa_signatures() {
     if !have_keyctl() {
-        eprintln!(
-            "SKIP kernel_accepts_our_rsa_signatures: keyctl is missing (apt-get install keyutils)"
+        skip(
+            "kernel_accepts_our_rsa_signatures",
+            "keyctl is missing (apt-get install keyutils)",
         );
         return;
     }
@@ -37,7 +38,10 @@ fn kernel_accepts_our_rsa_signatures() {
     std::fs::copy(&f.rsa2048.cert_der, dir.join("probe.der")).unwrap();
     let (rc, out) = in_fresh_session(dir, "keyctl padd asymmetric '' @s < probe.der");
     if rc != 0 {
-        eprintln!("SKIP kernel_accepts_our_rsa_signatures: this kernel cannot add an asymmetric key: {out}");
+        skip(
+            "kernel_accepts_our_rsa_signatures",
+            &format!("this kernel cannot add an asymmetric key: {out}"),
+        );
         return;
     }
     let mut checked = 0;
@@ -88,7 +92,10 @@ fn kernel_accepts_our_rsa_signatures() {
 #[test]
 fn kernel_without_ecdsa_refuses_the_certificate_clearly() {
     if !have_keyctl() {
-        eprintln!("SKIP kernel_without_ecdsa_refuses_the_certificate_clearly: keyctl is missing");
+        skip(
+            "kernel_without_ecdsa_refuses_the_certificate_clearly",
+            "keyctl is missing (apt-get install keyutils)",
+        );
         return;
     }
     let f = fixture();
@@ -96,7 +103,10 @@ fn kernel_without_ecdsa_refuses_the_certificate_clearly() {
     std::fs::copy(&f.p256.cert_der, d.path().join("ec.der")).unwrap();
     let (rc, out) = in_fresh_session(d.path(), "keyctl padd asymmetric '' @s < ec.der");
     if rc == 0 {
-        eprintln!("note: this kernel has ECDSA; the VM test covers the kernel without it");
+        skip(
+            "kernel_without_ecdsa_refuses_the_certificate_clearly",
+            "this kernel has ECDSA; the VM test boots Debian 6.1, which has not",
+        );
     } else {
         assert!(
             out.contains("No such file or directory"),
@@ -108,7 +118,10 @@ fn kernel_without_ecdsa_refuses_the_certificate_clearly() {
 #[test]
 fn evmctl_import_binary_matches_upstream() {
     if !have_keyctl() {
-        eprintln!("SKIP evmctl_import_binary_matches_upstream: keyctl is missing");
+        skip(
+            "evmctl_import_binary_matches_upstream",
+            "keyctl is missing (apt-get install keyutils)",
+        );
         return;
     }
     if skip_without_upstream("evmctl_import_binary_matches_upstream") {

@@ -1,5 +1,5 @@
 //! `ima_measurement` against upstream evmctl on synthetic measurement lists whose PCR
-//! values are computed here, independently, from the definition (formats.md): each bank
+//! values are computed here, independently, from the definition (docs/formats.md, "IMA measurement list"): each bank
 //! extends H(template data); kernels before 5.8 extended the zero-padded SHA-1.
 
 mod common;

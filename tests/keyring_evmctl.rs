@@ -9,8 +9,7 @@ mod keyring_common;
 use std::path::Path;
 use std::process::Command;
 
-use imaevm::cli::evmctl::LOG_INFO;
-use imaevm::cli::evmctl_import::{import, ImportOutcome, ImportRequest};
+use imaevm::cli::evmctl::{import, ImportOutcome, ImportRequest, LOG_INFO};
 use imaevm::hash::to_hex;
 use imaevm::keyring::{self, KeySerial};
 use imaevm::keys::Certificate;
@@ -45,7 +44,7 @@ fn ours(verbose: i32, rsa: bool, args: &[&str]) -> Run {
         stdout,
         stderr,
         ..
-    } = import(&ImportRequest::from_args(&args, rsa), LOG_INFO + verbose);
+    } = import(&ImportRequest::from_args(&args, rsa, LOG_INFO + verbose));
     Run {
         exit,
         stdout,
@@ -86,7 +85,10 @@ fn have_upstream(test: &str) -> bool {
     if Path::new(UPSTREAM).exists() {
         true
     } else {
-        eprintln!("SKIP: {test}: {UPSTREAM} (Debian ima-evm-utils) is not installed");
+        skip(
+            test,
+            &format!("{UPSTREAM} (Debian ima-evm-utils) is not installed"),
+        );
         false
     }
 }
@@ -292,7 +294,7 @@ fn rsa_v1_user_key_matches_upstream() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok {
-        eprintln!("SKIP: {T}: openssl could not write the public key");
+        skip(T, "openssl could not write the public key");
         return;
     }
     let pubkey = pubkey.to_str().unwrap();

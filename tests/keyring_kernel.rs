@@ -399,7 +399,10 @@ fn default_keyring_is_the_one_ima_uses() {
         assert!(out.status.success(), "{}", text(&out.stderr));
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc["keyring"]["name"], "_ima");
-        eprintln!("SKIP: {T}: the user keyring already has _ima; not importing into it");
+        skip(
+            T,
+            "the user keyring already has _ima; not importing into it",
+        );
         return;
     }
 
@@ -455,7 +458,7 @@ fn a_key_userspace_may_not_use_is_not_called_unknown() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have_keyctl {
-        eprintln!("SKIP: {T}: keyctl (keyutils) is not installed");
+        skip(T, "keyctl (keyutils) is not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -561,12 +564,12 @@ fn certificate_without_skid_gets_the_keyid_the_kernel_matches() {
             .output()
             .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("SKIP: {T}: openssl could not make a v1 certificate");
+        skip(T, "openssl could not make a v1 certificate");
         return;
     }
     let cert = Certificate::load(&v1).unwrap();
     if cert.skid().is_some() {
-        eprintln!("SKIP: {T}: this openssl adds a SKID to 'x509 -req' certificates");
+        skip(T, "this openssl adds a SKID to 'x509 -req' certificates");
         return;
     }
     let ring = new_keyring("_ima");

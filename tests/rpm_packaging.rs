@@ -13,10 +13,14 @@
 //!
 //! Needs root (chroot, security.* xattrs) and builds the release binaries (minutes), so plain
 //! `cargo test` skips it: run `cargo test --test rpm_packaging -- --ignored` (tests/run.sh
-//! does). Missing tools or privileges print "SKIP rpm_packaging: <reason>".
+//! does). Missing tools or privileges are reported as skips (tests/common/skip.rs).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+#[path = "common/skip.rs"]
+mod skip;
+use skip::{skip, skip_part};
 
 const DEMO_FILE: &str = "usr/libexec/imaevm-demo/hello";
 
@@ -242,12 +246,16 @@ fn static_busybox() -> Option<PathBuf> {
 #[test]
 #[ignore = "builds the release RPMs (minutes) and needs root: cargo test --test rpm_packaging -- --ignored"]
 fn rpm_build_install_and_scriptlet_contract() {
+    const T: &str = "rpm_build_install_and_scriptlet_contract";
     if let Some(reason) = skip_reason() {
-        println!("SKIP rpm_packaging: {reason}");
+        skip(T, &reason);
         return;
     }
     let Some(busybox) = static_busybox() else {
-        println!("SKIP rpm_packaging: no static busybox for the scratch root's /bin/sh (apt-get install busybox-static)");
+        skip(
+            T,
+            "no static busybox for the scratch root's /bin/sh (apt-get install busybox-static)",
+        );
         return;
     };
     let target_tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
@@ -256,9 +264,12 @@ fn rpm_build_install_and_scriptlet_contract() {
     let probe = work.path().join("probe");
     std::fs::write(&probe, b"x").unwrap();
     if let Err(e) = xattr::set(&probe, "security.ima", &[0x04, 0x04]) {
-        println!(
-            "SKIP rpm_packaging: the filesystem of {} refuses security.ima ({e})",
-            work.path().display()
+        skip(
+            T,
+            &format!(
+                "the filesystem of {} refuses security.ima ({e})",
+                work.path().display()
+            ),
         );
         return;
     }
@@ -455,9 +466,13 @@ fn rpm_build_install_and_scriptlet_contract() {
         let root3 = scratch_root(&ramfs.join("root"), &busybox);
         refused_setxattr(&root3, &project_rpm, &demo, false);
     } else {
-        println!(
-            "SKIP rpm_packaging: the EOPNOTSUPP case: cannot mount a ramfs: {}",
-            String::from_utf8_lossy(&mounted.stderr).trim()
+        skip_part(
+            T,
+            "EOPNOTSUPP",
+            &format!(
+                "cannot mount a ramfs: {}",
+                String::from_utf8_lossy(&mounted.stderr).trim()
+            ),
         );
     }
 }

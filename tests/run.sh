@@ -2,6 +2,15 @@
 # The whole test suite: installs what it needs, then unit and integration tests (including
 # the comparisons with upstream evmctl and the host-kernel keyring tests), then the QEMU
 # end-to-end test on real Debian kernels when its harness is present.
+#
+# Ends with the skips (each with its reason) and one line "N passed, M failed, K skipped":
+# - passed/failed: libtest's counts from every `test result:` line (cargo test, the RPM
+#   test) plus the VM harness's own summary; a test skipped as a whole is taken off
+#   "passed" (libtest counts it as passed);
+# - skipped: every distinct entry the tests appended to $IMAEVM_SKIP_LOG (a whole test, or
+#   "test[part]" for a part of one; tests/common/skip.rs) plus the VM harness's skips.
+# Exits non-zero when a test failed, cargo test ran no test at all, or (on CI, env CI=true,
+# or with IMAEVM_STRICT_SKIPS=1) a skip is not listed in tests/expected-skips.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,15 +22,104 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 
+mkdir -p target
+export IMAEVM_SKIP_LOG=$PWD/target/skips.log
+: >"$IMAEVM_SKIP_LOG"
+status=0
+problems=()
+
 echo "== cargo test"
-cargo test --all-targets 2>&1 | tee target/cargo-test.log
-grep -q '^test result: ok' target/cargo-test.log
+if ! cargo test --all-targets --no-fail-fast 2>&1 | tee target/cargo-test.log; then
+	status=1
+	problems+=("cargo test failed")
+fi
 
 echo "== RPM packaging (packaging/rpm: project and demo RPMs, scratch-root install; root, minutes)"
-cargo test --test rpm_packaging -- --ignored --nocapture 2>&1 | tee target/rpm-test.log
-grep -q '^test result: ok. 1 passed' target/rpm-test.log
-
-if [ -x tests/vm/run.sh ]; then
-  echo "== VM end-to-end test (tests/vm/run.sh --kernel all --strict)"
-  bash tests/vm/run.sh --kernel all --strict
+if ! cargo test --test rpm_packaging -- --ignored --nocapture 2>&1 | tee target/rpm-test.log; then
+	status=1
+	problems+=("the RPM test failed")
+elif ! grep -q '^test result: ok. 1 passed' target/rpm-test.log; then
+	status=1
+	problems+=("the RPM test did not run")
 fi
+
+: >target/vm-test.log
+if [ -x tests/vm/run.sh ]; then
+	echo "== VM end-to-end test (tests/vm/run.sh --kernel all --strict)"
+	if ! bash tests/vm/run.sh --kernel all --strict 2>&1 | tee target/vm-test.log; then
+		status=1
+		problems+=("the VM test failed")
+	fi
+fi
+
+# ---------------------------------------------------------------------------------------
+# Summary
+
+# libtest: "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; ..."
+read -r lt_passed lt_failed lt_results < <(
+	awk '/^test result:/ {
+		n++
+		for (i = 2; i <= NF; i++) {
+			if ($i ~ /^passed/) p += $(i - 1)
+			if ($i ~ /^failed/) f += $(i - 1)
+		}
+	} END { print p + 0, f + 0, n + 0 }' target/cargo-test.log target/rpm-test.log
+)
+read -r cargo_ran < <(
+	awk '/^test result:/ {
+		for (i = 2; i <= NF; i++) if ($i ~ /^(passed|failed)/) t += $(i - 1)
+	} END { print t + 0 }' target/cargo-test.log
+)
+if [ "$cargo_ran" -eq 0 ]; then
+	status=1
+	problems+=("cargo test ran no test ($lt_results result lines)")
+fi
+
+# VM harness: "P passed, F failed, S skipped (T s)" (with --strict a skip counts as failed)
+vm_passed=0 vm_failed=0 vm_skipped=0
+if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' target/vm-test.log | tail -n1); then
+	read -r vm_passed _ vm_failed _ vm_skipped _ <<<"${line//,/}"
+fi
+
+# One entry per name (a part skipped in a loop is logged once per pass), the first reason.
+mapfile -t skips < <(awk '!seen[substr($0, 1, index($0, ": "))]++' "$IMAEVM_SKIP_LOG" | sort)
+whole=0
+for s in "${skips[@]}"; do
+	name=${s%%: *}
+	[[ $name == *\[* ]] || whole=$((whole + 1))
+done
+
+strict_skips=0
+if [ "${CI:-}" = true ] || [ "${IMAEVM_STRICT_SKIPS:-}" = 1 ]; then strict_skips=1; fi
+declare -A expected=()
+if [ -f tests/expected-skips.txt ]; then
+	while read -r name _; do
+		[ -n "$name" ] && [ "${name:0:1}" != "#" ] && expected[$name]=1
+	done <tests/expected-skips.txt
+fi
+
+echo "== summary"
+unexpected=0
+if [ ${#skips[@]} -gt 0 ]; then
+	echo "skipped (name: reason):"
+	for s in "${skips[@]}"; do
+		name=${s%%: *}
+		if [ -n "${expected[$name]:-}" ]; then
+			echo "  $s"
+		else
+			echo "  $s   [not in tests/expected-skips.txt]"
+			unexpected=$((unexpected + 1))
+		fi
+	done
+fi
+if [ $unexpected -gt 0 ] && [ $strict_skips = 1 ]; then
+	status=1
+	problems+=("$unexpected skip(s) not in tests/expected-skips.txt (CI fails on an unexpected skip)")
+fi
+for p in "${problems[@]}"; do echo "FAILED: $p"; done
+
+passed=$((lt_passed - whole + vm_passed))
+failed=$((lt_failed + vm_failed))
+skipped=$((${#skips[@]} + vm_skipped))
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -11,6 +11,10 @@ packages=(
   util-linux      # setpriv: running commands unprivileged
   bsdutils        # script: a pseudo-terminal for the password prompt test
   xxd
+  man-db          # man --warnings: the committed man pages render cleanly (docs_drift)
+  groff-base
+  fish            # the completion scripts load and complete in their shells (docs_drift)
+  zsh
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
 if [ -f tests/vm/packages.txt ]; then

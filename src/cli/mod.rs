@@ -1,6 +1,4 @@
 //! The command-line front ends. Only this module parses argv and prints.
 
-pub mod docs;
 pub mod evmctl;
-pub mod evmctl_import;
 pub mod imactl;

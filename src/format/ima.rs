@@ -1,4 +1,4 @@
-//! `security.ima` values (formats.md, "security.ima value" and "v2 signature"):
+//! `security.ima` values (docs/formats.md, "security.ima values" and "v2 signatures"):
 //! parsing on one side, encoding on the other, and nothing else.
 
 use std::fmt;
@@ -101,6 +101,38 @@ impl SignatureV2 {
             hash_id: body[1],
             keyid: [body[2], body[3], body[4], body[5]],
             sig: rest.to_vec(),
+        })
+    }
+}
+
+/// A signature as it follows the type byte: a v2 header, or a legacy v1 body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureBody {
+    V2(SignatureV2),
+    V1(Vec<u8>),
+}
+
+impl SignatureBody {
+    fn encode_with(&self, ty: XattrType) -> Vec<u8> {
+        let mut v = vec![ty as u8];
+        match self {
+            SignatureBody::V2(s) => v.extend(s.encode_body()),
+            SignatureBody::V1(b) => v.extend_from_slice(b),
+        }
+        v
+    }
+
+    /// The `security.ima` value: type 0x03, then the body.
+    pub fn ima_value(&self) -> Vec<u8> {
+        self.encode_with(XattrType::DigSig)
+    }
+
+    /// The `security.evm` value: type 0x03, or 0x05 for a portable signature.
+    pub fn evm_value(&self, portable: bool) -> Vec<u8> {
+        self.encode_with(if portable {
+            XattrType::EvmPortableDigSig
+        } else {
+            XattrType::DigSig
         })
     }
 }

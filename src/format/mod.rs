@@ -2,4 +2,4 @@
 
 pub mod ima;
 
-pub use ima::{ImaValue, SignatureV2, XattrType};
+pub use ima::{FormatError, ImaValue, SignatureBody, SignatureV2, XattrType};

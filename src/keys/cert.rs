@@ -151,3 +151,7 @@ fn looks_like_private_key(der: &[u8]) -> bool {
         || sec1::EcPrivateKey::from_der(der).is_ok()
         || pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok()
 }
+
+#[cfg(test)]
+#[path = "cert_tests.rs"]
+mod tests;

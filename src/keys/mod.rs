@@ -1,8 +1,9 @@
 //! Keys and certificates: private keys (PKCS#1, PKCS#8, encrypted PKCS#8, SEC1; PEM or
 //! DER), X.509 certificates (PEM or DER), public keys, and the IMA keyid derivations of
-//! formats.md ("keyid"). No printing and no argv: errors carry the file and the cause.
+//! docs/formats.md ("keyids"). No printing and no argv: errors carry the file and the cause.
 
 mod cert;
+pub mod payload;
 mod pem;
 mod private;
 mod public;
@@ -56,17 +57,15 @@ impl fmt::Display for KeyError {
             KeyErrorKind::Io(e) => write!(f, "{p}: cannot read: {}", crate::error::io_words(e)),
             KeyErrorKind::PasswordRequired => write!(
                 f,
-                "{p}: the private key is encrypted and no password was given \
-                 (use --pass=PASSWORD, a bare -p to be asked, or EVMCTL_KEY_PASSWORD)"
+                "{p}: the private key is encrypted and no password was given"
             ),
             KeyErrorKind::WrongPassword => write!(
                 f,
                 "{p}: cannot decrypt the private key: wrong password (or a damaged file)"
             ),
-            KeyErrorKind::NotAPrivateKey(what) => write!(
-                f,
-                "{p}: this is {what}, not a private key (give the signing key with --key)"
-            ),
+            KeyErrorKind::NotAPrivateKey(what) => {
+                write!(f, "{p}: this is {what}, not a private key")
+            }
             KeyErrorKind::NotACertificate(what) => {
                 write!(f, "{p}: this is {what}, not an X.509 certificate")
             }
@@ -108,3 +107,49 @@ mod tests {
         assert_eq!(parse_keyid_hex(""), None);
     }
 }
+
+/// Why a signature could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignError {
+    /// The digest has the wrong length for its algorithm.
+    DigestLength {
+        algo: crate::hash::HashAlgo,
+        expected: usize,
+        got: usize,
+    },
+    /// Legacy v1 signatures are RSA only.
+    V1NeedsRsa,
+    /// Legacy v1 signatures know sha1 and sha256 only.
+    V1Hash(crate::hash::HashAlgo),
+    /// The signature is too large for the v2 header's 16-bit size.
+    TooLarge(usize),
+    /// The key's backend failed (its own words).
+    Backend {
+        algorithm: KeyAlgorithm,
+        detail: String,
+    },
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignError::DigestLength {
+                algo,
+                expected,
+                got,
+            } => write!(f, "a {algo} digest is {expected} bytes, got {got}"),
+            SignError::V1NeedsRsa => write!(f, "v1 signatures need an RSA key"),
+            SignError::V1Hash(algo) => {
+                write!(f, "Signature version 1 does not support hash algo {algo}")
+            }
+            SignError::TooLarge(n) => {
+                write!(f, "a {n}-byte signature does not fit a v2 header")
+            }
+            SignError::Backend { algorithm, detail } => {
+                write!(f, "{algorithm} signing failed ({detail})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SignError {}

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use super::cert::Certificate;
 use super::pem;
 use super::public::{PublicKey, OID_EC, OID_P192, OID_P256, OID_P384, OID_P521, OID_RSA};
-use super::{KeyError, KeyErrorKind};
+use super::{KeyError, KeyErrorKind, SignError};
 use crate::hash::HashAlgo;
 
 /// A password, wiped from memory when dropped.
@@ -147,26 +147,33 @@ impl PrivateKey {
 
     /// RSA PKCS#1 v1.5 type-1 padding of `data` itself, with no DigestInfo (the legacy v1
     /// scheme signs a raw SHA-1 this way). Exactly the modulus length.
-    pub fn sign_raw_pkcs1(&self, data: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn sign_raw_pkcs1(&self, data: &[u8]) -> Result<Vec<u8>, SignError> {
         match self {
             PrivateKey::Rsa(k) => k
                 .sign(Pkcs1v15Sign::new_unprefixed(), data)
-                .map_err(|e| format!("RSA signing failed ({e})")),
-            _ => Err("v1 signatures need an RSA key".into()),
+                .map_err(|e| self.backend_error(e)),
+            _ => Err(SignError::V1NeedsRsa),
+        }
+    }
+
+    fn backend_error(&self, e: impl std::fmt::Display) -> SignError {
+        SignError::Backend {
+            algorithm: self.public_key().algorithm(),
+            detail: e.to_string(),
         }
     }
 
     /// Signs a prehashed digest: PKCS#1 v1.5 with the DigestInfo of `algo` (exactly the
     /// modulus length), or a DER ECDSA-Sig-Value (RFC 6979 nonces).
-    pub fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         if digest.len() != algo.digest_len() {
-            return Err(format!(
-                "a {algo} digest is {} bytes, got {}",
-                algo.digest_len(),
-                digest.len()
-            ));
+            return Err(SignError::DigestLength {
+                algo,
+                expected: algo.digest_len(),
+                got: digest.len(),
+            });
         }
-        let ec_err = |e: ecdsa::Error| format!("ECDSA signing failed ({e})");
+        let ec_err = |e: ecdsa::Error| self.backend_error(e);
         match self {
             PrivateKey::Rsa(k) => {
                 let scheme = Pkcs1v15Sign {
@@ -176,7 +183,7 @@ impl PrivateKey {
                 let sig = k
                     // `sign` blinds with the OS RNG (rsa's getrandom feature).
                     .sign(scheme, digest)
-                    .map_err(|e| format!("RSA signing failed ({e})"))?;
+                    .map_err(|e| self.backend_error(e))?;
                 Ok(sig)
             }
             PrivateKey::P192(k) => {
@@ -323,3 +330,7 @@ fn from_der_any(der: &[u8], password: Option<&str>) -> Result<PrivateKey, KeyErr
         "no private key found (neither PEM nor a DER PKCS#8, PKCS#1 or SEC1 key)".into(),
     ))
 }
+
+#[cfg(test)]
+#[path = "private_tests.rs"]
+mod tests;

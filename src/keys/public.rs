@@ -190,7 +190,7 @@ impl PublicKey {
                 }
                 (_, "CERTIFICATE") => {
                     return Err(KeyError::new(path, KeyErrorKind::Unsupported(
-                        "this is a certificate; --rsa takes a PEM public key (openssl x509 -pubkey -noout)".into(),
+                        "this is a certificate, not a PEM public key (openssl x509 -pubkey -noout gives it)".into(),
                     )))
                 }
                 _ => continue,
@@ -235,3 +235,7 @@ where
 {
     S::try_from(sig).is_ok_and(|sig| key.verify_prehash(digest, &sig).is_ok())
 }
+
+#[cfg(test)]
+#[path = "public_tests.rs"]
+mod tests;

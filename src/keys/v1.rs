@@ -1,5 +1,5 @@
 //! The legacy v1 (digsig) key format, for `--rsa`: the kernel's "key2bin" public key blob
-//! and the 8-byte v1 keyid (formats.md, "Legacy v1 signature").
+//! and the 8-byte v1 keyid (docs/formats.md, "Legacy v1 signatures").
 
 use der::Decode;
 
@@ -71,3 +71,7 @@ mod tests {
         assert_eq!(keyid_name(&[0, 0, 0, 0, 0, 0, 0x0a, 0xbc]), "ABC");
     }
 }
+
+#[cfg(test)]
+#[path = "v1_golden_tests.rs"]
+mod golden_tests;

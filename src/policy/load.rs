@@ -4,15 +4,15 @@
 //! works without /etc and without /proc, so it runs from a busybox initramfs. It checks
 //! nothing about the rules themselves: callers load only what [`super::validate`] passed.
 
-use std::ffi::CString;
+use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::io::IntoRawFd;
 use std::path::{Path, PathBuf};
 
 use super::parse::ParsedPolicy;
 use super::{Action, Func};
+use crate::sys::SysError;
 
 /// Where securityfs lives on every distribution.
 pub const DEFAULT_SECURITYFS: &str = "/sys/kernel/security";
@@ -79,6 +79,12 @@ pub fn requires_signed_policy(policy: &ParsedPolicy) -> bool {
 pub trait PolicySink {
     /// One write() of one rule; returns the byte count the kernel took.
     fn write_rule(&mut self, bytes: &[u8]) -> io::Result<usize>;
+
+    /// Ends the load. For the securityfs file this is close(2), where the kernel applies
+    /// the batch and reports a failure; a double has nothing to report.
+    fn close(self: Box<Self>) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The opened `<securityfs>/ima/policy`.
@@ -95,12 +101,7 @@ impl PolicyFile {
 
     /// Closes the file and returns close(2)'s error, if any (dropping a File ignores it).
     pub fn close(self) -> io::Result<()> {
-        let fd = self.file.into_raw_fd();
-        // SAFETY: fd came from into_raw_fd, so we own it and close it exactly once.
-        if unsafe { libc::close(fd) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        Ok(crate::sys::fd::close(self.file.into())?)
     }
 }
 
@@ -108,6 +109,10 @@ impl PolicySink for PolicyFile {
     fn write_rule(&mut self, bytes: &[u8]) -> io::Result<usize> {
         // One write(2) call; never write_all, which would hide how much the kernel took.
         self.file.write(bytes)
+    }
+
+    fn close(self: Box<Self>) -> io::Result<()> {
+        PolicyFile::close(*self)
     }
 }
 
@@ -162,38 +167,32 @@ pub fn write_plan(sink: &mut dyn PolicySink, plan: &[PlannedWrite]) -> Result<us
 
 /// The filesystem type of `path` (statfs f_type).
 pub fn fs_type(path: &Path) -> io::Result<i64> {
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: statfs is plain old data; all-zero is valid.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: c is a NUL-terminated path; st is ours to fill.
-    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    #[allow(clippy::unnecessary_cast)]
-    Ok(st.f_type as i64)
+    Ok(crate::sys::mount::statfs_type(path)?)
 }
 
-/// mount(2) of a pseudo filesystem with no data.
-fn mount_pseudo(fstype: &str, target: &Path) -> io::Result<()> {
-    let src = CString::new(fstype).expect("no NUL");
-    let tgt = CString::new(target.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: all strings are NUL-terminated and live across the call; data is NULL.
-    let rc = unsafe {
-        libc::mount(
-            src.as_ptr(),
-            tgt.as_ptr(),
-            src.as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-            std::ptr::null(),
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+/// mount(2) of a pseudo filesystem with no data, as an initramfs mounts sysfs and
+/// securityfs: no setuid, no devices, no executables.
+fn mount_pseudo(fstype: &str, target: &Path) -> Result<(), SysError> {
+    let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    crate::sys::mount::mount_pseudo(fstype, target, flags)
 }
+
+/// A mount [`ensure_securityfs`] needed failed: which one, and the kernel's errno.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountError {
+    /// "mount securityfs on /sys/kernel/security".
+    pub what: String,
+    pub err: SysError,
+}
+
+/// "cannot mount securityfs on /sys/kernel/security: Operation not permitted (EPERM)".
+impl fmt::Display for MountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot {}: {}", self.what, self.err.cause())
+    }
+}
+
+impl std::error::Error for MountError {}
 
 /// What [`ensure_securityfs`] had to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -207,19 +206,24 @@ pub enum MountAction {
 
 /// Makes sure securityfs is mounted at [`DEFAULT_SECURITYFS`], mounting it (and sysfs on
 /// /sys when an initramfs has not) if needed. Returns the error of the step that failed.
-pub fn ensure_securityfs() -> Result<MountAction, (String, io::Error)> {
+pub fn ensure_securityfs() -> Result<MountAction, MountError> {
     let sec = Path::new(DEFAULT_SECURITYFS);
     if fs_type(sec).ok() == Some(SECURITYFS_MAGIC) {
         return Ok(MountAction::AlreadyMounted);
     }
     let mut sysfs_too = false;
     if !sec.exists() && fs_type(Path::new("/sys")).ok() != Some(SYSFS_MAGIC) {
-        mount_pseudo("sysfs", Path::new("/sys")).map_err(|e| ("mount sysfs on /sys".into(), e))?;
+        mount_pseudo("sysfs", Path::new("/sys")).map_err(|err| MountError {
+            what: "mount sysfs on /sys".into(),
+            err,
+        })?;
         sysfs_too = true;
     }
     if fs_type(sec).ok() != Some(SECURITYFS_MAGIC) {
-        mount_pseudo("securityfs", sec)
-            .map_err(|e| (format!("mount securityfs on {DEFAULT_SECURITYFS}"), e))?;
+        mount_pseudo("securityfs", sec).map_err(|err| MountError {
+            what: format!("mount securityfs on {DEFAULT_SECURITYFS}"),
+            err,
+        })?;
     }
     Ok(MountAction::Mounted { sysfs_too })
 }
@@ -248,6 +252,35 @@ pub enum AfterLoad {
     ReadOnly,
     /// The file is gone: neither option; no further load this boot.
     Removed,
+}
+
+impl AfterLoad {
+    /// What this means for the next load, in a sentence about `policy_file`.
+    pub fn describe(self, policy_file: &Path) -> String {
+        let f = policy_file.display();
+        match self {
+            AfterLoad::Writable => format!(
+                "{f} is still writable: this kernel accepts further rules (CONFIG_IMA_WRITE_POLICY)"
+            ),
+            AfterLoad::ReadOnly => format!(
+                "{f} is now read-only: this kernel takes one policy per boot; the next change needs a reboot"
+            ),
+            AfterLoad::Removed => format!(
+                "{f} is gone: this kernel takes one policy per boot (no CONFIG_IMA_WRITE_POLICY); the next change needs a reboot"
+            ),
+        }
+    }
+}
+
+/// Why reading the loaded policy under `securityfs` failed with `errno`, when there is
+/// more to say than the errno's words.
+pub fn explain_read_error(errno: i32, securityfs: &Path) -> Option<String> {
+    match errno {
+        libc::EACCES => Some("the kernel was built without CONFIG_IMA_READ_POLICY (as Debian's 6.1 and 6.12 are), so the loaded policy cannot be read back; the policy in force is the boot-time one (ima_policy= on the kernel command line) plus whatever your boot scripts loaded".to_string()),
+        libc::EPERM => Some("reading the IMA policy needs root (CAP_SYS_ADMIN)".to_string()),
+        libc::ENOENT => Some(format!("there is no {}: IMA is not enabled, or securityfs is not mounted at {}, or the kernel removed the file after its one load and cannot show the policy", policy_path(securityfs).display(), securityfs.display())),
+        _ => None,
+    }
 }
 
 /// Looks at the policy file after a load to tell whether the kernel allows another one.
@@ -382,6 +415,48 @@ mod tests {
         assert_eq!(after_load(dir.path()), AfterLoad::Writable);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o400)).unwrap();
         assert_eq!(after_load(dir.path()), AfterLoad::ReadOnly);
+    }
+
+    #[test]
+    fn read_errors_in_words() {
+        let root = Path::new("/sys/kernel/security");
+        assert!(explain_read_error(libc::EACCES, root)
+            .unwrap()
+            .contains("CONFIG_IMA_READ_POLICY"));
+        assert!(explain_read_error(libc::EPERM, root)
+            .unwrap()
+            .contains("needs root"));
+        let enoent = explain_read_error(libc::ENOENT, root).unwrap();
+        assert!(
+            enoent.starts_with("there is no /sys/kernel/security/ima/policy: IMA is not enabled"),
+            "{enoent}"
+        );
+        assert_eq!(explain_read_error(libc::EIO, root), None);
+    }
+
+    #[test]
+    fn mount_error_names_the_step_and_errno() {
+        let e = MountError {
+            what: "mount sysfs on /sys".into(),
+            err: SysError {
+                call: "mount",
+                errno: libc::EPERM,
+            },
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot mount sysfs on /sys: Operation not permitted (EPERM)"
+        );
+    }
+
+    #[test]
+    fn after_load_sentences() {
+        let f = Path::new("/s/ima/policy");
+        assert!(AfterLoad::Writable
+            .describe(f)
+            .starts_with("/s/ima/policy is still writable"));
+        assert!(AfterLoad::ReadOnly.describe(f).contains("read-only"));
+        assert!(AfterLoad::Removed.describe(f).contains("is gone"));
     }
 
     #[test]

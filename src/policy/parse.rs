@@ -261,43 +261,63 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
             None,
         ));
     }
-    let cond = |c| Ok(Term::Cond(c));
-    let opt = |o| Ok(Term::Opt(o));
     if let Some(kind) = id_kind {
-        let op = match op {
-            '=' => IdOp::Eq,
-            '>' => IdOp::Gt,
-            _ => IdOp::Lt,
-        };
-        let digits = value.strip_prefix('+').unwrap_or(value);
-        let n: Option<u32> = if digits.bytes().all(|b| b.is_ascii_digit()) {
-            digits.parse().ok()
-        } else {
-            None
-        };
-        return match n {
-            Some(v) if v != u32::MAX => cond(Condition::Id { kind, op, value: v }),
-            Some(_) => Err(err(
-                tok,
-                format!("{key} 4294967295 is the kernel's invalid id (-1) and is refused"),
-                None,
-            )),
-            None => Err(err(
-                tok,
-                format!("{key} needs a decimal id from 0 to 4294967294, not `{value}`"),
-                Some("names are not resolved by the kernel; use the numeric id".into()),
-            )),
-        };
+        return parse_id(tok, key, kind, op, value);
     }
     if let Some(kind) = LsmKind::from_name(key) {
-        return cond(Condition::Lsm {
+        return Ok(Term::Cond(Condition::Lsm {
             kind,
             label: value.to_string(),
-        });
+        }));
     }
     match key {
+        "func" | "mask" | "fsmagic" | "fsname" | "fs_subtype" | "fsuuid" | "keyrings" | "label" => {
+            parse_condition(tok, key, value).map(Term::Cond)
+        }
+        _ => parse_option(tok, key, value).map(Term::Opt),
+    }
+}
+
+/// `uid=`, `euid<`, `fowner>`...: a decimal id the kernel can hold.
+fn parse_id(
+    tok: &Token,
+    key: &str,
+    kind: IdKind,
+    op: char,
+    value: &str,
+) -> Result<Term, Diagnostic> {
+    let op = match op {
+        '=' => IdOp::Eq,
+        '>' => IdOp::Gt,
+        _ => IdOp::Lt,
+    };
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    let n: Option<u32> = if digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    };
+    match n {
+        Some(v) if v != u32::MAX => Ok(Term::Cond(Condition::Id { kind, op, value: v })),
+        Some(_) => Err(err(
+            tok,
+            format!("{key} 4294967295 is the kernel's invalid id (-1) and is refused"),
+            None,
+        )),
+        None => Err(err(
+            tok,
+            format!("{key} needs a decimal id from 0 to 4294967294, not `{value}`"),
+            Some("names are not resolved by the kernel; use the numeric id".into()),
+        )),
+    }
+}
+
+/// A condition keyword's value (`key` is one of the condition keywords but the ids and LSM
+/// labels).
+fn parse_condition(tok: &Token, key: &str, value: &str) -> Result<Condition, Diagnostic> {
+    match key {
         "func" => match Func::from_name(value) {
-            Some(f) => cond(Condition::Func(f)),
+            Some(f) => Ok(Condition::Func(f)),
             None => Err(err(
                 tok,
                 format!("unknown func {value}{}", {
@@ -319,7 +339,7 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
                 None => (false, value),
             };
             match MaskBit::from_name(name) {
-                Some(bit) => cond(Condition::Mask(Mask { inmask, bit })),
+                Some(bit) => Ok(Condition::Mask(Mask { inmask, bit })),
                 None => Err(err(
                     tok,
                     format!("unknown mask {value}: the kernel knows MAY_EXEC, MAY_WRITE, MAY_READ and MAY_APPEND, optionally prefixed with ^"),
@@ -334,7 +354,7 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
                 .unwrap_or(value);
             match u64::from_str_radix(hex, 16) {
                 Ok(v) if !hex.starts_with('+') && !hex.starts_with('-') => {
-                    cond(Condition::Fsmagic(v))
+                    Ok(Condition::Fsmagic(v))
                 }
                 _ => Err(err(
                     tok,
@@ -343,10 +363,10 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
                 )),
             }
         }
-        "fsname" => cond(Condition::Fsname(value.to_string())),
-        "fs_subtype" => cond(Condition::FsSubtype(value.to_string())),
+        "fsname" => Ok(Condition::Fsname(value.to_string())),
+        "fs_subtype" => Ok(Condition::FsSubtype(value.to_string())),
         "fsuuid" => match parse_uuid(value) {
-            Some(u) => cond(Condition::Fsuuid(u)),
+            Some(u) => Ok(Condition::Fsuuid(u)),
             None => Err(err(
                 tok,
                 format!("fsuuid `{value}` is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"),
@@ -354,16 +374,23 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
             )),
         },
         "keyrings" | "label" => match parse_list(value) {
-            Some(items) if key == "keyrings" => cond(Condition::Keyrings(items)),
-            Some(items) => cond(Condition::Label(items)),
+            Some(items) if key == "keyrings" => Ok(Condition::Keyrings(items)),
+            Some(items) => Ok(Condition::Label(items)),
             None => Err(err(
                 tok,
                 format!("{key} has an empty item: the kernel wants names separated by single `|`"),
                 None,
             )),
         },
+        _ => unreachable!("keyword table and parser disagree on {key}"),
+    }
+}
+
+/// An option keyword's value.
+fn parse_option(tok: &Token, key: &str, value: &str) -> Result<RuleOption, Diagnostic> {
+    match key {
         "appraise_type" => match AppraiseType::from_name(value) {
-            Some(t) => opt(RuleOption::AppraiseType(t)),
+            Some(t) => Ok(RuleOption::AppraiseType(t)),
             None => Err(err(
                 tok,
                 format!("unknown appraise_type {value}: the kernel knows imasig, imasig|modsig and sigv3"),
@@ -371,7 +398,7 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
             )),
         },
         "appraise_flag" => match value {
-            "check_blacklist" => opt(RuleOption::CheckBlacklist),
+            "check_blacklist" => Ok(RuleOption::CheckBlacklist),
             _ => Err(err(
                 tok,
                 format!("unknown appraise_flag {value}: the only flag is check_blacklist"),
@@ -398,10 +425,10 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
                 }
                 algos.push(a.to_string());
             }
-            opt(RuleOption::AppraiseAlgos(algos))
+            Ok(RuleOption::AppraiseAlgos(algos))
         }
         "digest_type" => match value {
-            "verity" => opt(RuleOption::DigestVerity),
+            "verity" => Ok(RuleOption::DigestVerity),
             _ => Err(err(
                 tok,
                 format!("unknown digest_type {value}: the only digest type is verity"),
@@ -412,7 +439,7 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
             let digits = value.strip_prefix('+').unwrap_or(value);
             match digits.parse::<u8>() {
                 Ok(n) if n < 64 && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                    opt(RuleOption::Pcr(n))
+                    Ok(RuleOption::Pcr(n))
                 }
                 _ => Err(err(
                     tok,
@@ -423,7 +450,7 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
         }
         "template" => {
             if TEMPLATES.contains(&value) {
-                opt(RuleOption::Template(value.to_string()))
+                Ok(RuleOption::Template(value.to_string()))
             } else {
                 Err(err(
                     tok,

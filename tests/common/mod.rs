@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+mod skip;
+#[allow(unused_imports)] // each test crate uses a different subset
+pub use skip::{skip, skip_part};
+
 pub const UPSTREAM: &str = "/usr/bin/evmctl";
 
 pub fn evmctl() -> Command {
@@ -25,8 +29,11 @@ pub fn skip_without_upstream(test: &str) -> bool {
     if have_upstream() {
         return false;
     }
-    eprintln!(
-        "SKIP {test}: {UPSTREAM} is missing (apt-get install ima-evm-utils; .ci/run installs it)"
+    skip(
+        test,
+        &format!(
+            "{UPSTREAM} is missing (apt-get install ima-evm-utils; tests/setup.sh installs it)"
+        ),
     );
     true
 }

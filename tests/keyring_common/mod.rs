@@ -17,13 +17,18 @@ use imaevm::format::ImaValue;
 use imaevm::hash::HashAlgo;
 use imaevm::keyring::{self, KeySerial};
 
+#[path = "../common/skip.rs"]
+mod skip;
+#[allow(unused_imports)] // each test crate uses a different subset
+pub use skip::{skip, skip_part};
+
 /// Joins a fresh anonymous session keyring for this test's thread, or says why the test
 /// is skipped.
 pub fn fresh_session(test: &str) -> Option<KeySerial> {
     match keyring::join_session_keyring(None) {
         Ok(s) => Some(s),
         Err(e) => {
-            eprintln!("SKIP: {test}: cannot join a new session keyring: {e}");
+            skip(test, &format!("cannot join a new session keyring: {e}"));
             None
         }
     }
@@ -87,7 +92,7 @@ pub fn make_key(dir: &Path, stem: &str, ec: bool, test: &str) -> Option<TestKey>
             k.cert_der.to_str().unwrap(),
         ])
     {
-        eprintln!("SKIP: {test}: openssl could not make a test certificate");
+        skip(test, "openssl could not make a test certificate");
         return None;
     }
     Some(k)
@@ -104,7 +109,10 @@ pub fn kernel_has_rsa_keys(key: &TestKey, test: &str) -> bool {
             true
         }
         Err(e) => {
-            eprintln!("SKIP: {test}: the kernel does not take RSA asymmetric keys: {e}");
+            skip(
+                test,
+                &format!("the kernel does not take RSA asymmetric keys: {e}"),
+            );
             false
         }
     }
@@ -128,7 +136,10 @@ pub fn ima_sign_with(algo: HashAlgo, key: &Path, file: &Path, test: &str) -> Opt
     if !out.status.success() {
         let err = text(&out.stderr);
         if err.contains("security.ima") {
-            eprintln!("SKIP: {test}: evmctl ima_sign cannot set security.ima here: {err}");
+            skip(
+                test,
+                &format!("evmctl ima_sign cannot set security.ima here: {err}"),
+            );
             return None;
         }
         panic!("evmctl ima_sign failed: {err}");
@@ -147,7 +158,10 @@ pub fn set_ima(file: &Path, value: &[u8], test: &str) -> bool {
     match xattr::set(file, "security.ima", value) {
         Ok(()) => true,
         Err(e) => {
-            eprintln!("SKIP: {test}: cannot set security.ima (needs root and xattrs): {e}");
+            skip(
+                test,
+                &format!("cannot set security.ima (needs root and xattrs): {e}"),
+            );
             false
         }
     }

@@ -1,96 +1,32 @@
 //! The evmctl front end: upstream evmctl's command line, messages, output streams and exit
-//! codes (formats.md, "evmctl exit codes and I/O conventions"), on top of the library.
+//! codes, on top of the library.
 //!
-//! Raw options become a [`Settings`] in one place; commands receive it and never see argv.
+//! argv is parsed by [`parse`] (getopt_long rules) from the table in [`opts`], resolved
+//! once into a typed request per command by [`args`], and dispatched on the command's id.
 //! Exit codes: 0 success, 1 a failed verification or a bad option, 125 any other error.
 
-mod commands;
+pub mod args;
+mod files;
+mod import;
+mod log;
+mod lowargs;
 mod measurement;
 pub mod opts;
+mod output;
 pub mod parse;
+mod request;
+mod signing;
+mod verifying;
 
 use std::ffi::OsString;
-use std::io::Write;
-use std::path::PathBuf;
 
-use crate::fsops::XattrNamespace;
-use crate::keys::Password;
-use opts::OptId;
+pub use import::{import, ImportOutcome};
+pub use opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
+pub use output::LOG_INFO;
+pub use request::ImportRequest;
 
-/// Upstream's default verbosity (syslog LOG_INFO): informational lines are printed.
-pub const LOG_INFO: i32 = 6;
-
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FAIL: i32 = 1;
-pub const EXIT_ERROR: i32 = 125;
-
-/// Where a password comes from.
-pub enum PassSource {
-    Given(Password),
-    Prompt,
-}
-
-/// What the command line asks for, after parsing and validation.
-pub struct Settings {
-    pub verbose: i32,
-    pub hash_algo: Option<String>,
-    pub key: Option<PathBuf>,
-    pub pass: Option<PassSource>,
-    pub sigfile: bool,
-    /// `-n`: print, do not set the xattr.
-    pub no_xattr: bool,
-    pub xattr: XattrNamespace,
-    pub recursive: bool,
-    pub keyid: Option<[u8; 4]>,
-    pub keyid_from_cert: Option<PathBuf>,
-    /// `--ignore-unsupported`: ima_setxattr warns and succeeds on EOPNOTSUPP/EPERM.
-    pub ignore_unsupported: bool,
-    /// `sign`: write security.ima first (`-s`: a signature, `-d`: a hash).
-    pub imasig: bool,
-    pub imahash: bool,
-    /// EVM digest parameters.
-    pub evm: crate::evm::EvmParams,
-    /// `--rsa`: import a legacy v1 key.
-    pub rsa: bool,
-    /// `-t m`: walks stay on one filesystem.
-    pub same_fs: bool,
-    /// `-t x`: ima_fix skips files that have both xattrs.
-    pub skip_if_labelled: bool,
-    /// ima_measurement.
-    pub ignore_violations: bool,
-    pub verify_sig: bool,
-    pub pcrs: Vec<String>,
-    pub verify_bank: Option<String>,
-}
-
-impl Settings {
-    fn info(&self, msg: std::fmt::Arguments) {
-        if self.verbose >= LOG_INFO {
-            let _ = std::io::stderr().write_fmt(msg);
-        }
-    }
-    fn debug(&self, msg: std::fmt::Arguments) {
-        if self.verbose > LOG_INFO {
-            let _ = std::io::stderr().write_fmt(msg);
-        }
-    }
-}
-
-/// Prints an error line on stderr (always shown: upstream's LOG_ERR is below LOG_INFO).
-fn error(msg: std::fmt::Arguments) {
-    let mut e = std::io::stderr().lock();
-    let _ = e.write_all(b"evmctl: ");
-    let _ = e.write_fmt(msg);
-    let _ = e.write_all(b"\n");
-}
-
-fn long_name(id: OptId) -> &'static str {
-    opts::OPTIONS
-        .iter()
-        .find(|o| o.id == id)
-        .and_then(|o| o.long)
-        .unwrap_or("?")
-}
+use output::print_refusal;
+use request::Request;
 
 /// Runs evmctl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
@@ -107,212 +43,35 @@ pub fn run(args: &[OsString]) -> i32 {
             return EXIT_FAIL;
         }
     };
-    let mut s = Settings {
-        verbose: LOG_INFO,
-        hash_algo: None,
-        key: None,
-        pass: None,
-        sigfile: false,
-        no_xattr: false,
-        xattr: XattrNamespace::Security,
-        recursive: false,
-        keyid: None,
-        keyid_from_cert: None,
-        ignore_unsupported: false,
-        imasig: false,
-        imahash: false,
-        evm: crate::evm::EvmParams {
-            portable: false,
-            layout: crate::evm::MiscLayout::Native,
-            smack: false,
-            uuid: crate::evm::UuidChoice::FromFilesystem,
-            ima_xattr: "security.ima",
-            selinux: None,
-            ima: None,
-            caps: None,
-            ino: None,
-            uid: None,
-            gid: None,
-            mode: None,
-            generation: None,
-        },
-        rsa: false,
-        same_fs: false,
-        skip_if_labelled: false,
-        ignore_violations: false,
-        verify_sig: false,
-        pcrs: Vec::new(),
-        verify_bank: None,
+    let request = match args::resolve(parsed.options, parsed.operands) {
+        Ok(r) => r,
+        Err(r) => return print_refusal(r),
     };
-    for o in parsed.options {
-        let v = o.value;
-        match o.id {
-            OptId::Help => {
-                print!("{}", commands::usage());
-                return EXIT_OK;
-            }
-            OptId::Version => {
-                println!("evmctl {}", env!("CARGO_PKG_VERSION"));
-                return EXIT_OK;
-            }
-            OptId::Verbose => s.verbose += 1,
-            OptId::NoXattr => s.no_xattr = true,
-            OptId::HashAlgo => s.hash_algo = v.map(|v| v.to_string_lossy().into_owned()),
-            OptId::Pass => {
-                s.pass = Some(match v {
-                    Some(p) => PassSource::Given(Password::new(p.to_string_lossy().into_owned())),
-                    None => PassSource::Prompt,
-                })
-            }
-            OptId::SigFile => s.sigfile = true,
-            OptId::Key => s.key = v.map(PathBuf::from),
-            OptId::Recursive => s.recursive = true,
-            OptId::XattrUser => {
-                s.xattr = XattrNamespace::User;
-                s.evm.ima_xattr = "user.ima";
-            }
-            OptId::Keyid => {
-                let text = v
-                    .map(|v| v.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                match crate::keys::parse_keyid_hex(&text) {
-                    Some(k) => s.keyid = Some(k),
-                    None => {
-                        eprintln!("Invalid keyid value.");
-                        error(format_args!(
-                            "--keyid '{text}': give a non-zero 32-bit value in hex, e.g. --keyid 1a2b3c4d"
-                        ));
-                        return EXIT_FAIL;
-                    }
-                }
-            }
-            OptId::KeyidFromCert => s.keyid_from_cert = v.map(PathBuf::from),
-            OptId::IgnoreUnsupported => s.ignore_unsupported = true,
-            OptId::ImaSig => s.imasig = true,
-            OptId::ImaHash => s.imahash = true,
-            OptId::Portable => s.evm.portable = true,
-            OptId::Smack => s.evm.smack = true,
-            OptId::M32 => s.evm.layout = crate::evm::MiscLayout::Bits32,
-            OptId::M64 => s.evm.layout = crate::evm::MiscLayout::Bits64,
-            OptId::Uuid => {
-                s.evm.uuid = match v {
-                    None => crate::evm::UuidChoice::Omit,
-                    Some(u) => match crate::evm::parse_uuid(&u.to_string_lossy()) {
-                        Some(u) => crate::evm::UuidChoice::Given(u),
-                        None => {
-                            eprintln!("wrong UUID format");
-                            error(format_args!(
-                                "--uuid '{}': expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
-                                u.to_string_lossy()
-                            ));
-                            return EXIT_ERROR;
-                        }
-                    },
-                }
-            }
-            OptId::Inode | OptId::Uid | OptId::Gid | OptId::Mode | OptId::Generation => {
-                let text = v
-                    .map(|v| v.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let Ok(n) = text.parse::<u64>() else {
-                    error(format_args!(
-                        "--{}: '{text}' is not a decimal number",
-                        long_name(o.id)
-                    ));
-                    return EXIT_ERROR;
-                };
-                match o.id {
-                    OptId::Inode => s.evm.ino = Some(n),
-                    OptId::Uid => s.evm.uid = Some(n as u32),
-                    OptId::Gid => s.evm.gid = Some(n as u32),
-                    OptId::Mode => s.evm.mode = Some(n as u32),
-                    _ => s.evm.generation = Some(n as u32),
-                }
-            }
-            OptId::Ima => {
-                let text = v
-                    .map(|v| v.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                match crate::hash::from_hex(&text) {
-                    Some(b) => s.evm.ima = Some(b),
-                    None => {
-                        error(format_args!(
-                            "--ima: '{text}' is not an even-length hex value"
-                        ));
-                        return EXIT_ERROR;
-                    }
-                }
-            }
-            OptId::Selinux => {
-                let mut label = v.map(|v| v.into_encoded_bytes()).unwrap_or_default();
-                label.push(0);
-                s.evm.selinux = Some(label);
-            }
-            OptId::Caps => s.evm.caps = Some(v.map(|v| v.into_encoded_bytes())),
-            OptId::Type => {
-                let t = v
-                    .map(|v| v.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                if let Some(bad) = t.chars().find(|c| !"fdsxm".contains(*c)) {
-                    error(format_args!("-t {t}: unknown type letter '{bad}' (f, x, m; d and s are accepted and ignored)"));
-                    return EXIT_ERROR;
-                }
-                s.skip_if_labelled = t.contains('x');
-                s.same_fs = t.contains('m');
-            }
-            OptId::IgnoreViolations => s.ignore_violations = true,
-            OptId::Rsa => s.rsa = true,
-            OptId::VerifySig => s.verify_sig = true,
-            OptId::Pcrs => {
-                if s.pcrs.len() >= 2 {
-                    eprintln!("too many --pcrfile options");
-                    return EXIT_FAIL;
-                }
-                s.pcrs.push(
-                    v.map(|v| v.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                );
-            }
-            OptId::VerifyBank => s.verify_bank = v.map(|v| v.to_string_lossy().into_owned()),
+    match request {
+        Request::Usage => {
+            print!("{}", files::usage());
+            EXIT_OK
         }
-    }
-    if s.pass.is_none() {
-        if let Some(p) = std::env::var_os("EVMCTL_KEY_PASSWORD") {
-            s.pass = Some(PassSource::Given(Password::new(
-                p.to_string_lossy().into_owned(),
-            )));
+        Request::Version => {
+            println!("evmctl {}", env!("CARGO_PKG_VERSION"));
+            EXIT_OK
         }
-    }
-    let mut operands = parsed.operands.into_iter();
-    let Some(cmd_name) = operands.next() else {
-        print!("{}", commands::usage());
-        return EXIT_OK;
-    };
-    let cmd_name = cmd_name.to_string_lossy().into_owned();
-    let rest: Vec<OsString> = operands.collect();
-    match opts::command(&cmd_name).map(|c| c.name) {
-        Some("help") => commands::help(&rest),
-        Some("ima_hash") => commands::ima_hash(&s, &rest),
-        Some("ima_sign") => commands::ima_sign(&s, &rest),
-        Some("ima_verify") => commands::ima_verify(&s, &rest),
-        Some("ima_setxattr") => commands::ima_setxattr(&s, &rest),
-        Some("ima_clear") => commands::ima_clear(&s, &rest),
-        Some("import") => {
-            let args: Vec<String> = rest
-                .iter()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect();
-            super::evmctl_import::cmd_import(&args, s.rsa, s.verbose)
-        }
-        Some("ima_fix") => commands::ima_fix(&s, &rest),
-        Some("convert") => commands::convert(&s, &rest),
-        Some("sign") => commands::sign_evm(&s, &rest),
-        Some("ima_measurement") => measurement::ima_measurement(&s, &rest),
-        Some("ima_boot_aggregate") => measurement::ima_boot_aggregate(&s, &rest),
-        Some("verify") => commands::verify_evm(&s, &rest),
-        Some("sign_hash") => commands::sign_hash(&s),
-        _ => {
-            println!("Invalid command: {cmd_name}");
+        Request::Help(name) => files::help(name.as_deref()),
+        Request::ImaHash(r) => signing::ima_hash(r),
+        Request::ImaSign(r) => signing::ima_sign(r),
+        Request::Sign(r) => signing::sign_evm(r),
+        Request::SignHash(r) => signing::sign_hash(r),
+        Request::ImaVerify(r) => verifying::ima_verify(r),
+        Request::Verify(r) => verifying::verify_evm(r),
+        Request::ImaSetxattr(r) => files::ima_setxattr(r),
+        Request::ImaClear(r) => files::ima_clear(r),
+        Request::ImaFix(r) => files::ima_fix(r),
+        Request::Convert(r) => files::convert(r),
+        Request::Import(r) => import::cmd_import(r),
+        Request::ImaMeasurement(r) => measurement::ima_measurement(r),
+        Request::ImaBootAggregate(r) => measurement::ima_boot_aggregate(r),
+        Request::Unknown(name) => {
+            println!("Invalid command: {name}");
             EXIT_ERROR
         }
     }

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::fsops::{self, FileErrorKind, OpenFile, XattrNamespace};
+use crate::fsops::{self, OpenFile, ValueSource, XattrNamespace};
 use crate::hash::to_hex;
-use crate::keyring::{self, Verdict};
+use crate::keyring;
+use crate::verify::{Keys, Verdict, Verifier, VerifyError};
 
 #[derive(Args, Debug)]
 #[command(
@@ -47,31 +48,21 @@ fn file_error(path: &Path, e: &fsops::FileError) -> String {
     s.strip_prefix(&prefix).map(str::to_string).unwrap_or(s)
 }
 
-fn check_file(path: &Path, sigfile: bool, ring: keyring::KeySerial, bl: Option<i32>) -> Outcome {
+fn check_file(path: &Path, sigfile: bool, verifier: &Verifier) -> Outcome {
     let file = match OpenFile::open(path) {
         Ok(f) => f,
         Err(e) => return Outcome::Error(file_error(path, &e)),
     };
-    let value = if sigfile {
-        let sig = fsops::sig_path(path);
-        match fsops::read_sig_file(path, &sig) {
-            Ok(v) => Some(v),
-            Err(e) => match &e.what {
-                FileErrorKind::ReadSig(_, io) if io.kind() == std::io::ErrorKind::NotFound => None,
-                _ => return Outcome::Error(file_error(path, &e)),
-            },
-        }
+    let sig = fsops::sig_path(path);
+    let source = if sigfile {
+        ValueSource::SigFile(&sig)
     } else {
-        match file.get_xattr(XattrNamespace::Security.ima()) {
-            Ok(v) => Some(v),
-            Err(e) if matches!(e.what, FileErrorKind::NoXattr(_)) => None,
-            Err(e) => return Outcome::Error(file_error(path, &e)),
-        }
+        ValueSource::Xattr(XattrNamespace::Security.ima())
     };
-    let mut digest = |algo| file.digest(algo).map_err(|e| file_error(path, &e));
-    match keyring::kernel_verify(ring, bl, value.as_deref(), &mut digest) {
+    match verifier.verify_file(&file, source) {
         Ok(v) => Outcome::Verdict(v),
-        Err(e) => Outcome::Error(e),
+        Err(VerifyError::Input(e)) => Outcome::Error(file_error(path, &e)),
+        Err(e) => Outcome::Error(e.to_string()),
     }
 }
 
@@ -85,17 +76,21 @@ pub fn run(a: VerifyArgs) -> i32 {
     } else {
         None
     };
+    let verifier = Verifier::new(Keys::Keyring {
+        keyring: ring.serial,
+        blacklist,
+    });
     let mut all_ok = true;
     let mut rows = Vec::new();
     let mut stdout = std::io::stdout().lock();
     for path in &a.files {
-        let outcome = check_file(path, a.sigfile, ring.serial, blacklist);
+        let outcome = check_file(path, a.sigfile, &verifier);
         all_ok &= matches!(&outcome, Outcome::Verdict(v) if v.is_ok());
         if a.json {
             rows.push(match &outcome {
                 Outcome::Verdict(v) => {
                     let (serial, hash) = match v {
-                        Verdict::Ok { serial, hash, .. } => (Some(*serial), Some(hash.name())),
+                        Verdict::Ok { serial, hash, .. } => (*serial, Some(hash.name())),
                         _ => (None, None),
                     };
                     serde_json::json!({

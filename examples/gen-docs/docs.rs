@@ -1,6 +1,6 @@
 //! Man pages and shell completions, generated from the definitions that parse the command
-//! line: evmctl's option and command tables ([`super::evmctl::opts`]) and imactl's clap
-//! grammar ([`super::imactl::Cli`]). Nothing about an option or a command is written here;
+//! line: evmctl's option and command tables ([`imaevm::cli::evmctl::opts`]) and imactl's clap
+//! grammar ([`imaevm::cli::imactl::Cli`]). Nothing about an option or a command is written here;
 //! this module owns only the prose that no parser knows: examples, exit status, files, and
 //! the contract of the RPM scriptlet.
 //!
@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use roff::{bold, italic, roman, Inline, Roff};
 
-use super::evmctl::opts::{self, CmdDef, HasArg, OptDef};
-use super::imactl::Cli;
-use crate::hash::HashAlgo;
+use imaevm::cli::evmctl::opts::{self, CmdDef, HasArg, OptDef};
+use imaevm::cli::imactl::Cli;
+use imaevm::hash::HashAlgo;
 
 /// The date in the pages' title lines: the last change of the prose in this module. A fixed
 /// value (not today's date), so that generating twice gives the same bytes.
@@ -145,19 +145,6 @@ const EVMCTL_DESCRIPTION: &str = "evmctl signs files for the Linux Integrity Mea
     come before or after the command, long options may be abbreviated, and an optional option \
     value must be attached (-pVALUE, --pass=VALUE).";
 
-const EVMCTL_EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "Success."),
-    (
-        "1",
-        "A signature did not verify (ima_verify: any file), or a bad option or option value.",
-    ),
-    (
-        "125",
-        "Any other error: unreadable key or file, missing or malformed signature file, an \
-         xattr the filesystem refused, unknown command.",
-    ),
-];
-
 const EVMCTL_SCRIPTLETS: &[&str] = &[
     "Packages ship FILE.sig next to FILE and run ima_setxattr --sigfile in %post (the RPM \
      macros in /usr/lib/rpm/macros.d/macros.imaevm write both halves). ima_setxattr keeps \
@@ -172,17 +159,6 @@ const EVMCTL_SCRIPTLETS: &[&str] = &[
      gives (EOPNOTSUPP, EPERM) print a one-line warning instead and exit with status 0: the \
      package installs, without the signature. Every other failure still exits with 125. \
      Packagers choose: %imaevm_setxattr -i passes it.",
-];
-
-const EVMCTL_FILES: &[(&str, &str)] = &[
-    (
-        "/etc/keys/privkey_evm.pem",
-        "Default private key for signing.",
-    ),
-    (
-        "/etc/keys/x509_evm.der",
-        "Default certificate for verifying.",
-    ),
 ];
 
 /// evmctl(1), from the option and command tables.
@@ -218,7 +194,7 @@ pub fn evmctl_man() -> String {
     for o in opts::OPTIONS {
         r.control("TP", []);
         r.text(option_label(o));
-        let mut help = o.help.to_string();
+        let mut help = opts::help_text(o);
         if !help.ends_with('.') {
             help.push('.');
         }
@@ -229,18 +205,17 @@ pub fn evmctl_man() -> String {
     }
 
     r.control("SH", ["ENVIRONMENT"]);
-    r.control("TP", []);
-    r.text([bold("EVMCTL_KEY_PASSWORD")]);
-    r.text([roman(
-        "Password of an encrypted private key, used when no --pass option is given. Prefer it \
-         (or the prompt) to --pass: a command line is visible to every user.",
-    )]);
+    for e in opts::ENV_VARS {
+        r.control("TP", []);
+        r.text([bold(e.name)]);
+        r.text([roman(e.description)]);
+    }
 
     r.control("SH", ["EXIT STATUS"]);
-    for (code, text) in EVMCTL_EXIT_STATUS {
+    for e in opts::EXIT_CODES {
         r.control("TP", []);
-        r.text([bold(*code)]);
-        r.text([roman(*text)]);
+        r.text([bold(e.code.to_string())]);
+        r.text([roman(e.help)]);
     }
 
     r.control("SH", ["RPM SCRIPTLETS"]);
@@ -251,10 +226,10 @@ pub fn evmctl_man() -> String {
     }
 
     r.control("SH", ["FILES"]);
-    for (path, text) in EVMCTL_FILES {
+    for f in opts::DEFAULT_FILES {
         r.control("TP", []);
-        r.text([italic(*path)]);
-        r.text([roman(*text)]);
+        r.text([italic(f.path)]);
+        r.text([roman(f.help)]);
     }
 
     examples(&mut r, EVMCTL_EXAMPLES);
@@ -474,7 +449,7 @@ fn value_kind(o: &OptDef) -> ValueKind {
 }
 
 fn algo_names() -> Vec<&'static str> {
-    HashAlgo::ALL.iter().map(|a| a.name()).collect()
+    HashAlgo::all_names()
 }
 
 /// The first clause of an option's help, for completion menus.
@@ -644,7 +619,7 @@ fn evmctl_zsh() -> String {
     s.push_str("    _arguments -s -S -C \\\n");
     for o in opts::OPTIONS {
         let kind = value_kind(o);
-        let desc = zsh_desc(short_help(o.help));
+        let desc = zsh_desc(short_help(&opts::help_text(o)));
         let repeat = if o.id == opts::OptId::Verbose {
             "*"
         } else {
@@ -754,7 +729,7 @@ fn evmctl_fish() -> String {
             }
             ValueKind::File => line.push_str(" -r -F"),
         }
-        let _ = write!(line, " -d {}", fish_quote(short_help(o.help)));
+        let _ = write!(line, " -d {}", fish_quote(short_help(&opts::help_text(o))));
         s.push_str(&line);
         s.push('\n');
     }

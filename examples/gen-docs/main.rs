@@ -7,12 +7,14 @@
 
 use std::path::PathBuf;
 
+mod docs;
+
 fn main() {
     let root = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    match imaevm::cli::docs::write_all(&root) {
+    match docs::write_all(&root) {
         Ok(written) => {
             for p in written {
                 println!("{}", p.display());

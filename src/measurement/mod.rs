@@ -1,10 +1,13 @@
-//! The IMA measurement list (`binary_runtime_measurements`, formats.md "IMA measurement
+//! The IMA measurement list (`binary_runtime_measurements`, docs/formats.md "IMA measurement
 //! list"): records parsed from bytes, template data digests checked, and the PCR values
 //! replayed per TPM bank, the way the kernel extended them. No I/O and no printing.
 
 use std::fmt;
 
 use crate::hash::HashAlgo;
+
+pub mod replay;
+pub mod tpm;
 
 /// PCRs a list can name.
 pub const NUM_PCRS: usize = 24;
@@ -349,7 +352,7 @@ pub fn replay_tpm12_event_log(bytes: &[u8]) -> Result<Bank, ListError> {
 mod tests {
     use super::*;
 
-    fn ng(pcr: u32, path: &str, content: &[u8]) -> Record {
+    pub(super) fn ng(pcr: u32, path: &str, content: &[u8]) -> Record {
         let digest = HashAlgo::Sha256.digest(content);
         let mut dng = b"sha256:\0".to_vec();
         dng.extend_from_slice(&digest);
@@ -387,8 +390,24 @@ mod tests {
             expect = HashAlgo::Sha256.digest(&x);
         }
         assert_eq!(bank.pcrs[10], expect);
-        assert!(matches(&bank, &bank));
-        assert!(!matches(&padded, &bank));
+        // The TPM as read back: PCR 10 holds the value computed above by hand; PCR 3 holds
+        // something the list did not extend (a PCR the replay leaves at zero is not compared).
+        let mut tpm = Bank::zeroed(HashAlgo::Sha256);
+        tpm.pcrs[10] = expect.clone();
+        tpm.pcrs[3] = vec![0x5a; 32];
+        assert!(matches(&bank, &tpm));
+        // One bit off in the one replayed PCR: no match.
+        let mut off = tpm.clone();
+        off.pcrs[10][31] ^= 1;
+        assert!(!matches(&bank, &off));
+        // A TPM that was never extended does not match a list that extended PCR 10.
+        assert!(!matches(&bank, &Bank::zeroed(HashAlgo::Sha256)));
+        // A replayed PCR the TPM does not hold (the list extended PCR 11 too): no match.
+        let mut more = bank.clone();
+        more.pcrs[11] = vec![0x11; 32];
+        assert!(!matches(&more, &tpm));
+        // The padded SHA-1 replay differs from the per-bank replay.
+        assert!(!matches(&padded, &tpm));
         // Truncation is reported with the record number.
         let e = parse(&bytes[..bytes.len() - 3]).unwrap_err();
         assert_eq!(e.record, 2);

@@ -1,0 +1,162 @@
+//! Warnings: rules the kernel takes that do not do what their author likely expects,
+//! and rules an earlier rule shadows.
+
+use std::collections::HashMap;
+
+use super::super::parse::{ParsedRule, Token};
+use super::super::{
+    Action, AppraiseType, Condition, Diagnostic, Func, Profile, Rule, RuleOption, Term,
+};
+use super::errors::once_slot;
+use super::warn;
+
+/// Warnings about one rule that the kernel of `profile` accepts.
+pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
+    let r = &pr.rule;
+    let mut out = Vec::new();
+    let terms: Vec<(&Term, &Token)> = r.terms.iter().zip(&pr.term_tokens).collect();
+    let func_tok = terms
+        .iter()
+        .find(|(t, _)| matches!(t, Term::Cond(Condition::Func(_))))
+        .map_or(&pr.action_token, |(_, tok)| *tok);
+    if r.action == Action::Appraise
+        && r.func() == Some(Func::KexecKernelCheck)
+        && !r.requires_signature()
+    {
+        out.push(warn(
+            func_tok,
+            "kexec-unsigned",
+            "appraise for KEXEC_KERNEL_CHECK without a signature requirement: a plain hash in security.ima satisfies it, and anyone who can set that xattr can make any kernel bootable by kexec".into(),
+            Some("add appraise_type=imasig".into()),
+        ));
+    }
+    if r.action == Action::Appraise && r.func() == Some(Func::PolicyCheck) {
+        out.push(warn(
+            func_tok,
+            "policy-check",
+            "appraise func=POLICY_CHECK: once loaded, every later policy must carry a valid security.ima signature and be loaded by path; policy text written to the kernel is refused (EACCES)".into(),
+            Some("sign later policies (evmctl ima_sign) and load them with `imactl policy load --by-path`".into()),
+        ));
+    }
+    let mut repeated: HashMap<&'static str, usize> = HashMap::new();
+    for (t, tok) in &terms {
+        if matches!(
+            t,
+            Term::Opt(RuleOption::AppraiseType(AppraiseType::ImasigModsig))
+        ) {
+            out.push(warn(
+                tok,
+                "modsig-config",
+                "appraise_type=imasig|modsig needs a kernel built with CONFIG_IMA_APPRAISE_MODSIG; \
+                 kernels without it (Debian's 6.1 and 6.12 among them) refuse the rule with EINVAL, \
+                 and with it the whole policy"
+                    .into(),
+                Some("use appraise_type=imasig unless every target kernel has CONFIG_IMA_APPRAISE_MODSIG=y".into()),
+            ));
+        }
+        if profile >= Profile::V6_12 && matches!(t, Term::Opt(RuleOption::CheckBlacklist)) {
+            out.push(warn(
+                tok,
+                "blacklist-ignored",
+                format!("appraise_flag=check_blacklist is accepted and ignored by Linux {profile}: signed files are always checked against the blacklist"),
+                Some("drop it unless the policy must also load on 6.1".into()),
+            ));
+        }
+        if once_slot(t).is_none() {
+            let n = repeated.entry(t.keyword()).or_default();
+            *n += 1;
+            if *n == 2 {
+                out.push(warn(
+                    tok,
+                    "repeated",
+                    format!(
+                        "`{}` repeats {}: the kernel keeps only one value of it per rule",
+                        tok.text,
+                        t.keyword()
+                    ),
+                    Some("write it once".into()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether every event `later` matches is also matched by `earlier` (conservatively: true
+/// only when that follows from the conditions alone).
+pub fn covers(earlier: &Rule, later: &Rule) -> bool {
+    // KEY_CHECK and CRITICAL_DATA events only meet rules naming that func; keep the other
+    // buffer hooks out too rather than guess.
+    let later_func = later.func();
+    if earlier.func().is_none()
+        && matches!(
+            later_func,
+            Some(Func::KeyCheck | Func::CriticalData | Func::KexecCmdline | Func::SetxattrCheck)
+        )
+    {
+        return false;
+    }
+    earlier.conditions().all(|a| {
+        later.conditions().any(|b| match (a, b) {
+            (Condition::Func(fa), Condition::Func(fb)) => {
+                fa == fb || (*fa == Func::MmapCheck && *fb == Func::MmapCheckReqprot)
+            }
+            (
+                Condition::Id {
+                    kind: ka,
+                    op: oa,
+                    value: va,
+                },
+                Condition::Id {
+                    kind: kb,
+                    op: ob,
+                    value: vb,
+                },
+            ) => ka == kb && oa.covers(*va, *ob, *vb),
+            // mask=^X matches every request that includes X; mask=X only exactly X.
+            (Condition::Mask(ma), Condition::Mask(mb)) => {
+                ma.bit == mb.bit && (ma.inmask || !mb.inmask)
+            }
+            (Condition::Keyrings(la), Condition::Keyrings(lb))
+            | (Condition::Label(la), Condition::Label(lb)) => lb.iter().all(|x| la.contains(x)),
+            _ => a == b,
+        })
+    })
+}
+
+/// Rules that can never take effect because an earlier rule of the same family (measure /
+/// dont_measure, appraise / dont_appraise, ...) matches all their events first.
+pub fn shadow_warnings(rules: &[&ParsedRule]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (j, later) in rules.iter().enumerate() {
+        let la = later.rule.action;
+        let Some(earlier) = rules[..j]
+            .iter()
+            .find(|e| e.rule.action.family() == la.family() && covers(&e.rule, &later.rule))
+        else {
+            continue;
+        };
+        let ea = earlier.rule.action;
+        let (code, msg, hint) = if ea == la {
+            (
+                "shadowed",
+                format!("this rule can never match: the {} rule at line {} matches every event it matches, and the first matching rule wins", ea.name(), earlier.line),
+                format!("remove it, or move it above line {} if its options were meant to apply", earlier.line),
+            )
+        } else if ea.is_negative() {
+            (
+                "disabled-by-dont",
+                format!("this {} rule never applies: the {} rule at line {} matches all of its events first", la.name(), ea.name(), earlier.line),
+                format!("narrow the {} rule or move this rule above it", ea.name()),
+            )
+        } else {
+            (
+                "shadowed",
+                format!("this {} rule never applies: the {} rule at line {} matches all of its events first", la.name(), ea.name(), earlier.line),
+                format!("move it above line {}", earlier.line),
+            )
+        };
+        out.push(warn(&later.action_token, code, msg, Some(hint)));
+    }
+    out
+}

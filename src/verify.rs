@@ -1,0 +1,405 @@
+//! Verifying `security.ima` and `security.evm` values: one [`Verifier`] for the three
+//! places a key can come from (certificates for v2 signatures, an RSA public key for
+//! legacy v1 signatures, or a kernel keyring, where the kernel itself gives the answer),
+//! and one [`Verdict`] type for what it found, in the words of the kernel's audit log.
+//!
+//! It owns the decisions: which value types are signatures for which attribute, which
+//! signature versions a key source can check, what a refusal means. It does no argv
+//! parsing and prints nothing; hashing the file is the caller's closure, so that the
+//! verifier never opens a file itself.
+
+use std::fmt;
+
+use crate::format::{ImaValue, SignatureV2, XattrType};
+use crate::fsops::{self, FileError, OpenFile, ValueSource};
+use crate::hash::HashAlgo;
+use crate::keyring::KeySerial;
+use crate::keys::{Certificate, KeyError, PublicKey};
+use crate::sign::{self, VerifyKey};
+
+/// Which attribute a value comes from: the types allowed differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `security.ima`: a v2 signature (0x03), or a hash (0x01, 0x04), which is not one.
+    Ima,
+    /// `security.evm`: a v2 signature (0x03) or a portable one (0x05).
+    Evm,
+}
+
+pub use crate::verdict::{KeyNeeded, Verdict};
+
+/// Why a verification could not be asked at all (not a verdict about the signature).
+#[derive(Debug)]
+pub enum VerifyError<E> {
+    /// Reading the value or hashing the signed data failed.
+    Input(E),
+    /// Asking the kernel failed (a keyring system call).
+    Keyring(String),
+}
+
+impl<E: fmt::Display> fmt::Display for VerifyError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::Input(e) => e.fmt(f),
+            VerifyError::Keyring(e) => f.write_str(e),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for VerifyError<E> {}
+
+/// Where the keys come from.
+pub enum Keys {
+    /// Certificates, for v2 signatures: the key is chosen by the header's keyid.
+    Certificates(Vec<VerifyKey>),
+    /// An RSA public key, for legacy v1 signatures.
+    LegacyV1(PublicKey),
+    /// A kernel keyring: the kernel finds the key and verifies (KEYCTL_PKEY_VERIFY),
+    /// after looking in the blacklist keyring when there is one.
+    Keyring {
+        keyring: KeySerial,
+        blacklist: Option<KeySerial>,
+    },
+}
+
+/// Checks signature values with one set of keys.
+pub struct Verifier {
+    keys: Keys,
+}
+
+/// A certificate loaded for verification, for the caller to report.
+pub struct LoadedCertificate {
+    pub keyid: [u8; 4],
+    pub path: std::path::PathBuf,
+}
+
+impl Verifier {
+    pub fn new(keys: Keys) -> Verifier {
+        Verifier { keys }
+    }
+
+    /// A verifier over certificate files (PEM or DER), in order; the first unreadable one
+    /// is the error.
+    pub fn from_certificate_files<P: AsRef<std::path::Path>>(
+        paths: &[P],
+    ) -> Result<(Verifier, Vec<LoadedCertificate>), KeyError> {
+        let mut keys = Vec::new();
+        let mut loaded = Vec::new();
+        for p in paths {
+            let cert = Certificate::load(p.as_ref())?;
+            keys.push(VerifyKey::from_certificate(&cert)?);
+            loaded.push(LoadedCertificate {
+                keyid: cert.keyid(),
+                path: p.as_ref().to_path_buf(),
+            });
+        }
+        Ok((Verifier::new(Keys::Certificates(keys)), loaded))
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// Verifies the `security.ima` value `source` holds for `file`, hashing `file` itself.
+    pub fn verify_file(
+        &self,
+        file: &OpenFile,
+        source: ValueSource,
+    ) -> Result<Verdict, VerifyError<FileError>> {
+        let value = fsops::read_value(file, source).map_err(VerifyError::Input)?;
+        self.verify(ValueKind::Ima, value.as_deref(), &mut |algo| {
+            file.digest(algo)
+        })
+    }
+
+    /// Verifies `value` (type byte first; `None` when there is none) read from an
+    /// attribute of `kind`. `digest` computes the signed data's digest with the algorithm
+    /// the header names, and is called at most once.
+    pub fn verify<E>(
+        &self,
+        kind: ValueKind,
+        value: Option<&[u8]>,
+        digest: &mut dyn FnMut(HashAlgo) -> Result<Vec<u8>, E>,
+    ) -> Result<Verdict, VerifyError<E>> {
+        let Some(value) = value else {
+            return Ok(Verdict::NoSignature);
+        };
+        let decoded = match decode(kind, value) {
+            Ok(d) => d,
+            Err(v) => return Ok(v),
+        };
+        match (&self.keys, decoded) {
+            (Keys::Keyring { keyring, blacklist }, Decoded::V2(sig)) => {
+                let mut failed = None;
+                let mut hash = |algo| {
+                    digest(algo).map_err(|e| {
+                        failed = Some(e);
+                        String::new()
+                    })
+                };
+                let verdict = crate::keyring::kernel_verify(*keyring, *blacklist, &sig, &mut hash);
+                match (verdict, failed) {
+                    (_, Some(e)) => Err(VerifyError::Input(e)),
+                    (Ok(v), None) => Ok(v),
+                    (Err(e), None) => Err(VerifyError::Keyring(e)),
+                }
+            }
+            (Keys::Certificates(keys), Decoded::V2(sig)) => verify_v2(keys, &sig, digest),
+            (Keys::LegacyV1(key), Decoded::V1(body)) => verify_v1(key, &body, digest),
+            (Keys::LegacyV1(_), Decoded::V2(_)) => Ok(Verdict::NotChecked {
+                detail: "a v2 signature, and the key given is a legacy v1 public key".into(),
+                needs: Some(KeyNeeded::Certificate),
+            }),
+            (Keys::Certificates(_), Decoded::V1(_)) => Ok(Verdict::NotChecked {
+                detail: "a legacy v1 signature, which certificates do not check".into(),
+                needs: Some(KeyNeeded::LegacyRsaPublicKey),
+            }),
+            (Keys::Keyring { .. }, Decoded::V1(_)) => Ok(Verdict::NotChecked {
+                detail: "a legacy v1 signature (checked by the kernel with a 'user' key, \
+                         not through KEYCTL_PKEY_VERIFY)"
+                    .into(),
+                needs: Some(KeyNeeded::LegacyRsaPublicKey),
+            }),
+        }
+    }
+}
+
+/// A value that is a signature these rules accept.
+enum Decoded {
+    V2(SignatureV2),
+    V1(Vec<u8>),
+}
+
+/// Decides whether `value` is a signature for an attribute of `kind`: `Err` is the
+/// verdict for one that is not.
+fn decode(kind: ValueKind, value: &[u8]) -> Result<Decoded, Verdict> {
+    let value = match (kind, value.first().copied().and_then(XattrType::from_u8)) {
+        (ValueKind::Evm, Some(XattrType::EvmPortableDigSig)) => as_ima_signature(value),
+        (ValueKind::Evm, Some(XattrType::EvmHmac)) => {
+            return Err(Verdict::NotChecked {
+                detail: "an EVM HMAC (type 0x02), made with the machine's secret EVM key".into(),
+                needs: None,
+            })
+        }
+        (ValueKind::Evm, Some(XattrType::DigSig)) => value.to_vec(),
+        (ValueKind::Evm, _) => {
+            return Err(Verdict::malformed(
+                "not an EVM signature (type 0x03 or 0x05)",
+            ))
+        }
+        (ValueKind::Ima, Some(XattrType::EvmPortableDigSig | XattrType::EvmHmac)) => {
+            return Err(Verdict::malformed(format!(
+                "type 0x{:02x} is an EVM value, not a security.ima value",
+                value[0]
+            )))
+        }
+        (ValueKind::Ima, _) => value.to_vec(),
+    };
+    match ImaValue::parse(&value) {
+        Err(e) => Err(Verdict::malformed(e)),
+        Ok(ImaValue::Digest(_) | ImaValue::DigestNg { .. }) => Err(Verdict::SignatureRequired),
+        Ok(ImaValue::SignatureV1(body)) => Ok(Decoded::V1(body)),
+        Ok(ImaValue::VeritySignature(_)) => Err(Verdict::NotChecked {
+            detail: "an fs-verity signature (type 0x06), checked against the fs-verity \
+                     digest under a digest_type=verity rule"
+                .into(),
+            needs: None,
+        }),
+        // The kernel checks a type 0x03 value as a version 2 signature only.
+        Ok(ImaValue::Signature(s)) if s.version != 2 => Err(Verdict::malformed(format!(
+            "a version {} header in a type 0x03 signature (only version 2 is valid there)",
+            s.version
+        ))),
+        Ok(ImaValue::Signature(s)) => Ok(Decoded::V2(s)),
+    }
+}
+
+/// The value with an EVM portable type byte read as a plain signature.
+fn as_ima_signature(value: &[u8]) -> Vec<u8> {
+    let mut v = value.to_vec();
+    if v.first() == Some(&(XattrType::EvmPortableDigSig as u8)) {
+        v[0] = XattrType::DigSig as u8;
+    }
+    v
+}
+
+fn verify_v2<E>(
+    keys: &[VerifyKey],
+    sig: &SignatureV2,
+    digest: &mut dyn FnMut(HashAlgo) -> Result<Vec<u8>, E>,
+) -> Result<Verdict, VerifyError<E>> {
+    let Some(algo) = sig.hash_algo() else {
+        return Ok(Verdict::UnavailableHash {
+            hash: format!("id {}", sig.hash_id),
+            detail: "this tool cannot compute this hash".into(),
+        });
+    };
+    let digest = digest(algo).map_err(VerifyError::Input)?;
+    Ok(match sign::verify_v2(keys, sig, &digest) {
+        Ok(()) => Verdict::Ok {
+            keyid: sig.keyid,
+            serial: None,
+            hash: algo,
+        },
+        Err(sign::VerifyError::UnknownKeyid(keyid)) => Verdict::UnknownKey { keyid },
+        Err(e @ sign::VerifyError::Invalid { .. }) => Verdict::InvalidSignature {
+            keyid: Some(sig.keyid),
+            detail: e.to_string(),
+        },
+        Err(e) => Verdict::InvalidSignature {
+            keyid: None,
+            detail: e.to_string(),
+        },
+    })
+}
+
+fn verify_v1<E>(
+    key: &PublicKey,
+    body: &[u8],
+    digest: &mut dyn FnMut(HashAlgo) -> Result<Vec<u8>, E>,
+) -> Result<Verdict, VerifyError<E>> {
+    let Some(algo) = sign::v1_hash_algo(body) else {
+        return Ok(Verdict::malformed("a v1 signature with an unknown hash"));
+    };
+    let digest = digest(algo).map_err(VerifyError::Input)?;
+    let keyid = body
+        .get(11..15)
+        .and_then(|k| k.try_into().ok())
+        .unwrap_or([0; 4]);
+    Ok(match sign::verify_v1(key, &digest, body) {
+        Ok(()) => Verdict::Ok {
+            keyid,
+            serial: None,
+            hash: algo,
+        },
+        Err(_) => Verdict::InvalidSignature {
+            keyid: Some(keyid),
+            detail: "the digest does not match this v1 signature and public key".into(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_digest(_: HashAlgo) -> Result<Vec<u8>, String> {
+        Err("must not hash".into())
+    }
+
+    fn certs() -> Verifier {
+        Verifier::new(Keys::Certificates(Vec::new()))
+    }
+
+    fn v2_value(version: u8, ty: u8) -> Vec<u8> {
+        let mut v = vec![ty, version, 4, 1, 2, 3, 4, 0, 2, 0xaa, 0xbb];
+        v.truncate(11);
+        v
+    }
+
+    #[test]
+    fn absent_and_hash_values_are_not_signatures() {
+        let v = certs();
+        assert_eq!(
+            v.verify(ValueKind::Ima, None, &mut no_digest).unwrap(),
+            Verdict::NoSignature
+        );
+        let mut hash = vec![0x04, 4];
+        hash.extend([0u8; 32]);
+        assert_eq!(
+            v.verify(ValueKind::Ima, Some(&hash), &mut no_digest)
+                .unwrap(),
+            Verdict::SignatureRequired
+        );
+    }
+
+    #[test]
+    fn version_3_in_a_type_3_value_is_refused_without_hashing() {
+        let verdict = certs()
+            .verify(ValueKind::Ima, Some(&v2_value(3, 0x03)), &mut no_digest)
+            .unwrap();
+        assert!(
+            matches!(&verdict, Verdict::InvalidSignature { keyid: None, detail } if detail.contains("version 3")),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn evm_types_are_not_ima_signatures() {
+        for ty in [0x02, 0x05] {
+            let verdict = certs()
+                .verify(ValueKind::Ima, Some(&v2_value(2, ty)), &mut no_digest)
+                .unwrap();
+            assert_eq!(verdict.code(), "invalid-signature", "{ty}: {verdict:?}");
+            assert!(!verdict.is_ok() && !verdict.is_mismatch());
+        }
+    }
+
+    #[test]
+    fn portable_evm_signature_is_read_as_a_signature_for_evm() {
+        let mut seen = None;
+        let verdict = certs()
+            .verify(
+                ValueKind::Evm,
+                Some(&v2_value(2, 0x05)),
+                &mut |a: HashAlgo| -> Result<Vec<u8>, String> {
+                    seen = Some(a);
+                    Ok(vec![0; 32])
+                },
+            )
+            .unwrap();
+        assert_eq!(seen, Some(HashAlgo::Sha256));
+        assert_eq!(
+            verdict,
+            Verdict::UnknownKey {
+                keyid: [1, 2, 3, 4]
+            }
+        );
+    }
+
+    #[test]
+    fn hash_only_values_are_refused_for_evm() {
+        let mut hash = vec![0x04, 4];
+        hash.extend([0u8; 32]);
+        let verdict = certs()
+            .verify(ValueKind::Evm, Some(&hash), &mut no_digest)
+            .unwrap();
+        assert_eq!(verdict.code(), "invalid-signature");
+    }
+
+    #[test]
+    fn a_digest_failure_is_an_error_not_a_verdict() {
+        let r = certs().verify(
+            ValueKind::Ima,
+            Some(&v2_value(2, 0x03)),
+            &mut |_| -> Result<Vec<u8>, String> { Err("read error".into()) },
+        );
+        assert!(matches!(r, Err(VerifyError::Input(ref e)) if e == "read error"));
+    }
+
+    #[test]
+    fn wrong_scheme_names_the_key_needed() {
+        let mut v1 = vec![0x03, 1];
+        v1.extend([0u8; 20]);
+        let verdict = certs()
+            .verify(ValueKind::Ima, Some(&v1), &mut no_digest)
+            .unwrap();
+        assert!(matches!(
+            verdict,
+            Verdict::NotChecked {
+                needs: Some(KeyNeeded::LegacyRsaPublicKey),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unknown_hash_ids_are_unavailable() {
+        let mut v = v2_value(2, 0x03);
+        v[2] = 99;
+        let verdict = certs()
+            .verify(ValueKind::Ima, Some(&v), &mut no_digest)
+            .unwrap();
+        assert_eq!(verdict.code(), "unavailable-hash");
+    }
+}
