@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# The lab kernel: Debian's linux-source-6.12 built from tinyconfig plus tests/vm/lab-kernel.config,
+# with a lab CA compiled in (CONFIG_SYSTEM_TRUSTED_KEYS), so that `.ima` accepts only
+# certificates that CA (or an intermediate in .secondary_trusted_keys) signed.
+#
+#   tests/vm/lab-kernel.sh          make sure the cached kernel exists; print its directory
+#
+# The directory holds bzImage, config, ca.pem and ca.key (the lab CA; test material only).
+# It lives outside the clone, in ${IMAEVM_CACHE:-/var/cache/imaevm-tests}/lab/, named after the
+# source package version, the fragment's hash and the CA's fingerprint, so a fresh clone on
+# the same machine (CI) reuses it. The CA itself is made once and kept in .../lab/ca/.
+# The unpacked source and the build are in a temporary directory, removed afterwards
+# (peak about 2 GB; about 4 minutes with `make -j2` on 2 cores).
+set -euo pipefail
+
+LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_SOURCE_PKG=linux-source-6.12
+LAB_FRAGMENT=$LAB_HERE/lab-kernel.config
+LAB_JOBS=${IMAEVM_LAB_JOBS:-2}
+
+lab_log() { echo "== lab kernel: $*" >&2; }
+lab_die() { echo "lab-kernel.sh: $*" >&2; exit 1; }
+
+# The cache: $IMAEVM_CACHE, by default /var/cache/imaevm-tests, or ~/.cache/imaevm-tests for a
+# user who cannot write there (tests/vm/run.sh makes the same choice and passes it on).
+lab_cache_root() {
+	local root=${IMAEVM_CACHE:-/var/cache/imaevm-tests}
+	if [ -z "${IMAEVM_CACHE:-}" ] && ! { mkdir -p "$root" 2>/dev/null && [ -w "$root" ]; }; then
+		root=${XDG_CACHE_HOME:-$HOME/.cache}/imaevm-tests
+	fi
+	mkdir -p "$root" 2>/dev/null || lab_die "cannot create the cache directory $root (set IMAEVM_CACHE to a writable directory)"
+	[ -w "$root" ] || lab_die "the cache directory $root is not writable (set IMAEVM_CACHE)"
+	echo "$root"
+}
+
+# make_lab_ca DIR: writes DIR/ca.pem and DIR/ca.key, an RSA CA that may sign certificates
+# (CA:TRUE, keyCertSign). This is the one place to switch to the project's own CA command
+# when it exists.
+make_lab_ca() {
+	local dir=$1
+	echo "made with openssl, because the project has no command that makes a CA yet" >"$dir/made-by"
+	echo "lab CA: $(cat "$dir/made-by")" >&2
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/ca.key.tmp" 2>/dev/null
+	openssl req -new -x509 -key "$dir/ca.key.tmp" -days 36500 -subj "/CN=imaevm lab CA" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-addext "subjectKeyIdentifier=hash" -out "$dir/ca.pem.tmp" 2>/dev/null
+	chmod 600 "$dir/ca.key.tmp"
+	mv "$dir/ca.key.tmp" "$dir/ca.key"
+	mv "$dir/ca.pem.tmp" "$dir/ca.pem"
+}
+
+lab_ca_fingerprint() { # SHA-256 of the DER certificate, hex
+	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f
+}
+
+# The version apt would download now; empty when apt knows none (offline, no lists).
+lab_source_version() {
+	apt-cache policy "$LAB_SOURCE_PKG" 2>/dev/null | awk '/Candidate:/ { if ($2 != "(none)") print $2; exit }'
+}
+
+# lab_check_config CONFIG CA: every line of the fragment (and the CA line) must be in the
+# final .config as written; the first one that is not stops the build, named.
+lab_check_config() {
+	local config=$1 ca=$2 line sym now bad=0
+	while IFS= read -r line; do
+		case $line in '' | '#'*) continue ;; esac
+		if ! grep -qxF -- "$line" "$config"; then
+			sym=${line%%=*}
+			now=$(grep -E "^$sym=|^# $sym is not set" "$config" || echo "absent")
+			echo "lab-kernel.sh: $line did not stick after olddefconfig (the .config has: $now):" \
+				"a dependency is missing from tests/vm/lab-kernel.config" >&2
+			bad=1
+		fi
+	done <"$LAB_FRAGMENT"
+	grep -qxF "CONFIG_SYSTEM_TRUSTED_KEYS=\"$ca\"" "$config" || {
+		echo "lab-kernel.sh: CONFIG_SYSTEM_TRUSTED_KEYS=\"$ca\" did not stick after olddefconfig" >&2
+		bad=1
+	}
+	[ $bad = 0 ] || lab_die "the lab kernel configuration is not what tests/vm/lab-kernel.config asks for"
+}
+
+# lab_build VERSION CADIR OUT: builds into OUT (bzImage, config, ca.pem, ca.key).
+lab_build() {
+	local version=$1 cadir=$2 out=$3 tmp deb src t0 free
+	t0=$(date +%s)
+	free=$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR == 2 { print $4 }')
+	[ "${free:-0}" -ge $((3 * 1024 * 1024)) ] ||
+		lab_die "the build needs about 2.5 GB in ${TMPDIR:-/tmp} (free: $((${free:-0} / 1024)) MB); set TMPDIR"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/imaevm-lab-kernel.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: the trap must remove this very directory
+	trap "rm -rf '$tmp'" EXIT
+	for c in make gcc flex bison bc; do
+		command -v $c >/dev/null || lab_die "$c is missing: install the packages in tests/vm/packages.txt (tests/setup.sh)"
+	done
+	[ -e /usr/include/libelf.h ] || lab_die "libelf-dev is missing (tests/vm/packages.txt, tests/setup.sh)"
+	[ -e /usr/include/openssl/ssl.h ] || lab_die "libssl-dev is missing (tests/vm/packages.txt, tests/setup.sh)"
+	lab_log "building from $LAB_SOURCE_PKG $version in $tmp (make -j$LAB_JOBS bzImage, a few minutes)"
+	(cd "$tmp" && apt-get download "$LAB_SOURCE_PKG=$version" 2>&1 | grep -v unsandboxed >&2) || true
+	deb=$(find "$tmp" -maxdepth 1 -name "${LAB_SOURCE_PKG}_*.deb" | head -n1)
+	[ -n "$deb" ] || lab_die "apt-get download $LAB_SOURCE_PKG=$version failed"
+	dpkg-deb -x "$deb" "$tmp/pkg"
+	rm -f "$deb"
+	tar -xaf "$tmp/pkg/usr/src/$LAB_SOURCE_PKG.tar.xz" -C "$tmp"
+	rm -rf "$tmp/pkg"
+	src=$tmp/$LAB_SOURCE_PKG
+	[ -f "$src/Makefile" ] || lab_die "$LAB_SOURCE_PKG did not unpack to $src"
+	cp "$cadir/ca.pem" "$tmp/lab-ca.pem"
+	(
+		cd "$src"
+		make tinyconfig >"$tmp/config.log" 2>&1
+		{ cat "$LAB_FRAGMENT"; echo "CONFIG_SYSTEM_TRUSTED_KEYS=\"$tmp/lab-ca.pem\""; } >>.config
+		make olddefconfig >>"$tmp/config.log" 2>&1
+	) || { tail -n 20 "$tmp/config.log" >&2; lab_die "make tinyconfig/olddefconfig failed"; }
+	lab_check_config "$src/.config" "$tmp/lab-ca.pem"
+	if ! (cd "$src" && make -j"$LAB_JOBS" bzImage) >"$tmp/build.log" 2>&1; then
+		tail -n 40 "$tmp/build.log" >&2
+		lab_die "make bzImage failed"
+	fi
+	mkdir -p "$out.tmp"
+	cp "$src/arch/x86/boot/bzImage" "$out.tmp/bzImage"
+	cp "$src/.config" "$out.tmp/config"
+	cp "$cadir/ca.pem" "$cadir/ca.key" "$out.tmp/"
+	echo "$version" >"$out.tmp/source-version"
+	echo "$(($(date +%s) - t0))" >"$out.tmp/build-seconds"
+	rm -rf "$out"
+	mv "$out.tmp" "$out"
+	rm -rf "$tmp"
+	trap - EXIT
+	lab_log "built in $(cat "$out/build-seconds") s: $out/bzImage ($(stat -c %s "$out/bzImage") bytes)"
+}
+
+# lab_kernel: prints the directory of the cached lab kernel, building it when needed.
+lab_kernel() {
+	local root cadir fp frag version entry
+	root=$(lab_cache_root)
+	mkdir -p "$root/lab"
+	exec 9>"$root/lab/.lock"
+	flock 9 # one build at a time (two runs on the same machine share the cache)
+	cadir=$root/lab/ca
+	if [ ! -s "$cadir/ca.pem" ] || [ ! -s "$cadir/ca.key" ]; then
+		mkdir -p "$cadir"
+		make_lab_ca "$cadir"
+	fi
+	fp=$(lab_ca_fingerprint "$cadir/ca.pem")
+	lab_log "lab CA $cadir/ca.pem (SHA-256 ${fp:0:16}...), $(cat "$cadir/made-by" 2>/dev/null || echo 'made before its maker was recorded')"
+	frag=$(sha256sum "$LAB_FRAGMENT" | cut -c1-16)
+	version=$(lab_source_version)
+	if [ -z "$version" ] && [ "$(id -u)" = 0 ]; then
+		apt-get update >/dev/null 2>&1 || true
+		version=$(lab_source_version)
+	fi
+	if [ -z "$version" ]; then
+		# offline: the newest kernel built from this fragment and CA
+		entry=$(find "$root/lab" -maxdepth 1 -type d -name "kernel-*-$frag-${fp:0:16}" -printf '%T@ %p\n' 2>/dev/null |
+			sort -rn | awk 'NR == 1 { print $2 }')
+		[ -n "$entry" ] && [ -s "$entry/bzImage" ] || lab_die "apt knows no $LAB_SOURCE_PKG and no lab kernel is cached in $root/lab"
+		lab_log "$LAB_SOURCE_PKG not resolvable, using the cached $(basename "$entry")"
+	else
+		entry=$root/lab/kernel-$version-$frag-${fp:0:16}
+		if [ -s "$entry/bzImage" ]; then
+			lab_log "cached: $entry (built in $(cat "$entry/build-seconds" 2>/dev/null || echo '?') s)"
+		else
+			lab_build "$version" "$cadir" "$entry"
+		fi
+	fi
+	echo "$entry"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	case ${1:-} in
+	-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	'') lab_kernel ;;
+	*) lab_die "unknown option $1 (see --help)" ;;
+	esac
+fi

@@ -1,0 +1,116 @@
+# The host side of the lab kernel cases, sourced by tests/vm/run.sh (it uses run.sh's
+# helpers: log, die, pack, copy_with_libs, lists, boot, evaluate). The kernel comes from
+# tests/vm/lab-kernel.sh (cached), the guest's /init is tests/vm/lab-init.sh, the expected
+# verdicts are in tests/vm/expected-lab.
+# shellcheck shell=bash
+
+# lab_cert DIR NAME ALG ISSUER EXT...: a key (DIR/NAME.pem) and its certificate (DIR/NAME.der)
+# with a subjectKeyIdentifier (whose tail is the keyid IMA matches: DIR/NAME.keyid).
+# ALG: rsa, p256 or p384. ISSUER: self, or the basename of a key and certificate in DIR
+# (NAME.pem + NAME.crt, PEM). EXT: extension lines (basicConstraints, keyUsage).
+lab_cert() {
+	local dir=$1 name=$2 alg=$3 issuer=$4 e
+	shift 4
+	case $alg in
+	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/$name.pem" 2>/dev/null ;;
+	p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name.pem" ;;
+	p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$dir/$name.pem" ;;
+	esac
+	{
+		echo "[x]"
+		echo "subjectKeyIdentifier=hash"
+		[ "$issuer" = self ] || echo "authorityKeyIdentifier=keyid"
+		for e in "$@"; do echo "$e"; done
+	} >"$dir/$name.ext"
+	openssl req -new -key "$dir/$name.pem" -subj "/CN=imaevm lab $name" -out "$dir/$name.csr"
+	if [ "$issuer" = self ]; then
+		openssl x509 -req -in "$dir/$name.csr" -signkey "$dir/$name.pem" -days 3650 \
+			-set_serial "0x$(openssl rand -hex 8)" -extfile "$dir/$name.ext" -extensions x \
+			-out "$dir/$name.crt" 2>/dev/null
+	else
+		openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$issuer.crt" -CAkey "$dir/$issuer.pem" -days 3650 \
+			-set_serial "0x$(openssl rand -hex 8)" -extfile "$dir/$name.ext" -extensions x \
+			-out "$dir/$name.crt" 2>/dev/null
+	fi
+	[ -s "$dir/$name.crt" ] || die "openssl could not make the lab certificate $name"
+	openssl x509 -in "$dir/$name.crt" -outform DER -out "$dir/$name.der"
+	lab_keyid "$dir/$name.crt" >"$dir/$name.keyid"
+	rm -f "$dir/$name.csr" "$dir/$name.ext"
+}
+
+lab_keyid() { # the last 4 bytes of the Subject Key Identifier, lowercase hex
+	openssl x509 -in "$1" -noout -ext subjectKeyIdentifier | tail -n1 | tr -d ' :\n' | tail -c 8 | tr A-F a-f
+}
+
+# make_lab_keys DIR LABDIR: certificates for every case, made fresh each run; only the CA
+# (which the kernel has built in) comes from the cache.
+make_lab_keys() {
+	local dir=$1 labdir=$2 leaf="basicConstraints=critical,CA:FALSE" ds="keyUsage=critical,digitalSignature"
+	local ca="basicConstraints=critical,CA:TRUE" cs="keyUsage=critical,keyCertSign,cRLSign"
+	mkdir -p "$dir"
+	cp "$labdir/ca.pem" "$dir/ca.crt"
+	cp "$labdir/ca.key" "$dir/ca.pem"
+	lab_keyid "$dir/ca.crt" >"$dir/ca.keyid"
+	lab_cert "$dir" leaf rsa ca "$leaf" "$ds"        # evmctl import into .ima
+	lab_cert "$dir" leaf2 rsa ca "$leaf" "$ds"       # imactl key import into .ima
+	lab_cert "$dir" boot rsa ca "$leaf" "$ds"        # /etc/keys/x509_ima.der, loaded by the kernel
+	lab_cert "$dir" ec256 p256 ca "$leaf" "$ds"
+	lab_cert "$dir" ec384 p384 ca "$leaf" "$ds"
+	lab_cert "$dir" nodigsig rsa ca "$leaf" "keyUsage=critical,keyEncipherment"
+	lab_cert "$dir" selfsigned rsa self "$leaf" "$ds"
+	lab_cert "$dir" attacker rsa self "$leaf" "$ds"  # root's own key in the attack
+	lab_cert "$dir" other-ca rsa self "$ca" "$cs"    # a CA the kernel does not know
+	lab_cert "$dir" other-leaf rsa other-ca "$leaf" "$ds"
+	lab_cert "$dir" inter rsa ca "$ca" "$cs"         # intermediate CA, for .secondary_trusted_keys
+	lab_cert "$dir" inter-leaf rsa inter "$leaf" "$ds"
+	rm -f "$dir/ca.pem" # the CA's key stays in the cache: nothing in the guest signs with it
+}
+
+build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
+	local dir=$1 labdir=$2 r=$1/root r2=$1/root2 ih
+	rm -rf "$r" "$r2"
+	mkdir -p "$r"/{bin,t/boot,t/keys,t/policies,etc/keys} "$r2/bin"
+	install -m 0755 /bin/busybox "$r2/bin/busybox"
+	install -m 0755 "$HERE/lab-init.sh" "$r2/init"
+	pack "$r2" >"$r/t/boot/initrd2"
+
+	install -m 0755 /bin/busybox "$r/bin/busybox"
+	install -m 0755 "$HERE/lab-init.sh" "$r/init"
+	install -m 0755 "$EVMCTL" "$r/bin/evmctl"
+	install -m 0755 "$IMACTL" "$r/bin/imactl"
+	copy_with_libs "$(command -v kexec || echo /sbin/kexec)" "$r"
+	command -v keyctl >/dev/null || die "keyctl missing (keyutils; tests/setup.sh installs it)"
+	copy_with_libs "$(command -v keyctl)" "$r" # the attacker's tool: keyctl newring _ima @u
+	cp "$WORK/caps" "$r/t/caps"
+	ih=$(sed -n '/^Commands:/,/^$/p' <<<"$("$IMACTL" --help 2>&1 || true)")
+	if lists status <<<"$ih"; then echo imactl:status >>"$r/t/caps"; fi
+	cp "$dir"/keys/*.pem "$dir"/keys/*.der "$dir"/keys/*.keyid "$r/t/keys/"
+	cp "$dir/keys/boot.der" "$r/etc/keys/x509_ima.der"
+	cp "$labdir/bzImage" "$r/t/boot/vmlinuz"
+	cp "$ROOT/policies/kexec.policy" "$ROOT/policies/signed-policy.policy" "$r/t/policies/"
+	pack "$r" >"$dir/initramfs.cpio.gz"
+}
+
+run_lab() {
+	local dir=$WORK/lab labdir
+	if ! labdir=$(bash "$HERE/lab-kernel.sh"); then
+		KREL="no lab kernel"
+		report FAIL lab lab-kernel "the lab kernel could not be built or found (see the lab-kernel.sh message above)"
+		return
+	fi
+	# shellcheck disable=SC2034 # read by run.sh's boot
+	KIMAGE=$labdir/bzImage
+	KREL="lab kernel $(cat "$labdir/source-version"), CA $(openssl x509 -in "$labdir/ca.pem" -noout -subject | sed 's/.*CN *= *//')"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	make_lab_keys "$dir/keys" "$labdir"
+	build_lab_initramfs "$dir" "$labdir"
+	if [ "$NEGATIVE" = 1 ]; then
+		log "lab: $KREL, negative control: ima_appraise=log"
+		boot lab "$dir" main "imaevm.mode=lab ima_appraise=log"
+	else
+		log "lab: $KREL, main boot"
+		boot lab "$dir" main "imaevm.mode=lab"
+	fi
+	evaluate lab "$dir/main.log" "$(expected lab)"
+}
