@@ -5,9 +5,9 @@
 //!
 //! One file per concern: `facts.rs` (the snapshot), `report.rs` (what is said), and the
 //! assessments in the order the report shows them: `ima.rs` (IMA and its appraise mode),
-//! `boot.rs` (lockdown and secure boot), `policy.rs` (the policy in force and whether it
-//! can change), `keyrings.rs`, `kexec_sig.rs` (PE signatures) and `verdict.rs`, which
-//! weighs them.
+//! `boot.rs` (lockdown and secure boot), `policy.rs` (the policy in force, read with
+//! [`crate::policy::parse`], and whether it can change), `keyrings.rs`, `kexec_sig.rs`
+//! (PE signatures) and `verdict.rs`, which weighs them.
 
 pub mod gather;
 

@@ -1,8 +1,11 @@
 //! The IMA policy in force and whether it can change (the `policy` and `policy-fixed`
-//! checks).
+//! checks). Policy text is read by the project's parser ([`crate::policy::parse`]); this
+//! file only asks which rule decides the appraisal of kexec images.
 
 use super::facts::{Facts, PolicyFile};
 use super::report::{Checks, State};
+use crate::policy::parse::{parse_policy, ParsedRule};
+use crate::policy::{Action, AppraiseType, Condition, Func, Term};
 
 /// How the kexec rule stands in a policy text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,40 +21,44 @@ enum KexecRule {
     None,
 }
 
-/// The first appraise/dont_appraise rule of `text` that matches every kexec image
-/// (func=KEXEC_KERNEL_CHECK or no func, with no narrowing condition).
+/// Whether `r` matches every kexec image: an appraise or dont_appraise rule with
+/// func=KEXEC_KERNEL_CHECK or no func, and no other condition to narrow it (options such
+/// as appraise_type or template say what the rule does, not what it matches).
+fn matches_every_kexec_image(r: &ParsedRule) -> bool {
+    r.rule.action.family() == Action::Appraise
+        && matches!(r.rule.func(), None | Some(Func::KexecKernelCheck))
+        && r.rule.terms.iter().all(|t| match t {
+            Term::Cond(c) => matches!(c, Condition::Func(_)),
+            Term::Opt(_) => true,
+        })
+}
+
+/// The rule as written, without its trailing comment.
+fn rule_text(r: &ParsedRule) -> String {
+    let text: String = match &r.comment {
+        Some(c) => r.source.chars().take(c.column - 1).collect(),
+        None => r.source.clone(),
+    };
+    text.trim().to_string()
+}
+
+/// The first appraise/dont_appraise rule of `text` that matches every kexec image. Rules
+/// the parser cannot read are skipped: the kernel refuses them.
 fn kexec_rule(text: &str) -> KexecRule {
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        let mut words = line.split_whitespace();
-        let Some(action) = words.next() else { continue };
-        if action != "appraise" && action != "dont_appraise" {
-            continue;
-        }
-        let mut func = None;
-        let mut narrowing = false;
-        let mut imasig = false;
-        for w in words {
-            let (k, v) = w.split_once('=').unwrap_or((w, ""));
-            match k {
-                "func" => func = Some(v),
-                "appraise_type" => imasig = v.split('|').any(|t| t == "imasig"),
-                "appraise_flag" | "appraise_algos" | "template" | "digest_type" => {}
-                _ => narrowing = true,
-            }
-        }
-        let matches = matches!(func, None | Some("KEXEC_KERNEL_CHECK"));
-        if !matches || narrowing {
-            continue;
-        }
-        let rule = line.to_string();
-        return match (action, imasig) {
-            ("dont_appraise", _) => KexecRule::DontAppraise(rule),
-            (_, true) => KexecRule::Imasig(rule),
-            (_, false) => KexecRule::HashOnly(rule),
-        };
+    let parsed = parse_policy(text);
+    let Some(r) = parsed.rules.iter().find(|r| matches_every_kexec_image(r)) else {
+        return KexecRule::None;
+    };
+    let rule = rule_text(r);
+    let imasig = matches!(
+        r.rule.appraise_type(),
+        Some(AppraiseType::Imasig | AppraiseType::ImasigModsig)
+    );
+    match (r.rule.action, imasig) {
+        (Action::DontAppraise, _) => KexecRule::DontAppraise(rule),
+        (_, true) => KexecRule::Imasig(rule),
+        (_, false) => KexecRule::HashOnly(rule),
     }
-    KexecRule::None
 }
 
 /// What the policy says about kexec images.
@@ -269,6 +276,50 @@ mod tests {
         assert!(matches!(
             kexec_rule("# appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n"),
             KexecRule::None
+        ));
+    }
+
+    #[test]
+    fn kexec_rule_reading() {
+        // The rule as written, without its comment.
+        assert_eq!(
+            kexec_rule("  appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig # kexec\n"),
+            KexecRule::Imasig("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig".into())
+        );
+        // No func: the rule matches kexec images too.
+        assert!(matches!(
+            kexec_rule("appraise appraise_type=imasig\n"),
+            KexecRule::Imasig(_)
+        ));
+        // Another hook, or another condition, does not decide kexec images.
+        assert_eq!(
+            kexec_rule("appraise func=KEXEC_INITRAMFS_CHECK appraise_type=imasig\n"),
+            KexecRule::None
+        );
+        assert_eq!(
+            kexec_rule("appraise func=KEXEC_KERNEL_CHECK mask=MAY_READ appraise_type=imasig\n"),
+            KexecRule::None
+        );
+        // Options say what a rule does, not what it matches.
+        assert!(matches!(
+            kexec_rule("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig appraise_flag=check_blacklist\n"),
+            KexecRule::Imasig(_)
+        ));
+        assert!(matches!(
+            kexec_rule("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig permit_directio\n"),
+            KexecRule::Imasig(_)
+        ));
+        // The kernel takes the action anywhere in the rule.
+        assert!(matches!(
+            kexec_rule("func=KEXEC_KERNEL_CHECK dont_appraise\n"),
+            KexecRule::DontAppraise(_)
+        ));
+        // A rule the kernel could not read is skipped; the next one decides.
+        assert!(matches!(
+            kexec_rule(
+                "appraise func=KEXEC_KERNEL_CHECK bogus=1\nappraise func=KEXEC_KERNEL_CHECK\n"
+            ),
+            KexecRule::HashOnly(_)
         ));
     }
 }
