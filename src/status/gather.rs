@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use super::{Facts, KernelConfig, KeyMember, PolicyFile};
+use super::facts::{Facts, KernelConfig, KeyMember, PolicyFile};
 use crate::keyring;
 
 /// The EFI variable holding the secure boot state.
