@@ -4,6 +4,9 @@
 //! SKID, one whose SKID is not the key hash, and files that are not certificates.
 //! Fixtures are made by openssl (SKIP without it) and by the library's own builder.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
@@ -285,7 +288,7 @@ fn expired() {
 #[test]
 fn openssl_shapes() {
     if !have_openssl() {
-        println!("SKIP openssl_shapes: openssl is not installed");
+        skip::skip("openssl_shapes", "openssl is not installed");
         return;
     }
     let f = Fixtures::new();

@@ -5,6 +5,9 @@
 //! The exit status is the verdict: 0 protected, 3 accidents only, 4 not protected, 5
 //! unknown.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -452,7 +455,7 @@ fn config_from_proc_config_gz() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have_gzip {
-        println!("SKIP config_from_proc_config_gz: gzip is not installed");
+        skip::skip("config_from_proc_config_gz", "gzip is not installed");
         return;
     }
     let mut m = lab_protected();

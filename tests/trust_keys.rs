@@ -128,7 +128,7 @@ fn openssl_skid_tail(cert: &Path) -> String {
 fn chain_verifies_with_openssl_and_upstream_evmctl_for_every_type() {
     const T: &str = "chain_verifies_with_openssl_and_upstream_evmctl_for_every_type";
     if !have("openssl") {
-        println!("SKIP {T}: openssl is not installed");
+        keyring_common::skip(T, "openssl is not installed");
         return;
     }
     let upstream = Path::new("/usr/bin/evmctl");
@@ -235,7 +235,10 @@ fn chain_verifies_with_openssl_and_upstream_evmctl_for_every_type() {
         std::fs::write(&file, format!("kernel image stand-in {kind}\n")).unwrap();
         let hash = if kind == "p384" { "sha384" } else { "sha256" };
         if !upstream.is_file() {
-            println!("SKIP {T}: /usr/bin/evmctl is not installed (apt-get install ima-evm-utils)");
+            keyring_common::skip(
+                T,
+                "/usr/bin/evmctl is not installed (apt-get install ima-evm-utils)",
+            );
             continue;
         }
         let o = Command::new(upstream)
@@ -376,7 +379,7 @@ fn encrypted_keys_use_the_environment_and_never_the_command_line() {
     }
     let upstream = Path::new("/usr/bin/evmctl");
     if !upstream.is_file() {
-        println!("SKIP {T}: /usr/bin/evmctl is not installed");
+        keyring_common::skip(T, "/usr/bin/evmctl is not installed");
         return;
     }
     let file = dir.join("f");
@@ -518,7 +521,7 @@ fn kernel_accepts_the_leaf_under_a_ca_restriction() {
     const T: &str = "kernel_accepts_the_leaf_under_a_ca_restriction";
     let Some(_) = fresh_session(T) else { return };
     if !have("keyctl") {
-        println!("SKIP {T}: keyctl is not installed (apt-get install keyutils)");
+        keyring_common::skip(T, "keyctl is not installed (apt-get install keyutils)");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -542,7 +545,11 @@ fn kernel_accepts_the_leaf_under_a_ca_restriction() {
                 assert_eq!(d.key_type, "asymmetric");
             }
             Err(e) if kind == "p256" => {
-                println!("SKIP {T} ({kind}): the host kernel takes no ECDSA keys: {e}");
+                keyring_common::skip_part(
+                    T,
+                    kind,
+                    &format!("the host kernel takes no ECDSA keys: {e}"),
+                );
                 continue;
             }
             Err(e) => panic!("{kind}: the kernel refused the generated leaf: {e}"),
@@ -557,7 +564,11 @@ fn kernel_accepts_the_leaf_under_a_ca_restriction() {
         match add_der(&dir.join("ca.der"), ca_ring) {
             Ok(_) => {}
             Err(e) if kind == "p256" && e.raw_os_error() == Some(libc::ENOENT) => {
-                println!("SKIP {T} ({kind}): the host kernel cannot verify ECDSA signatures: {e}");
+                keyring_common::skip_part(
+                    T,
+                    kind,
+                    &format!("the host kernel cannot verify ECDSA signatures: {e}"),
+                );
                 continue;
             }
             Err(e) => panic!("{kind}: the CA certificate does not load: {e}"),

@@ -430,18 +430,26 @@ signed_policy_cases() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Cases that wait for commands the project does not have yet
+# imactl status, and the cases that wait for commands the project does not have yet
 
 pending_cases() {
 	# The kernel side is ready (CONFIG_IMA_APPRAISE_MODSIG; appraise_type=imasig|modsig
 	# for KEXEC_KERNEL_CHECK); the case needs a command that appends the signature.
 	skip lab-modsig "no command of ours appends a module-style signature (modsig) to a kernel image yet"
 	if has imactl:status; then
+		# The verdict is imactl status's exit status: 0 protected, 3 against accidents
+		# only, 4 not protected, 5 unknown; its report goes to the serial log.
 		out=$(imactl status 2>&1)
 		rc=$?
-		o=$(echo "$out" | oneline)
-		if echo "$o" | grep -qi 'not protected'; then v=not-protected; elif echo "$o" | grep -qi 'protected'; then v=protected; else v=unclear; fi
-		res lab-status "$v" "rc=$rc $o"
+		echo "$out" | sed "s/^/GUEST lab-status: /"
+		case $rc in
+		0) v=protected ;;
+		3) v=accidents-only ;;
+		4) v=not-protected ;;
+		5) v=unknown ;;
+		*) v=error ;;
+		esac
+		res lab-status "$v" "rc=$rc $(echo "$out" | grep -A3 '^verdict:' | oneline)"
 	else
 		skip lab-status "imactl status not in this build"
 	fi

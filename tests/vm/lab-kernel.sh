@@ -34,19 +34,27 @@ lab_cache_root() {
 }
 
 # make_lab_ca DIR: writes DIR/ca.pem and DIR/ca.key, an RSA CA that may sign certificates
-# (CA:TRUE, keyCertSign). This is the one place to switch to the project's own CA command
-# when it exists.
+# (CA:TRUE, keyCertSign). Made with the project's own `imactl key ca` (LAB_IMACTL, the
+# harness's static build); openssl only when no imactl is given, and DIR/made-by says which.
 make_lab_ca() {
 	local dir=$1
-	echo "made with openssl, because the project has no command that makes a CA yet" >"$dir/made-by"
+	rm -f "$dir/ca.key" "$dir/ca.pem" "$dir/ca.der"
+	if [ -n "${LAB_IMACTL:-}" ] && [ -x "$LAB_IMACTL" ]; then
+		env -u IMACTL_CA_KEY_PASSWORD "$LAB_IMACTL" key ca --type rsa2048 --subject "CN=imaevm lab CA" \
+			--days 36500 --out "$dir" --name ca >/dev/null ||
+			lab_die "imactl key ca could not make the lab CA in $dir"
+		echo "made with imactl key ca ($LAB_IMACTL)" >"$dir/made-by"
+	else
+		echo "made with openssl: no imactl was given (LAB_IMACTL)" >"$dir/made-by"
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/ca.key.tmp" 2>/dev/null
+		openssl req -new -x509 -key "$dir/ca.key.tmp" -days 36500 -subj "/CN=imaevm lab CA" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+			-addext "subjectKeyIdentifier=hash" -out "$dir/ca.pem.tmp" 2>/dev/null
+		chmod 600 "$dir/ca.key.tmp"
+		mv "$dir/ca.key.tmp" "$dir/ca.key"
+		mv "$dir/ca.pem.tmp" "$dir/ca.pem"
+	fi
 	echo "lab CA: $(cat "$dir/made-by")" >&2
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/ca.key.tmp" 2>/dev/null
-	openssl req -new -x509 -key "$dir/ca.key.tmp" -days 36500 -subj "/CN=imaevm lab CA" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-		-addext "subjectKeyIdentifier=hash" -out "$dir/ca.pem.tmp" 2>/dev/null
-	chmod 600 "$dir/ca.key.tmp"
-	mv "$dir/ca.key.tmp" "$dir/ca.key"
-	mv "$dir/ca.pem.tmp" "$dir/ca.pem"
 }
 
 lab_ca_fingerprint() { # SHA-256 of the DER certificate, hex
@@ -137,7 +145,9 @@ lab_kernel() {
 	exec 9>"$root/lab/.lock"
 	flock 9 # one build at a time (two runs on the same machine share the cache)
 	cadir=$root/lab/ca
-	if [ ! -s "$cadir/ca.pem" ] || [ ! -s "$cadir/ca.key" ]; then
+	# A CA made by openssl before the project had its own command is made again with it.
+	if [ ! -s "$cadir/ca.pem" ] || [ ! -s "$cadir/ca.key" ] ||
+		{ [ -n "${LAB_IMACTL:-}" ] && ! grep -q '^made with imactl' "$cadir/made-by" 2>/dev/null; }; then
 		mkdir -p "$cadir"
 		make_lab_ca "$cadir"
 	fi

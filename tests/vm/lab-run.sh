@@ -93,7 +93,7 @@ build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 
 run_lab() {
 	local dir=$WORK/lab labdir
-	if ! labdir=$(bash "$HERE/lab-kernel.sh"); then
+	if ! labdir=$(LAB_IMACTL="$IMACTL" bash "$HERE/lab-kernel.sh"); then
 		KREL="no lab kernel"
 		report FAIL lab lab-kernel "the lab kernel could not be built or found (see the lab-kernel.sh message above)"
 		return
