@@ -296,7 +296,8 @@ pub fn read_sig_file(file: &Path, sig: &Path) -> Result<Vec<u8>, FileError> {
         path: file.to_path_buf(),
         what,
     };
-    let data = std::fs::read(sig).map_err(|e| err(FileErrorKind::ReadSig(sig.to_path_buf(), e)))?;
+    let data = crate::input::read_input(sig, crate::input::InputKind::Signature)
+        .map_err(|e| err(FileErrorKind::ReadSig(sig.to_path_buf(), e.into())))?;
     if data.is_empty() {
         return Err(err(FileErrorKind::EmptySig(sig.to_path_buf())));
     }

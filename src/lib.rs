@@ -10,6 +10,7 @@
 //! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
 //!   keyrings, and the `Verdict` it gives.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
+//! - [`input`]: one bounded reader for every input file read whole (caps per kind).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
@@ -26,6 +27,7 @@ pub mod evm;
 pub mod format;
 pub mod fsops;
 pub mod hash;
+pub mod input;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;

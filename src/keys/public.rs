@@ -174,7 +174,8 @@ impl PublicKey {
     /// the legacy v1 commands take it.
     pub fn load_pem(path: &std::path::Path) -> Result<PublicKey, super::KeyError> {
         use super::{KeyError, KeyErrorKind};
-        let bytes = std::fs::read(path).map_err(|e| KeyError::new(path, KeyErrorKind::Io(e)))?;
+        let bytes = crate::input::read_input(path, crate::input::InputKind::Key)
+            .map_err(|e| KeyError::new(path, KeyErrorKind::Io(e.into())))?;
         for b in super::pem::blocks(&bytes) {
             let der = match (&b.der, b.label.as_str()) {
                 (Ok(d), "PUBLIC KEY") => d.to_vec(),

@@ -9,6 +9,7 @@ use super::output::{error, print_refusal, Log};
 use super::request::{BootAggregateRequest, MeasurementRequest, PcrSource};
 use super::verifying::load_verifier;
 use crate::hash::to_hex;
+use crate::input::{read_input, InputKind};
 use crate::measurement::replay::{self, Note, PcrMatch, ReplayOptions};
 use crate::measurement::{self, tpm, Bank};
 
@@ -49,13 +50,12 @@ fn print_note(log: Log, note: &Note) {
 
 pub fn ima_measurement(req: MeasurementRequest) -> i32 {
     let path = &req.list;
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_input(path, InputKind::MeasurementList) {
         Ok(b) => b,
         Err(e) => {
             error(format_args!(
-                "{}: cannot read the measurement list: {}",
-                path.display(),
-                crate::error::io_words(&e)
+                "{}: cannot read the measurement list: {e}",
+                path.display()
             ));
             return EXIT_ERROR;
         }
@@ -123,8 +123,8 @@ pub fn ima_measurement(req: MeasurementRequest) -> i32 {
 /// `ima_boot_aggregate [--pcrs ALGO,FILE] [TPM 1.2 event log]`: prints `bank:hex` lines.
 pub fn ima_boot_aggregate(req: BootAggregateRequest) -> i32 {
     let banks: Vec<Bank> = if let Some(path) = &req.event_log {
-        let replayed = std::fs::read(path)
-            .map_err(|e| format!("cannot read: {}", crate::error::io_words(&e)))
+        let replayed = read_input(path, InputKind::EventLog)
+            .map_err(|e| format!("cannot read: {e}"))
             .and_then(|b| measurement::replay_tpm12_event_log(&b).map_err(|e| e.to_string()));
         match replayed {
             Ok(b) => vec![b],

@@ -20,8 +20,11 @@ pub fn load_verifier(log: Log, keys: &VerifyKeysRequest) -> Result<Verifier, Ref
             .map(|k| Verifier::new(Keys::LegacyV1(k)))
             .map_err(refusal),
         VerifyKeysRequest::Certificates(paths) => {
-            let (verifier, loaded) = Verifier::from_certificate_files(paths).map_err(refusal)?;
-            for (i, c) in loaded.iter().enumerate() {
+            let list = Verifier::from_certificate_list(paths).map_err(refusal)?;
+            for e in &list.skipped {
+                eprintln!("evmctl: {e}; skipping this key");
+            }
+            for (i, c) in list.loaded.iter().enumerate() {
                 log.info(format_args!(
                     "key {}: {:x} {}\n",
                     i + 1,
@@ -29,7 +32,7 @@ pub fn load_verifier(log: Log, keys: &VerifyKeysRequest) -> Result<Verifier, Ref
                     c.path.display()
                 ));
             }
-            Ok(verifier)
+            Ok(list.verifier)
         }
     }
 }

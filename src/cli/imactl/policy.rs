@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use crate::error::{errno_name, errno_words};
+use crate::input::{read_input_string, InputKind};
 use crate::policy::load::{self, MountAction};
 use crate::policy::plan::{self, LoadNote, LoadRequest, Remedy, System};
 use crate::policy::validate::{check_text, Report};
@@ -140,18 +141,14 @@ fn check(a: CheckArgs) -> i32 {
     let mut unreadable = false;
     let mut results = Vec::new();
     for f in &a.files {
-        match std::fs::read_to_string(f) {
+        match read_input_string(f, InputKind::Policy) {
             Ok(text) => {
                 let (_, report) = check_text(&text, profile);
                 failed |= report.fails(a.strict);
                 results.push((f.clone(), report));
             }
             Err(e) => {
-                eprintln!(
-                    "imactl: cannot read {}: {}",
-                    f.display(),
-                    crate::error::io_words(&e)
-                );
+                eprintln!("imactl: cannot read {}: {e}", f.display());
                 unreadable = true;
             }
         }
@@ -214,14 +211,10 @@ fn load_cmd(a: LoadArgs) -> i32 {
             return 2;
         }
     };
-    let text = match std::fs::read_to_string(&a.file) {
+    let text = match read_input_string(&a.file, InputKind::Policy) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!(
-                "imactl: cannot read {}: {}",
-                a.file.display(),
-                crate::error::io_words(&e)
-            );
+            eprintln!("imactl: cannot read {}: {e}", a.file.display());
             return 2;
         }
     };
@@ -346,6 +339,10 @@ fn show(a: ShowArgs) -> i32 {
                 eprintln!("imactl: this policy appraises POLICY_CHECK: new policies must be signed and loaded with `imactl policy load --by-path`");
             }
             0
+        }
+        Err(e) if e.raw_os_error().is_none() => {
+            eprintln!("imactl: cannot read {}: {}", path.display(), e);
+            1
         }
         Err(e) => {
             let code = e.raw_os_error().unwrap_or(0);

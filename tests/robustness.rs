@@ -1,0 +1,243 @@
+//! Regression tests for issue 12 (robustness), one group per defect: each runs the
+//! binaries on the input that showed the defect and checks the exit code and the message.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const BOUND: Duration = Duration::from_secs(20);
+
+fn imactl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_imactl"))
+}
+
+fn bounded(cmd: &mut Command) -> Output {
+    run_bounded(cmd, BOUND)
+}
+
+fn mkfifo(p: &Path) {
+    let st = Command::new("mkfifo").arg(p).status().expect("mkfifo");
+    assert!(st.success());
+}
+
+/// A directory with a signed-looking regular file and its paths.
+struct Setup {
+    _d: tempfile::TempDir,
+    dir: PathBuf,
+    file: PathBuf,
+}
+
+fn setup() -> Setup {
+    let d = scratch();
+    let dir = d.path().to_path_buf();
+    let file = dir.join("file");
+    write_sample(&file, 100, 1);
+    Setup { _d: d, dir, file }
+}
+
+/// Every command that reads an input file whole, with `bad` in the input's place.
+fn readers(s: &Setup, bad: &Path) -> Vec<(String, Command)> {
+    let mut v = Vec::new();
+    let mut c = evmctl();
+    c.args(["ima_sign", "--xattr-user", "--key"])
+        .arg(bad)
+        .arg(&s.file);
+    v.push(("signing key".into(), c));
+    let mut c = evmctl();
+    c.args(["ima_verify", "--xattr-user", "--key"])
+        .arg(bad)
+        .arg(&s.file);
+    v.push(("verification certificate".into(), c));
+    let mut c = evmctl();
+    c.args(["ima_verify", "--rsa", "--xattr-user", "--key"])
+        .arg(bad)
+        .arg(&s.file);
+    v.push(("v1 public key".into(), c));
+    let mut c = imactl();
+    c.args(["key", "import", "--keyring", "@s"]).arg(bad);
+    v.push(("imported certificate".into(), c));
+    let mut c = imactl();
+    c.args(["policy", "check", "--kernel", "6.1"]).arg(bad);
+    v.push(("policy check".into(), c));
+    let mut c = imactl();
+    c.args([
+        "policy",
+        "load",
+        "--dry-run",
+        "--kernel",
+        "6.1",
+        "--securityfs",
+    ])
+    .arg(&s.dir)
+    .arg(bad);
+    v.push(("policy load --dry-run".into(), c));
+    let mut c = evmctl();
+    c.arg("ima_measurement").arg(bad);
+    v.push(("measurement list".into(), c));
+    let mut c = evmctl();
+    c.arg("ima_boot_aggregate").arg(bad);
+    v.push(("event log".into(), c));
+    let mut c = evmctl();
+    c.args(["ima_boot_aggregate", "--pcrs"])
+        .arg(format!("sha256,{}", bad.display()));
+    v.push(("pcrs file".into(), c));
+    v
+}
+
+fn refuses_without_hanging(bad: &Path, what: &str) {
+    let s = setup();
+    for (name, mut cmd) in readers(&s, bad) {
+        let o = bounded(&mut cmd);
+        let err = stderr(&o);
+        assert_ne!(code(&o), 0, "{name}: {cmd:?} accepted {bad:?}\n{err}");
+        assert!(
+            err.contains(&bad.display().to_string()) && err.contains(what),
+            "{name}: {cmd:?}: stderr does not name {bad:?} and {what:?}:\n{err}"
+        );
+        assert!(stdout(&o).is_empty(), "{name}: stdout: {}", stdout(&o));
+    }
+}
+
+/// Defect 5: a FIFO with no writer used to block every reader forever.
+#[test]
+fn defect5_a_fifo_as_any_input_is_refused_at_once() {
+    let d = scratch();
+    let fifo = d.path().join("a-fifo");
+    mkfifo(&fifo);
+    refuses_without_hanging(&fifo, "not a regular file (a FIFO)");
+}
+
+/// Defect 5: the securityfs policy file as a FIFO (`imactl policy show`).
+#[test]
+fn defect5_a_fifo_as_the_securityfs_policy_is_refused() {
+    let d = scratch();
+    std::fs::create_dir(d.path().join("ima")).unwrap();
+    let fifo = d.path().join("ima/policy");
+    mkfifo(&fifo);
+    let o = bounded(
+        imactl()
+            .args(["policy", "show", "--securityfs"])
+            .arg(d.path()),
+    );
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("ima/policy") && err.contains("a FIFO"),
+        "{err}"
+    );
+    assert!(!err.contains("Success"), "{err}");
+}
+
+/// Defect 6 and 14: /dev/zero and /dev/urandom are refused before a byte is read.
+#[test]
+fn defect6_endless_devices_as_any_input_are_refused() {
+    for dev in ["/dev/zero", "/dev/urandom"] {
+        refuses_without_hanging(Path::new(dev), "not a regular file (a character device)");
+    }
+}
+
+/// Defect 6: a regular file over its kind's cap is refused with the cap named.
+#[test]
+fn defect6_oversized_inputs_are_refused_with_the_limit() {
+    let s = setup();
+    let big_sig = s.dir.join("file.sig");
+    std::fs::write(&big_sig, vec![3u8; 64 * 1024 + 1]).unwrap();
+    let f = fixture();
+    let o = bounded(
+        evmctl()
+            .args(["ima_verify", "--sigfile", "--key"])
+            .arg(&f.rsa2048.cert_der)
+            .arg(&s.file),
+    );
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("file.sig") && err.contains("larger than the 64 KiB limit"),
+        "{err}"
+    );
+    let big_pcrs = s.dir.join("pcrs");
+    std::fs::write(&big_pcrs, "#".repeat(64 * 1024 + 1)).unwrap();
+    let o = bounded(
+        evmctl()
+            .args(["ima_boot_aggregate", "--pcrs"])
+            .arg(format!("sha256,{}", big_pcrs.display())),
+    );
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("pcrs") && err.contains("larger than the 64 KiB limit"),
+        "{err}"
+    );
+}
+
+/// Defect 14: `--key /dev/null,cert.der,` skips the unusable entry with a message and
+/// verifies with the others, as upstream 1.6 does.
+#[test]
+fn defect14_a_key_list_skips_an_unusable_entry() {
+    let s = setup();
+    let f = fixture();
+    let (attr, flags) = ns();
+    let o = bounded(
+        evmctl()
+            .arg("ima_sign")
+            .args(flags)
+            .arg("--key")
+            .arg(&f.rsa2048.key)
+            .arg(&s.file),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(get_xattr(&s.file, attr).is_some());
+    let list = format!("/dev/null,{},", f.rsa2048.cert_der.display());
+    let o = bounded(
+        evmctl()
+            .arg("ima_verify")
+            .args(flags)
+            .arg("--key")
+            .arg(&list)
+            .arg(&s.file),
+    );
+    let err = stderr(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("/dev/null") && err.contains("skipping"),
+        "{err}"
+    );
+    // A list with no usable entry is still a plain failure naming the entry.
+    let o = bounded(
+        evmctl()
+            .arg("ima_verify")
+            .args(flags)
+            .args(["--key", "/dev/zero"])
+            .arg(&s.file),
+    );
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(err.contains("/dev/zero"), "{err}");
+}
+
+/// The README's "Input limits" table states every cap the reader applies.
+#[test]
+fn the_input_caps_are_documented() {
+    use imaevm::input::{size_words, InputKind};
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("## Input limits")
+        .expect("README section Input limits");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    for k in InputKind::ALL {
+        let row = section
+            .lines()
+            .find(|l| l.starts_with("| ") && l.contains(k.noun()))
+            .unwrap_or_else(|| panic!("no README row for {}", k.noun()));
+        assert!(
+            row.ends_with(&format!("| {} |", size_words(k.limit()))),
+            "README row {row:?} does not state {}",
+            size_words(k.limit())
+        );
+    }
+}
