@@ -241,3 +241,199 @@ fn the_input_caps_are_documented() {
         );
     }
 }
+
+/// Signs `s.file` with rsa2048 into the test's ima attribute and returns the value.
+fn signed_value(s: &Setup) -> Vec<u8> {
+    let (attr, flags) = ns();
+    let o = bounded(
+        evmctl()
+            .arg("ima_sign")
+            .args(flags)
+            .arg("--key")
+            .arg(&fixture().rsa2048.key)
+            .arg(&s.file),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    get_xattr(&s.file, attr).expect("signed")
+}
+
+fn verify_value(s: &Setup, value: &[u8]) -> Output {
+    let (attr, flags) = ns();
+    xattr::set(&s.file, attr, value).unwrap();
+    bounded(
+        evmctl()
+            .arg("ima_verify")
+            .args(flags)
+            .arg("--key")
+            .arg(&fixture().rsa2048.cert_der)
+            .arg(&s.file),
+    )
+}
+
+/// Defect 1: type 0x03 with version byte 3 is not a v2 signature; the kernel refuses it.
+#[test]
+fn defect1_a_type3_value_with_version3_is_refused() {
+    let s = setup();
+    let mut v = signed_value(&s);
+    assert_eq!(code(&verify_value(&s, &v)), 0);
+    assert_eq!(&v[..2], &[3, 2]);
+    v[1] = 3;
+    let o = verify_value(&s, &v);
+    assert_ne!(code(&o), 0, "accepted version 3: {}", stderr(&o));
+    assert!(!stdout(&o).contains("is OK"), "{}", stdout(&o));
+}
+
+/// Defect 2: an EVM portable signature (0x05) in security.ima is no IMA signature.
+#[test]
+fn defect2_a_portable_evm_signature_in_the_ima_attribute_is_refused() {
+    let s = setup();
+    let mut v = signed_value(&s);
+    v[0] = 5;
+    let o = verify_value(&s, &v);
+    assert_ne!(code(&o), 0, "accepted type 0x05: {}", stderr(&o));
+    assert!(!stdout(&o).contains("is OK"), "{}", stdout(&o));
+}
+
+fn field(out: &mut Vec<u8>, f: &[u8]) {
+    out.extend_from_slice(&(f.len() as u32).to_ne_bytes());
+    out.extend_from_slice(f);
+}
+
+/// One binary measurement record of template `name` with raw template `data` whose
+/// template digest is right.
+fn record(name: &str, data: &[u8]) -> Vec<u8> {
+    use imaevm::hash::HashAlgo;
+    let mut out = 10u32.to_ne_bytes().to_vec();
+    out.extend(HashAlgo::Sha1.digest(data));
+    field(&mut out, name.as_bytes());
+    field(&mut out, data);
+    out
+}
+
+/// ima-ng template data for `path`.
+fn ng_data(path: &str) -> Vec<u8> {
+    use imaevm::hash::HashAlgo;
+    let mut dng = b"sha256:\0".to_vec();
+    dng.extend(HashAlgo::Sha256.digest(path.as_bytes()));
+    let mut d = Vec::new();
+    field(&mut d, &dng);
+    field(&mut d, format!("{path}\0").as_bytes());
+    d
+}
+
+/// PCR-00..23 lines of one value each.
+fn pcr_lines(value: &str) -> String {
+    (0..24).map(|i| format!("PCR-{i:02}: {value}\n")).collect()
+}
+
+/// Defect 3: a list of one record never matches made-up PCR values, whichever banks the
+/// --pcrs files give.
+#[test]
+fn defect3_made_up_pcr_values_never_match() {
+    let s = setup();
+    let list = s.dir.join("list");
+    std::fs::write(&list, record("ima-ng", &ng_data("/bin/a"))).unwrap();
+    let sha1 = s.dir.join("sha1");
+    std::fs::write(&sha1, pcr_lines(&"ab".repeat(20))).unwrap();
+    let sha256 = s.dir.join("sha256");
+    std::fs::write(&sha256, pcr_lines(&"cd".repeat(32))).unwrap();
+    for pcrs in [
+        vec![format!("sha1,{}", sha1.display())],
+        vec![format!("sha256,{}", sha256.display())],
+        vec![
+            format!("sha1,{}", sha1.display()),
+            format!("sha256,{}", sha256.display()),
+        ],
+    ] {
+        let mut c = evmctl();
+        c.arg("ima_measurement");
+        for p in &pcrs {
+            c.args(["--pcrs", p]);
+        }
+        let o = bounded(c.arg(&list));
+        assert_ne!(code(&o), 0, "{pcrs:?} matched:\n{}", stderr(&o));
+        assert!(!stdout(&o).contains("Matched"), "{pcrs:?}: {}", stdout(&o));
+    }
+}
+
+/// Defect 4: malformed template data after a valid record is an error naming the record.
+#[test]
+fn defect4_malformed_template_data_is_an_error_naming_the_record() {
+    let s = setup();
+    let good = record("ima-ng", &ng_data("/bin/a"));
+    let mut extra = ng_data("/bin/b");
+    field(&mut extra, b"extra");
+    let mut past = ng_data("/bin/c");
+    past.extend_from_slice(&1000u32.to_ne_bytes());
+    past.extend_from_slice(b"short");
+    let mut long_sig = ng_data("/bin/d");
+    let mut sig = vec![3, 2, 4, 1, 2, 3, 4, 0x01, 0x00];
+    sig.extend([0u8; 16]);
+    field(&mut long_sig, &sig);
+    let bad: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "zero-length template name",
+            record("", &ng_data("/bin/e")),
+            "empty template name",
+        ),
+        (
+            "zero data length",
+            {
+                let mut r = 10u32.to_ne_bytes().to_vec();
+                r.extend([1u8; 20]);
+                field(&mut r, b"ima-ng");
+                r.extend(0u32.to_ne_bytes());
+                r
+            },
+            "no template data",
+        ),
+        (
+            "field length past the record",
+            record("ima-ng", &past),
+            "runs past the record",
+        ),
+        (
+            "signature longer than its field",
+            record("ima-sig", &long_sig),
+            "signature field",
+        ),
+        (
+            "extra field in ima-ng",
+            record("ima-ng", &extra),
+            "3 fields, the template has 2",
+        ),
+    ];
+    for (what, rec, needle) in bad {
+        let list = s.dir.join("list");
+        let mut bytes = good.clone();
+        bytes.extend(rec);
+        std::fs::write(&list, bytes).unwrap();
+        let o = bounded(evmctl().arg("ima_measurement").arg(&list));
+        let err = stderr(&o);
+        assert_ne!(code(&o), 0, "{what}: accepted:\n{err}");
+        assert!(
+            err.contains("record 2") && err.contains(needle) && err.contains("list"),
+            "{what}: {err}"
+        );
+    }
+}
+
+/// Defect 4: duplicate PCR-NN lines in a --pcrs file are refused, naming the line.
+#[test]
+fn defect4_duplicate_pcr_lines_are_refused() {
+    let s = setup();
+    let z = "00".repeat(32);
+    let pcrs = s.dir.join("pcrs");
+    std::fs::write(&pcrs, format!("PCR-00: {z}\nPCR-00: {z}\n")).unwrap();
+    let o = bounded(
+        evmctl()
+            .args(["ima_boot_aggregate", "--pcrs"])
+            .arg(format!("sha256,{}", pcrs.display())),
+    );
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("pcrs") && err.contains("line 2: PCR-00 given twice"),
+        "{err}"
+    );
+}
