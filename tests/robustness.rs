@@ -437,3 +437,20 @@ fn defect4_duplicate_pcr_lines_are_refused() {
         "{err}"
     );
 }
+
+/// Defect 7: a policy past MAX_RULES is an error at the first rule over, and the rest is
+/// not parsed, so memory stays bounded (the speed itself is measured by
+/// tests/bench_policy.sh, not by a timed test).
+#[test]
+fn defect7_a_policy_past_the_rule_cap_is_refused() {
+    use imaevm::policy::parse::{parse_policy, MAX_RULES};
+    let text = "measure uid=1\n".repeat(MAX_RULES + 5);
+    let parsed = parse_policy(&text);
+    assert_eq!(parsed.rules.len(), MAX_RULES);
+    let d = parsed
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "too-many-rules")
+        .expect("an error");
+    assert_eq!(d.line, MAX_RULES + 1);
+}

@@ -9,6 +9,7 @@
 //! reasons to refuse a rule, `warnings.rs` the warnings and the shadowing analysis.
 
 mod errors;
+mod shadow;
 mod warnings;
 
 pub use errors::rule_errors;

@@ -8,6 +8,7 @@ use super::super::{
     Action, AppraiseType, Condition, Diagnostic, Func, Profile, Rule, RuleOption, Term,
 };
 use super::errors::once_slot;
+use super::shadow::{ShadowIndex, COMPARISON_BUDGET};
 use super::warn;
 
 /// Warnings about one rule that the kernel of `profile` accepts.
@@ -128,13 +129,23 @@ pub fn covers(earlier: &Rule, later: &Rule) -> bool {
 /// dont_measure, appraise / dont_appraise, ...) matches all their events first.
 pub fn shadow_warnings(rules: &[&ParsedRule]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut index = ShadowIndex::default();
     for (j, later) in rules.iter().enumerate() {
         let la = later.rule.action;
-        let Some(earlier) = rules[..j]
-            .iter()
-            .find(|e| e.rule.action.family() == la.family() && covers(&e.rule, &later.rule))
-        else {
-            continue;
+        let found = index.first_cover(rules, later);
+        index.add(j, later);
+        let earlier = match found {
+            Ok(Some(i)) => rules[i],
+            Ok(None) => continue,
+            Err(()) => {
+                out.push(warn(
+                    &later.action_token,
+                    "shadow-limit",
+                    format!("rules from this line on were not checked for shadowing: the policy has too many overlapping rules ({COMPARISON_BUDGET} comparisons made)"),
+                    Some("split the policy or make its rules less alike".into()),
+                ));
+                break;
+            }
         };
         let ea = earlier.rule.action;
         let (code, msg, hint) = if ea == la {
