@@ -13,7 +13,8 @@ mod shadow;
 mod warnings;
 
 pub use errors::rule_errors;
-pub use warnings::{covers, rule_warnings, shadow_warnings};
+pub use shadow::covers;
+pub use warnings::{rule_warnings, shadow_warnings};
 
 use super::parse::{parse_policy, ParsedPolicy, Token};
 use super::{Diagnostic, Profile, Severity};

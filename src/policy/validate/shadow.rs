@@ -12,8 +12,7 @@
 use std::collections::HashMap;
 
 use super::super::parse::ParsedRule;
-use super::super::{Action, Condition, Func, IdOp};
-use super::covers;
+use super::super::{Action, Condition, Func, IdOp, Rule};
 
 /// The most comparisons the analysis makes; past it, later rules are not analysed.
 pub const COMPARISON_BUDGET: usize = 20_000_000;
@@ -27,6 +26,48 @@ fn is_exact(c: &Condition) -> bool {
         Condition::Id { op, .. } => *op == IdOp::Eq,
         _ => true,
     }
+}
+
+/// Whether every event `later` matches is also matched by `earlier` (conservatively: true
+/// only when that follows from the conditions alone).
+pub fn covers(earlier: &Rule, later: &Rule) -> bool {
+    // KEY_CHECK and CRITICAL_DATA events only meet rules naming that func; keep the other
+    // buffer hooks out too rather than guess.
+    let later_func = later.func();
+    if earlier.func().is_none()
+        && matches!(
+            later_func,
+            Some(Func::KeyCheck | Func::CriticalData | Func::KexecCmdline | Func::SetxattrCheck)
+        )
+    {
+        return false;
+    }
+    earlier.conditions().all(|a| {
+        later.conditions().any(|b| match (a, b) {
+            (Condition::Func(fa), Condition::Func(fb)) => {
+                fa == fb || (*fa == Func::MmapCheck && *fb == Func::MmapCheckReqprot)
+            }
+            (
+                Condition::Id {
+                    kind: ka,
+                    op: oa,
+                    value: va,
+                },
+                Condition::Id {
+                    kind: kb,
+                    op: ob,
+                    value: vb,
+                },
+            ) => ka == kb && oa.covers(*va, *ob, *vb),
+            // mask=^X matches every request that includes X; mask=X only exactly X.
+            (Condition::Mask(ma), Condition::Mask(mb)) => {
+                ma.bit == mb.bit && (ma.inmask || !mb.inmask)
+            }
+            (Condition::Keyrings(la), Condition::Keyrings(lb))
+            | (Condition::Label(la), Condition::Label(lb)) => lb.iter().all(|x| la.contains(x)),
+            _ => a == b,
+        })
+    })
 }
 
 #[derive(Default)]

@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use super::super::parse::{ParsedRule, Token};
-use super::super::{
-    Action, AppraiseType, Condition, Diagnostic, Func, Profile, Rule, RuleOption, Term,
-};
+use super::super::{Action, AppraiseType, Condition, Diagnostic, Func, Profile, RuleOption, Term};
 use super::errors::once_slot;
 use super::shadow::{ShadowIndex, COMPARISON_BUDGET};
 use super::warn;
@@ -81,48 +79,6 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
         }
     }
     out
-}
-
-/// Whether every event `later` matches is also matched by `earlier` (conservatively: true
-/// only when that follows from the conditions alone).
-pub fn covers(earlier: &Rule, later: &Rule) -> bool {
-    // KEY_CHECK and CRITICAL_DATA events only meet rules naming that func; keep the other
-    // buffer hooks out too rather than guess.
-    let later_func = later.func();
-    if earlier.func().is_none()
-        && matches!(
-            later_func,
-            Some(Func::KeyCheck | Func::CriticalData | Func::KexecCmdline | Func::SetxattrCheck)
-        )
-    {
-        return false;
-    }
-    earlier.conditions().all(|a| {
-        later.conditions().any(|b| match (a, b) {
-            (Condition::Func(fa), Condition::Func(fb)) => {
-                fa == fb || (*fa == Func::MmapCheck && *fb == Func::MmapCheckReqprot)
-            }
-            (
-                Condition::Id {
-                    kind: ka,
-                    op: oa,
-                    value: va,
-                },
-                Condition::Id {
-                    kind: kb,
-                    op: ob,
-                    value: vb,
-                },
-            ) => ka == kb && oa.covers(*va, *ob, *vb),
-            // mask=^X matches every request that includes X; mask=X only exactly X.
-            (Condition::Mask(ma), Condition::Mask(mb)) => {
-                ma.bit == mb.bit && (ma.inmask || !mb.inmask)
-            }
-            (Condition::Keyrings(la), Condition::Keyrings(lb))
-            | (Condition::Label(la), Condition::Label(lb)) => lb.iter().all(|x| la.contains(x)),
-            _ => a == b,
-        })
-    })
 }
 
 /// Rules that can never take effect because an earlier rule of the same family (measure /
