@@ -454,3 +454,108 @@ fn defect7_a_policy_past_the_rule_cap_is_refused() {
         .expect("an error");
     assert_eq!(d.line, MAX_RULES + 1);
 }
+
+/// Defect 10: an empty event log is an error, not the all-zero aggregate.
+#[test]
+fn defect10_an_empty_event_log_is_an_error() {
+    let s = setup();
+    let log = s.dir.join("empty.log");
+    std::fs::write(&log, b"").unwrap();
+    let o = bounded(evmctl().arg("ima_boot_aggregate").arg(&log));
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(err.contains("empty.log") && err.contains("empty"), "{err}");
+    assert!(!stdout(&o).contains(&"0".repeat(40)), "{}", stdout(&o));
+}
+
+/// Defect 12: an immutable file is named as such, and --ignore-unsupported does not
+/// turn the refusal into success.
+#[test]
+fn defect12_an_immutable_file_is_not_a_missing_privilege() {
+    if !is_root() {
+        skip(
+            "defect12_an_immutable_file_is_not_a_missing_privilege",
+            "chattr +i needs root",
+        );
+        return;
+    }
+    let s = setup();
+    let set = Command::new("chattr").arg("+i").arg(&s.file).status();
+    if !matches!(set, Ok(st) if st.success()) {
+        skip(
+            "defect12_an_immutable_file_is_not_a_missing_privilege",
+            "the scratch filesystem has no immutable flag",
+        );
+        return;
+    }
+    let key = &fixture().rsa2048.key;
+    let mut outs = Vec::new();
+    for extra in [&[][..], &["--ignore-unsupported"][..]] {
+        outs.push(bounded(
+            evmctl()
+                .arg("ima_sign")
+                .args(extra)
+                .arg("--key")
+                .arg(key)
+                .arg(&s.file),
+        ));
+    }
+    let _ = Command::new("chattr").arg("-i").arg(&s.file).status();
+    for o in outs {
+        let err = stderr(&o);
+        assert_ne!(code(&o), 0, "{err}");
+        assert!(
+            err.contains("immutable") && err.contains("chattr -i"),
+            "{err}"
+        );
+        assert!(!err.contains("CAP_SYS_ADMIN"), "{err}");
+    }
+}
+
+/// Defect 13: imactl's exit codes: 2 for usage errors and unreadable inputs under every
+/// command, and the codes are in --help (and so in the man page).
+#[test]
+fn defect13_imactl_exit_codes_are_defined_once() {
+    let d = scratch();
+    let fifo = d.path().join("ima/policy");
+    std::fs::create_dir(d.path().join("ima")).unwrap();
+    mkfifo(&fifo);
+    let check = bounded(
+        imactl()
+            .args(["policy", "check", "--kernel", "6.1"])
+            .arg(&fifo),
+    );
+    let show = bounded(
+        imactl()
+            .args(["policy", "show", "--securityfs"])
+            .arg(d.path()),
+    );
+    assert_eq!(code(&check), 2, "{}", stderr(&check));
+    assert_eq!(code(&show), code(&check), "{}", stderr(&show));
+    for args in [
+        &["policy", "check", "--kernel", "nonsense", "x"][..],
+        &["key", "remove", "id:zzzz"][..],
+        &["no-such-command"][..],
+        &["policy", "check"][..],
+    ] {
+        let o = bounded(imactl().args(args));
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+    let help = bounded(imactl().arg("--help"));
+    assert_eq!(code(&help), 0);
+    let text = stdout(&help);
+    for line in [
+        "  0  done",
+        "  1  the answer is no",
+        "  2  the command cannot run",
+    ] {
+        assert!(text.contains(line), "--help lacks {line:?}:\n{text}");
+    }
+    let man =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/imactl.8")).unwrap();
+    assert!(
+        man.contains("Exit status:"),
+        "man/imactl.8 lacks the exit codes"
+    );
+}

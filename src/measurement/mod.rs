@@ -323,6 +323,14 @@ pub fn boot_aggregate(bank: &Bank) -> Vec<u8> {
 /// Replays a TPM 1.2 (SHA-1) BIOS event log (`binary_bios_measurements`): records of
 /// u32 pcr, u32 type, 20-byte digest, u32 length, event data; native byte order.
 pub fn replay_tpm12_event_log(bytes: &[u8]) -> Result<Bank, ListError> {
+    if bytes.is_empty() {
+        // All-zero PCRs would give an all-zero aggregate that no TPM ever reports.
+        return Err(ListError {
+            record: 1,
+            offset: 0,
+            why: "the event log is empty: there is nothing to replay".into(),
+        });
+    }
     let mut bank = Bank::zeroed(HashAlgo::Sha1);
     let mut pos = 0;
     let mut n = 0;

@@ -1,6 +1,7 @@
 //! `imactl key import|list|remove`: certificates into the keyring IMA will use, a listing
 //! of it with the keyids IMA matches, and removal by serial or keyid.
 
+use super::exit::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -96,7 +97,7 @@ pub(crate) fn locate_or_report(spec: &KeyringSpec, create: bool) -> Option<Keyri
 
 fn import(a: ImportArgs) -> i32 {
     let Some(ring) = locate_or_report(&a.keyring.keyring, true) else {
-        return 1;
+        return EXIT_FAIL;
     };
     match ring.origin {
         Origin::Created => eprintln!("imactl: created keyring {ring} in the user keyring"),
@@ -107,13 +108,18 @@ fn import(a: ImportArgs) -> i32 {
         Origin::UserKeyring | Origin::Given => eprintln!("imactl: keyring {ring}"),
     }
     let mut failed = false;
+    let mut unreadable = false;
     let mut stdout = std::io::stdout().lock();
     for path in &a.certs {
         let cert = match Certificate::load(path) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("imactl: {e}");
-                failed = true;
+                if matches!(e.kind, crate::keys::KeyErrorKind::Io(_)) {
+                    unreadable = true;
+                } else {
+                    failed = true;
+                }
                 continue;
             }
         };
@@ -128,7 +134,7 @@ fn import(a: ImportArgs) -> i32 {
                 )
                 .is_err()
                 {
-                    return 1;
+                    return EXIT_FAIL;
                 }
                 if cert.skid_keyid().is_none() {
                     eprintln!(
@@ -148,12 +154,18 @@ fn import(a: ImportArgs) -> i32 {
             }
         }
     }
-    i32::from(failed)
+    if unreadable {
+        EXIT_USAGE
+    } else if failed {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    }
 }
 
 fn list(a: ListArgs) -> i32 {
     let Some(ring) = locate_or_report(&a.keyring.keyring, false) else {
-        return 1;
+        return EXIT_FAIL;
     };
     let keys = match keyring::list_keys(ring.serial) {
         Ok(k) => k,
@@ -162,7 +174,7 @@ fn list(a: ListArgs) -> i32 {
                 "imactl: cannot read keyring {ring}: {}",
                 crate::error::io_words(&e)
             );
-            return 1;
+            return EXIT_FAIL;
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -191,7 +203,11 @@ fn list(a: ListArgs) -> i32 {
         }
         write!(stdout, "{text}")
     };
-    i32::from(written.is_err())
+    if written.is_err() {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    }
 }
 
 fn remove(a: RemoveArgs) -> i32 {
@@ -200,15 +216,15 @@ fn remove(a: RemoveArgs) -> i32 {
             "imactl: '{}' is neither a key serial nor a keyid (id:xxxxxxxx)",
             a.key
         );
-        return 2;
+        return EXIT_USAGE;
     };
     let Some(ring) = locate_or_report(&a.keyring.keyring, false) else {
-        return 1;
+        return EXIT_FAIL;
     };
     match keyring::remove_key(&r, ring.serial) {
         Ok((serial, desc)) => {
             println!("removed {serial} ({desc}) from {ring}");
-            0
+            EXIT_OK
         }
         Err(e) => {
             let what = match r {
@@ -224,7 +240,7 @@ fn remove(a: RemoveArgs) -> i32 {
                 ),
             };
             eprintln!("imactl: {why}");
-            1
+            EXIT_FAIL
         }
     }
 }

@@ -2,6 +2,7 @@
 //! [`crate::policy`] and prints the results. Diagnostics of `check` go to stdout (they are
 //! the command's output); `load` and `show` report problems on stderr.
 
+use super::exit::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -134,7 +135,7 @@ fn check(a: CheckArgs) -> i32 {
         Ok(p) => p,
         Err(e) => {
             eprintln!("imactl: {e}");
-            return 2;
+            return EXIT_USAGE;
         }
     };
     let mut failed = false;
@@ -197,9 +198,11 @@ fn check(a: CheckArgs) -> i32 {
         }
     }
     if unreadable {
-        2
+        EXIT_USAGE
+    } else if failed {
+        EXIT_FAIL
     } else {
-        i32::from(failed)
+        EXIT_OK
     }
 }
 
@@ -208,14 +211,14 @@ fn load_cmd(a: LoadArgs) -> i32 {
         Ok(p) => p,
         Err(e) => {
             eprintln!("imactl: {e}");
-            return 2;
+            return EXIT_USAGE;
         }
     };
     let text = match read_input_string(&a.file, InputKind::Policy) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("imactl: cannot read {}: {e}", a.file.display());
-            return 2;
+            return EXIT_USAGE;
         }
     };
     let (parsed, report) = check_text(&text, profile);
@@ -258,7 +261,7 @@ fn load_cmd(a: LoadArgs) -> i32 {
             plural(plan.writes.len(), "write"),
             plan.policy_file.display()
         );
-        return 0;
+        return EXIT_OK;
     }
     let loaded = match plan::run_load(&plan, &a.file, profile, &mut System) {
         Ok(l) => l,
@@ -298,8 +301,8 @@ fn report_load_error(e: &plan::LoadError) -> i32 {
         eprintln!("imactl: {after}");
     }
     match e {
-        plan::LoadError::Resolve { .. } => 2,
-        _ => 1,
+        plan::LoadError::Resolve { .. } => EXIT_USAGE,
+        _ => EXIT_FAIL,
     }
 }
 
@@ -322,7 +325,7 @@ fn show(a: ShowArgs) -> i32 {
             Ok(m) => describe_mount(&m),
             Err(e) => {
                 eprintln!("imactl: {e}");
-                return 1;
+                return EXIT_FAIL;
             }
         }
     }
@@ -338,11 +341,11 @@ fn show(a: ShowArgs) -> i32 {
             if load::requires_signed_policy(&parsed) {
                 eprintln!("imactl: this policy appraises POLICY_CHECK: new policies must be signed and loaded with `imactl policy load --by-path`");
             }
-            0
+            EXIT_OK
         }
         Err(e) if e.raw_os_error().is_none() => {
             eprintln!("imactl: cannot read {}: {}", path.display(), e);
-            1
+            EXIT_USAGE
         }
         Err(e) => {
             let code = e.raw_os_error().unwrap_or(0);
@@ -355,7 +358,7 @@ fn show(a: ShowArgs) -> i32 {
                 if why.is_empty() { "" } else { ": " },
                 why
             );
-            1
+            EXIT_FAIL
         }
     }
 }
