@@ -17,12 +17,14 @@
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`error`]: system errors in words.
+//! - [`escape`]: untrusted text made safe to print on a terminal.
 //! - [`sys`]: every raw system call, one safe wrapper each; the only module with code the
 //!   compiler cannot check (a test in tests/ fails when such code appears elsewhere).
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
 pub mod cli;
 pub mod error;
+pub mod escape;
 pub mod evm;
 pub mod format;
 pub mod fsops;

@@ -559,3 +559,82 @@ fn defect13_imactl_exit_codes_are_defined_once() {
         "man/imactl.8 lacks the exit codes"
     );
 }
+
+/// Defect 11: invisible bytes in a policy are named, and escaped in what is printed.
+#[test]
+fn defect11_invisible_bytes_in_a_policy_are_named() {
+    let s = setup();
+    for (bytes, name, shown) in [
+        (
+            &b"measure func=\xef\xbb\xbfBPRM_CHECK\n"[..],
+            "byte order mark",
+            "\\u{feff}BPRM_CHECK",
+        ),
+        (
+            &b"measure func=BPRM_CHECK\x00 uid=0\n"[..],
+            "NUL byte",
+            "BPRM_CHECK\\x00",
+        ),
+        (
+            &b"measure func=BPRM\x1b[2J_CHECK\n"[..],
+            "escape character",
+            "BPRM\\x1b[2J_CHECK",
+        ),
+    ] {
+        let p = s.dir.join("p.policy");
+        std::fs::write(&p, bytes).unwrap();
+        let o = bounded(
+            imactl()
+                .args(["policy", "check", "--kernel", "6.1"])
+                .arg(&p),
+        );
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert_eq!(code(&o), 1, "{all}");
+        assert!(all.contains(name) && all.contains(shown), "{all}");
+        assert!(
+            !all.contains('\u{feff}') && !all.contains('\0') && !all.contains('\x1b'),
+            "{all:?}"
+        );
+    }
+}
+
+/// Defect 11: file names from a measurement list are escaped under -v.
+#[test]
+fn defect11_file_names_in_a_measurement_list_are_escaped() {
+    let s = setup();
+    let list = s.dir.join("list");
+    std::fs::write(&list, record("ima-ng", &ng_data("/tmp/\x1b]0;owned\x07x"))).unwrap();
+    let o = bounded(evmctl().args(["-v", "ima_measurement"]).arg(&list));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains("/tmp/\\x1b]0;owned\\x07x"), "{all:?}");
+    assert!(!all.contains('\x1b') && !all.contains('\x07'), "{all:?}");
+}
+
+/// Defect 11: key descriptions in `imactl key list` are escaped.
+#[test]
+fn defect11_key_descriptions_are_escaped() {
+    let keyctl = |args: &[&str]| Command::new("keyctl").args(args).output();
+    let Ok(ring) = keyctl(&["newring", "imaevm-robust-test", "@u"]) else {
+        skip("defect11_key_descriptions_are_escaped", "no keyctl(1)");
+        return;
+    };
+    if !ring.status.success() {
+        skip(
+            "defect11_key_descriptions_are_escaped",
+            "cannot make a keyring",
+        );
+        return;
+    }
+    let ring = stdout(&ring).trim().to_string();
+    let added = keyctl(&["add", "user", "evil\x1b[31mred\u{202e}", "data", &ring]).unwrap();
+    assert!(added.status.success(), "{}", stderr(&added));
+    let o = bounded(imactl().args(["key", "list", "--keyring", &ring]));
+    let _ = keyctl(&["unlink", &ring, "@u"]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(out.contains("evil\\x1b[31mred\\u{202e}"), "{out:?}");
+    assert!(
+        !out.contains('\x1b') && !out.contains('\u{202e}'),
+        "{out:?}"
+    );
+}

@@ -8,6 +8,7 @@ use super::opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::{error, print_refusal, Log};
 use super::request::{BootAggregateRequest, MeasurementRequest, PcrSource};
 use super::verifying::load_verifier;
+use crate::escape::terminal;
 use crate::hash::to_hex;
 use crate::input::{read_input, InputKind};
 use crate::measurement::replay::{self, Note, PcrMatch, ReplayOptions};
@@ -33,13 +34,20 @@ fn print_note(log: Log, note: &Note) {
             path,
             ..
         } => log.debug(format_args!(
-            "{pcr} {} {template} {algo}:{} {path}\n",
+            "{pcr} {} {} {}:{} {}\n",
             to_hex(template_digest),
-            to_hex(digest)
+            terminal(template),
+            terminal(algo),
+            to_hex(digest),
+            terminal(path)
         )),
-        Note::SignatureOk { path, .. } => log.debug(format_args!("{path}: verification is OK\n")),
+        Note::SignatureOk { path, .. } => {
+            log.debug(format_args!("{}: verification is OK\n", terminal(path)))
+        }
         Note::SignatureBad { record, path, why } => error(format_args!(
-            "{path} (record {record}): verification failed: {why}"
+            "{} (record {record}): verification failed: {}",
+            terminal(path),
+            terminal(why)
         )),
         Note::BankMatched { record, bank } => log.debug(format_args!(
             "{} PCRs: succeed at entry {record}\n",

@@ -198,7 +198,11 @@ fn list(a: ListArgs) -> i32 {
                 .map_or("-".to_string(), |id| format!("id:{id}"));
             text.push_str(&format!(
                 "{:>10} {:<11} {:<17} {:<10} {}\n",
-                k.serial, keyid, algo, k.key_type, k.description
+                k.serial,
+                keyid,
+                algo,
+                k.key_type,
+                crate::escape::terminal(&k.description)
             ));
         }
         write!(stdout, "{text}")

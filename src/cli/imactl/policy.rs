@@ -3,12 +3,13 @@
 //! the command's output); `load` and `show` report problems on stderr.
 
 use super::exit::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use crate::error::{errno_name, errno_words};
+use crate::escape;
 use crate::input::{read_input_string, InputKind};
 use crate::policy::load::{self, MountAction};
 use crate::policy::plan::{self, LoadNote, LoadRequest, Remedy, System};
@@ -112,10 +113,10 @@ fn print_diagnostic(out: &mut dyn Write, file: &Path, d: &Diagnostic) -> io::Res
         file.display(),
         d.line,
         d.column,
-        d.message
+        escape::terminal(&d.message)
     )?;
     if let Some(h) = &d.hint {
-        writeln!(out, "  hint: {h}")?;
+        writeln!(out, "  hint: {}", escape::terminal(h))?;
     }
     Ok(())
 }
@@ -252,8 +253,13 @@ fn load_cmd(a: LoadArgs) -> i32 {
     if a.dry_run {
         let stdout = io::stdout();
         let mut out = stdout.lock();
+        let tty = io::stdout().is_terminal();
         for w in &plan.writes {
-            let _ = out.write_all(&w.bytes);
+            let _ = if tty {
+                out.write_all(escape::terminal_lines(&String::from_utf8_lossy(&w.bytes)).as_bytes())
+            } else {
+                out.write_all(&w.bytes)
+            };
         }
         let _ = out.flush();
         eprintln!(
@@ -335,7 +341,11 @@ fn show(a: ShowArgs) -> i32 {
             if text.is_empty() {
                 eprintln!("imactl: {} is empty: no rules are loaded", path.display());
             }
-            print!("{text}");
+            if io::stdout().is_terminal() {
+                print!("{}", escape::terminal_lines(&text));
+            } else {
+                print!("{text}");
+            }
             let parsed = crate::policy::parse::parse_policy(&text);
             eprintln!("imactl: {} in force", plural(parsed.rule_lines, "rule"));
             if load::requires_signed_policy(&parsed) {

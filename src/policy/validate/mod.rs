@@ -129,6 +129,11 @@ pub fn check_policy(parsed: &ParsedPolicy, profile: Profile) -> Report {
         );
     }
     diagnostics.extend(shadow_warnings(&accepted));
+    for d in &mut diagnostics {
+        if let Some(what) = crate::escape::describe_invisible(&d.token) {
+            d.message = format!("{} (the word {what})", d.message);
+        }
+    }
     diagnostics.sort_by_key(|d| (d.line, d.column, d.severity == Severity::Warning));
     Report {
         profile,
