@@ -638,3 +638,127 @@ fn defect11_key_descriptions_are_escaped() {
         "{out:?}"
     );
 }
+
+fn data_key(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/keys")
+        .join(name)
+}
+
+/// Defect 8: a 10240-bit RSA key signs with a warning that the kernel takes at most 4096
+/// bits, and the key's own certificate verifies the signature (the rsa crate's decoder
+/// stops at 8192 bits).
+#[test]
+fn defect8_rsa_over_4096_bits_warns_and_verifies() {
+    let s = setup();
+    let (_, flags) = ns();
+    let o = bounded(
+        evmctl()
+            .arg("ima_sign")
+            .args(flags)
+            .arg("--key")
+            .arg(data_key("rsa10240.pk8.pem"))
+            .arg(&s.file),
+    );
+    let err = stderr(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("warning") && err.contains("10240-bit RSA key") && err.contains("4096"),
+        "{err}"
+    );
+    let o = bounded(
+        evmctl()
+            .arg("ima_verify")
+            .args(flags)
+            .arg("--key")
+            .arg(data_key("rsa10240.crt.der"))
+            .arg(&s.file),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// Defect 8: `imactl key import` explains a certificate the kernel refuses for what it is
+/// (an RSA key over 4096 bits, an even modulus, a bad self-signature), not as a bad keyring.
+#[test]
+fn defect8_import_refusals_name_the_certificate_problem() {
+    use imaevm::keys::kernel_fit::kernel_refusal;
+    use imaevm::keys::Certificate;
+    let big = Certificate::load(&data_key("rsa10240.crt.der")).unwrap();
+    assert!(kernel_refusal(&big).unwrap().contains("10240-bit RSA key"));
+    let good_path = data_key("rsa2048.crt.der");
+    let good = std::fs::read(&good_path).unwrap();
+    assert_eq!(
+        kernel_refusal(&Certificate::load(&good_path).unwrap()),
+        None
+    );
+    let mut bad_sig = good.clone();
+    *bad_sig.last_mut().unwrap() ^= 1;
+    let c = Certificate::from_der(Path::new("bad-sig.der"), bad_sig.clone()).unwrap();
+    assert!(kernel_refusal(&c).unwrap().contains("self-signed"));
+    // The modulus: the public key's PKCS#1 bytes, found in the DER by openssl's -modulus.
+    let m = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-modulus", "-in"])
+        .arg(&good_path)
+        .output()
+        .unwrap();
+    let hex_modulus = stdout(&m).trim().trim_start_matches("Modulus=").to_string();
+    let modulus: Vec<u8> = (0..hex_modulus.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex_modulus[i..i + 2], 16).unwrap())
+        .collect();
+    let at = good
+        .windows(modulus.len())
+        .position(|w| w == modulus)
+        .expect("modulus in the DER");
+    let mut even = good.clone();
+    even[at + modulus.len() - 1] &= 0xfe;
+    let c = Certificate::from_der(Path::new("even.der"), even.clone()).unwrap();
+    assert!(kernel_refusal(&c).unwrap().contains("modulus is even"));
+    // Through imactl, into a fresh keyring of this session: the kernel refuses each, and
+    // the message names the certificate's problem.
+    let ring = Command::new("keyctl")
+        .args(["newring", "imaevm-robust-import", "@u"])
+        .output();
+    let Ok(ring) = ring.map(|o| stdout(&o).trim().to_string()) else {
+        skip(
+            "defect8_import_refusals_name_the_certificate_problem",
+            "no keyctl(1)",
+        );
+        return;
+    };
+    if ring.is_empty() {
+        skip(
+            "defect8_import_refusals_name_the_certificate_problem",
+            "cannot make a keyring",
+        );
+        return;
+    }
+    let s = setup();
+    let cases = [
+        (
+            "big.der",
+            std::fs::read(data_key("rsa10240.crt.der")).unwrap(),
+            "10240-bit RSA key",
+        ),
+        ("even.der", even, "modulus is even"),
+        ("bad-sig.der", bad_sig, "self-signed"),
+    ];
+    let mut outs = Vec::new();
+    for (name, bytes, needle) in cases {
+        let p = s.dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        outs.push((
+            needle,
+            bounded(imactl().args(["key", "import", "--keyring", &ring]).arg(&p)),
+        ));
+    }
+    let _ = Command::new("keyctl")
+        .args(["unlink", &ring, "@u"])
+        .status();
+    for (needle, o) in outs {
+        let err = stderr(&o);
+        assert_eq!(code(&o), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+        assert!(!err.contains("not a valid keyring id"), "{err}");
+    }
+}

@@ -3,6 +3,7 @@
 //! docs/formats.md ("keyids"). No printing and no argv: errors carry the file and the cause.
 
 mod cert;
+pub mod kernel_fit;
 pub mod payload;
 mod pem;
 mod private;
