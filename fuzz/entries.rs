@@ -14,8 +14,11 @@ use imaevm::hash::HashAlgo;
 use imaevm::keys::{Certificate, PrivateKey, PublicKey};
 use imaevm::verify::{Keys, ValueKind, Verifier};
 
+/// A fuzz entry point.
+pub type Entry = fn(&[u8]);
+
 /// Every target: (name, entry).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("ima_value", ima_value),
     ("evm_value", evm_value),
     ("v1_signature", v1_signature),
