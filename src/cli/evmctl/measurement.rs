@@ -69,6 +69,14 @@ pub fn ima_measurement(req: MeasurementRequest) -> i32 {
         }
     };
     let records = match measurement::parse(&bytes) {
+        // A kernel's list always starts with the boot_aggregate record.
+        Ok(r) if r.is_empty() => {
+            error(format_args!(
+                "{}: the measurement list is empty: there is nothing to verify",
+                path.display()
+            ));
+            return EXIT_ERROR;
+        }
         Ok(r) => r,
         Err(e) => {
             error(format_args!("{}: {e}", path.display()));

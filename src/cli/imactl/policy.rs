@@ -181,6 +181,10 @@ fn check(a: CheckArgs) -> i32 {
             serde_json::to_string_pretty(&doc).expect("serialisable")
         );
     } else {
+        // The text report goes to stderr, like `load`'s and a compiler's: stdout stays
+        // empty, so a failing check prints nothing there.
+        let stderr = io::stderr();
+        let mut out = stderr.lock();
         for (f, r) in &results {
             for d in &r.diagnostics {
                 let _ = print_diagnostic(&mut out, f, d);
