@@ -24,7 +24,7 @@ function __fish_imactl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c imactl -n "__fish_imactl_needs_command" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_needs_command" -s V -l version -d 'Print version'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "policy" -d 'Check, load and show IMA policies'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'

@@ -54,6 +54,9 @@ pub enum FileErrorKind {
     GetXattr(&'static str, io::Error),
     RemoveXattr(&'static str, io::Error),
     NoXattr(&'static str),
+    /// The inode is immutable or append-only (chattr +i / +a): even root cannot change
+    /// its attributes until the flag is cleared.
+    Immutable(&'static str, &'static str),
     WriteSig(PathBuf, io::Error),
     ReadSig(PathBuf, io::Error),
     EmptySig(PathBuf),
@@ -77,6 +80,11 @@ impl fmt::Display for FileError {
                 write!(f, "{p}: cannot remove {name}: {}", xattr_words(name, e))
             }
             FileErrorKind::NoXattr(name) => write!(f, "{p}: has no {name} attribute"),
+            FileErrorKind::Immutable(name, flag) => write!(
+                f,
+                "{p}: cannot change {name}: the file is {flag} (chattr -{}: clear the flag first)",
+                if *flag == "immutable" { 'i' } else { 'a' }
+            ),
             FileErrorKind::WriteSig(s, e) => {
                 write!(f, "{p}: cannot write {}: {}", s.display(), io_words(e))
             }
@@ -208,7 +216,25 @@ impl OpenFile {
     pub fn set_xattr(&self, name: &'static str, value: &[u8]) -> Result<(), FileError> {
         self.file
             .set_xattr(name, value)
-            .map_err(|e| self.err(FileErrorKind::SetXattr(name, e)))
+            .map_err(|e| self.err(self.xattr_refusal(name, e)))
+    }
+
+    /// EPERM on an immutable or append-only inode is not a missing privilege: say which.
+    fn xattr_refusal(&self, name: &'static str, e: io::Error) -> FileErrorKind {
+        if e.raw_os_error() == Some(libc::EPERM) {
+            use crate::sys::ioctl::{fs_ioc_getflags, FS_APPEND_FL, FS_IMMUTABLE_FL};
+            use std::os::fd::AsFd;
+            match fs_ioc_getflags(self.file.as_fd()) {
+                Ok(fl) if fl & FS_IMMUTABLE_FL != 0 => {
+                    return FileErrorKind::Immutable(name, "immutable")
+                }
+                Ok(fl) if fl & FS_APPEND_FL != 0 => {
+                    return FileErrorKind::Immutable(name, "append-only")
+                }
+                _ => {}
+            }
+        }
+        FileErrorKind::SetXattr(name, e)
     }
 
     /// Removes xattr `name` through this descriptor (fremovexattr); absent is fine.
@@ -216,7 +242,10 @@ impl OpenFile {
         match self.file.remove_xattr(name) {
             Ok(()) => Ok(()),
             Err(e) if e.raw_os_error() == Some(libc::ENODATA) => Ok(()),
-            Err(e) => Err(self.err(FileErrorKind::RemoveXattr(name, e))),
+            Err(e) => Err(self.err(match self.xattr_refusal(name, e) {
+                FileErrorKind::SetXattr(name, e) => FileErrorKind::RemoveXattr(name, e),
+                other => other,
+            })),
         }
     }
 
@@ -296,7 +325,8 @@ pub fn read_sig_file(file: &Path, sig: &Path) -> Result<Vec<u8>, FileError> {
         path: file.to_path_buf(),
         what,
     };
-    let data = std::fs::read(sig).map_err(|e| err(FileErrorKind::ReadSig(sig.to_path_buf(), e)))?;
+    let data = crate::input::read_input(sig, crate::input::InputKind::Signature)
+        .map_err(|e| err(FileErrorKind::ReadSig(sig.to_path_buf(), e.into())))?;
     if data.is_empty() {
         return Err(err(FileErrorKind::EmptySig(sig.to_path_buf())));
     }

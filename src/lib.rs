@@ -10,6 +10,7 @@
 //! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
 //!   keyrings, and the `Verdict` it gives.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
+//! - [`input`]: one bounded reader for every input file read whole (caps per kind).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
@@ -17,16 +18,19 @@
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`status`]: whether kexec is protected here: kernel facts in, a verdict out.
 //! - [`error`]: system errors in words.
+//! - [`escape`]: untrusted text made safe to print on a terminal.
 //! - [`sys`]: every raw system call, one safe wrapper each; the only module with code the
 //!   compiler cannot check (a test in tests/ fails when such code appears elsewhere).
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
 pub mod cli;
 pub mod error;
+pub mod escape;
 pub mod evm;
 pub mod format;
 pub mod fsops;
 pub mod hash;
+pub mod input;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;

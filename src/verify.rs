@@ -51,27 +51,52 @@ pub struct LoadedCertificate {
     pub path: std::path::PathBuf,
 }
 
+/// What [`Verifier::from_certificate_list`] made of a key list.
+pub struct CertificateList {
+    pub verifier: Verifier,
+    /// The entries in use, in order.
+    pub loaded: Vec<LoadedCertificate>,
+    /// Why each unusable entry was skipped.
+    pub skipped: Vec<KeyError>,
+}
+
 impl Verifier {
     pub fn new(keys: Keys) -> Verifier {
         Verifier { keys }
     }
 
-    /// A verifier over certificate files (PEM or DER), in order; the first unreadable one
-    /// is the error.
-    pub fn from_certificate_files<P: AsRef<std::path::Path>>(
+    /// A verifier over a list of certificate files as `--key A,B,C` gives it: an entry
+    /// that cannot be used (unreadable, not a certificate, an unsupported key) is skipped
+    /// and returned for the caller to report, and the others are used. Only a list with no
+    /// usable entry at all is an error (the first entry's).
+    pub fn from_certificate_list<P: AsRef<std::path::Path>>(
         paths: &[P],
-    ) -> Result<(Verifier, Vec<LoadedCertificate>), KeyError> {
+    ) -> Result<CertificateList, KeyError> {
         let mut keys = Vec::new();
         let mut loaded = Vec::new();
+        let mut skipped = Vec::new();
         for p in paths {
-            let cert = Certificate::load(p.as_ref())?;
-            keys.push(VerifyKey::from_certificate(&cert)?);
-            loaded.push(LoadedCertificate {
-                keyid: cert.keyid(),
-                path: p.as_ref().to_path_buf(),
-            });
+            let one = Certificate::load(p.as_ref())
+                .and_then(|cert| Ok((VerifyKey::from_certificate(&cert)?, cert.keyid())));
+            match one {
+                Ok((key, keyid)) => {
+                    keys.push(key);
+                    loaded.push(LoadedCertificate {
+                        keyid,
+                        path: p.as_ref().to_path_buf(),
+                    });
+                }
+                Err(e) => skipped.push(e),
+            }
         }
-        Ok((Verifier::new(Keys::Certificates(keys)), loaded))
+        if loaded.is_empty() && !skipped.is_empty() {
+            return Err(skipped.remove(0));
+        }
+        Ok(CertificateList {
+            verifier: Verifier::new(Keys::Certificates(keys)),
+            loaded,
+            skipped,
+        })
     }
 
     pub fn keys(&self) -> &Keys {

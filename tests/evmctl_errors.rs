@@ -85,7 +85,12 @@ fn bad_keys_and_certificates() {
     // A directory as key.
     let subdir = dir.join("adir");
     std::fs::create_dir(&subdir).unwrap();
-    refused(dir, &mut sign(&subdir), 125, &["adir", "Is a directory"]);
+    refused(
+        dir,
+        &mut sign(&subdir),
+        125,
+        &["adir", "not a regular file (a directory)"],
+    );
     // A certificate as key (PEM and DER).
     let cert_pem = dir.join("cert.pem");
     std::fs::copy(&f.rsa2048.cert_pem, &cert_pem).unwrap();

@@ -56,8 +56,11 @@ impl fmt::Display for AddKeyError {
 impl std::error::Error for AddKeyError {}
 
 /// Facts about a certificate that explain the kernel's refusals.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CertTraits {
+    /// Why the kernel will refuse the certificate's key or self-signature, when it can be
+    /// told beforehand (keys::kernel_fit).
+    pub refusal: Option<String>,
     pub ecdsa: bool,
     /// basicConstraints CA:TRUE.
     pub ca: bool,
@@ -70,6 +73,7 @@ impl CertTraits {
         use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
         let tbs = cert.inner().tbs_certificate();
         CertTraits {
+            refusal: crate::keys::kernel_fit::kernel_refusal(cert),
             ecdsa: cert
                 .public_key()
                 .map(|k| !matches!(k.algorithm(), KeyAlgorithm::Rsa { .. }))
@@ -87,6 +91,11 @@ impl CertTraits {
 pub fn explain_add_key_error(errno: i32, cert: CertTraits, keyring_name: Option<&str>) -> String {
     let restricted = keyring_name.is_some_and(|n| n.starts_with('.'));
     let ring = keyring_name.unwrap_or("the keyring");
+    if let (Some(why), libc::EINVAL | libc::EKEYREJECTED | libc::EBADMSG | libc::ENOPKG) =
+        (&cert.refusal, errno)
+    {
+        return why.clone();
+    }
     match errno {
         libc::EBADMSG => "the kernel could not parse the payload as a DER X.509 certificate \
                           (add_key takes DER only: a PEM file gives this error)"
@@ -168,7 +177,7 @@ mod tests {
             ca: true,
             ..Default::default()
         };
-        let r = explain_add_key_error(libc::ENOKEY, ca, Some(".ima"));
+        let r = explain_add_key_error(libc::ENOKEY, ca.clone(), Some(".ima"));
         assert!(r.contains("builtin or secondary trusted"));
         assert!(r.contains("6.12"));
         assert!(explain_add_key_error(libc::ENOKEY, ca, Some("_ima")).contains("does not exist"));

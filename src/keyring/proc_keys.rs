@@ -19,7 +19,9 @@ pub struct ProcKey {
 
 /// Reads /proc/keys.
 pub fn proc_keys() -> io::Result<Vec<ProcKey>> {
-    Ok(parse_proc_keys(&std::fs::read_to_string("/proc/keys")?))
+    let path = std::path::Path::new("/proc/keys");
+    let text = crate::input::read_input_string(path, crate::input::InputKind::ProcKeys)?;
+    Ok(parse_proc_keys(&text))
 }
 
 pub fn parse_proc_keys(text: &str) -> Vec<ProcKey> {

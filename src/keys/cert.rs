@@ -21,7 +21,8 @@ pub struct Certificate {
 impl Certificate {
     /// Loads a PEM or DER certificate. A PEM file's first CERTIFICATE block is used.
     pub fn load(path: &Path) -> Result<Certificate, KeyError> {
-        let bytes = std::fs::read(path).map_err(|e| KeyError::new(path, KeyErrorKind::Io(e)))?;
+        let bytes = crate::input::read_input(path, crate::input::InputKind::Key)
+            .map_err(|e| KeyError::new(path, KeyErrorKind::Io(e.into())))?;
         Self::from_bytes(path, &bytes)
     }
 

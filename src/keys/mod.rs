@@ -5,6 +5,7 @@
 mod cert;
 pub mod gen;
 pub mod inspect;
+pub mod kernel_fit;
 pub mod payload;
 mod pem;
 mod private;

@@ -69,7 +69,8 @@ impl std::error::Error for PayloadError {}
 impl KernelKey {
     /// An X.509 certificate (DER, or PEM, whose DER is what add_key takes).
     pub fn certificate(path: &Path) -> Result<KernelKey, PayloadError> {
-        let bytes = std::fs::read(path).map_err(|e| PayloadError::Read(path.to_path_buf(), e))?;
+        let bytes = crate::input::read_input(path, crate::input::InputKind::Key)
+            .map_err(|e| PayloadError::Read(path.to_path_buf(), e.into()))?;
         let cert = Certificate::from_bytes(path, &bytes).map_err(PayloadError::Certificate)?;
         let keyid = cert.computed_keyid();
         Ok(KernelKey {
@@ -85,7 +86,8 @@ impl KernelKey {
     /// A legacy v1 key: the key2bin blob of a PEM RSA public key, as a "user" key
     /// described by its v1 keyid.
     pub fn legacy_v1(path: &Path) -> Result<KernelKey, PayloadError> {
-        let bytes = std::fs::read(path).map_err(|e| PayloadError::Read(path.to_path_buf(), e))?;
+        let bytes = crate::input::read_input(path, crate::input::InputKind::Key)
+            .map_err(|e| PayloadError::Read(path.to_path_buf(), e.into()))?;
         let spki = pem::blocks(&bytes)
             .into_iter()
             .find(|b| b.label == "PUBLIC KEY")

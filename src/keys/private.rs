@@ -45,7 +45,8 @@ impl PrivateKey {
     /// Loads the key in `path`. `password` is used for encrypted PKCS#8.
     pub fn load(path: &Path, password: Option<&str>) -> Result<LoadedKey, KeyError> {
         let bytes = Zeroizing::new(
-            std::fs::read(path).map_err(|e| KeyError::new(path, KeyErrorKind::Io(e)))?,
+            crate::input::read_input(path, crate::input::InputKind::Key)
+                .map_err(|e| KeyError::new(path, KeyErrorKind::Io(e.into())))?,
         );
         Self::from_bytes(path, &bytes, password)
     }

@@ -44,6 +44,23 @@ impl KeyAlgorithm {
         }
     }
 
+    /// Why the kernel will not use a key of this kind, if it will not: its RSA takes only
+    /// 512 to 4096-bit keys of a whole number of 512-bit steps up to 2048, then 3072 or 4096.
+    pub fn kernel_refusal(self) -> Option<String> {
+        match self {
+            KeyAlgorithm::Rsa { bits }
+                if !matches!(bits, 512 | 1024 | 1536 | 2048 | 3072 | 4096) =>
+            {
+                Some(format!(
+                    "a {bits}-bit RSA key: the kernel accepts RSA keys of 512, 1024, 1536, 2048, \
+                     3072 or 4096 bits only (at most {KERNEL_RSA_MAX_BITS}), so it cannot load \
+                     this key nor verify its signatures"
+                ))
+            }
+            _ => None,
+        }
+    }
+
     /// The curve name for ECDSA keys.
     pub fn curve(self) -> Option<&'static str> {
         match self {
@@ -93,7 +110,7 @@ impl PublicKey {
             .as_bytes()
             .ok_or("malformed public key bit string")?;
         if spki.algorithm.oid == OID_RSA {
-            let key = <rsa::RsaPublicKey as rsa::pkcs1::DecodeRsaPublicKey>::from_pkcs1_der(bits)
+            let key = rsa_from_pkcs1(bits)
                 .map_err(|e| format!("malformed or unusable RSA public key ({e})"))?;
             return Ok(PublicKey::Rsa(key));
         }
@@ -174,12 +191,13 @@ impl PublicKey {
     /// the legacy v1 commands take it.
     pub fn load_pem(path: &std::path::Path) -> Result<PublicKey, super::KeyError> {
         use super::{KeyError, KeyErrorKind};
-        let bytes = std::fs::read(path).map_err(|e| KeyError::new(path, KeyErrorKind::Io(e)))?;
+        let bytes = crate::input::read_input(path, crate::input::InputKind::Key)
+            .map_err(|e| KeyError::new(path, KeyErrorKind::Io(e.into())))?;
         for b in super::pem::blocks(&bytes) {
             let der = match (&b.der, b.label.as_str()) {
                 (Ok(d), "PUBLIC KEY") => d.to_vec(),
                 (Ok(d), "RSA PUBLIC KEY") => {
-                    let k = <rsa::RsaPublicKey as rsa::pkcs1::DecodeRsaPublicKey>::from_pkcs1_der(d)
+                    let k = rsa_from_pkcs1(d)
                         .map_err(|e| KeyError::new(path, KeyErrorKind::Malformed(format!("not a valid RSA public key ({e})"))))?;
                     return Ok(PublicKey::Rsa(k));
                 }
@@ -234,6 +252,29 @@ where
     S: for<'a> TryFrom<&'a [u8]>,
 {
     S::try_from(sig).is_ok_and(|sig| key.verify_prehash(digest, &sig).is_ok())
+}
+
+/// The largest RSA modulus verified: signing accepts keys this large, so verifying must
+/// too, although the kernel takes RSA keys only up to 4096 bits ([`KERNEL_RSA_MAX_BITS`]).
+pub const RSA_MAX_BITS: usize = 16384;
+/// The largest RSA key the kernel's rsa implementation accepts (crypto/rsa.c,
+/// rsa_check_key_length: 512 to 4096 bits).
+pub const KERNEL_RSA_MAX_BITS: usize = 4096;
+
+/// An RSA public key from PKCS#1 DER, up to [`RSA_MAX_BITS`] (the rsa crate's own
+/// decoder stops at 8192 bits).
+fn rsa_from_pkcs1(der: &[u8]) -> Result<rsa::RsaPublicKey, String> {
+    use der::Decode;
+    let k = rsa::pkcs1::RsaPublicKeyRef::from_der(der).map_err(|e| e.to_string())?;
+    let uint = |b: &[u8]| {
+        let b = &b[b.iter().take_while(|&&x| x == 0).count()..];
+        let bits = (b.len().max(1) * 8) as u32;
+        rsa::BoxedUint::from_be_slice(b, bits).map_err(|_| "malformed integer".to_string())
+    };
+    let n = uint(k.modulus.as_bytes())?;
+    let e = uint(k.public_exponent.as_bytes())?;
+    rsa::RsaPublicKey::new_with_size_limits(n, e, rsa::RsaPublicKey::MIN_SIZE..=RSA_MAX_BITS)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::hash::HashAlgo;
 
 pub mod replay;
+pub mod template;
 pub mod tpm;
 
 /// PCRs a list can name.
@@ -43,15 +44,7 @@ impl Record {
         if self.template_name == "ima" {
             return None;
         }
-        let mut out = Vec::new();
-        let mut rest = &self.data[..];
-        while !rest.is_empty() {
-            let len = u32::from_ne_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-            let body = rest.get(4..4 + len)?;
-            out.push(body);
-            rest = &rest[4 + len..];
-        }
-        Some(out)
+        template::split_fields(&self.data).ok()
     }
 
     /// For ima-ng/ima-sig/ima-buf: (algorithm name, digest, path, signature).
@@ -168,6 +161,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, ListError> {
             ) as usize;
             take(&mut pos, len, "template data")?.to_vec()
         };
+        template::check(&name, &data).map_err(|why| err(start, why))?;
         out.push(Record {
             pcr,
             template_digest: digest,
@@ -265,19 +259,36 @@ pub fn matches(replayed: &Bank, tpm: &Bank) -> bool {
         .all(|(r, t)| r.iter().all(|&b| b == 0) || r == t)
 }
 
-/// Parses a PCR file: lines `PCR-NN: hex` (NN from 00), as sysfs and `--pcrs` give them.
+/// Parses a PCR file, as sysfs and `--pcrs` give them: `PCR-NN: hex` lines from PCR-00
+/// on, in order, each PCR once and none skipped (PCRs after the last line are absent and
+/// read as zero, which never matches an extended PCR). Other lines are ignored. A
+/// duplicate, a gap, a PCR past 23 or a value of the wrong size is an error naming the line.
 pub fn parse_pcr_file(text: &str, algo: HashAlgo) -> Result<Bank, String> {
     let mut bank = Bank::zeroed(algo);
     let mut next = 0usize;
-    for line in text.lines() {
-        if next >= NUM_PCRS {
-            break;
-        }
-        let want = format!("PCR-{next:02}");
-        let Some(rest) = line.strip_prefix(&want) else {
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.strip_prefix("PCR-") else {
             continue;
         };
-        let hex: String = rest
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let at = format!("line {}", i + 1);
+        let n: usize = digits
+            .parse()
+            .map_err(|_| format!("{at}: expected PCR-NN with NN a number"))?;
+        if n >= NUM_PCRS {
+            return Err(format!(
+                "{at}: PCR-{digits}: there are only {NUM_PCRS} PCRs"
+            ));
+        }
+        if n < next {
+            return Err(format!("{at}: PCR-{n:02} given twice"));
+        }
+        if n > next {
+            return Err(format!(
+                "{at}: PCR-{n:02} without PCR-{next:02}: the lines run from PCR-00 in order"
+            ));
+        }
+        let hex: String = rest[digits.len()..]
             .trim_start_matches(':')
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -286,11 +297,11 @@ pub fn parse_pcr_file(text: &str, algo: HashAlgo) -> Result<Bank, String> {
             .filter(|v| v.len() == algo.digest_len())
             .ok_or_else(|| {
                 format!(
-                    "{want}: expected a {algo} value ({} hex digits)",
+                    "{at}: PCR-{n:02}: expected a {algo} value ({} hex digits)",
                     algo.digest_len() * 2
                 )
             })?;
-        bank.pcrs[next] = v;
+        bank.pcrs[n] = v;
         next += 1;
     }
     if next == 0 {
@@ -312,6 +323,14 @@ pub fn boot_aggregate(bank: &Bank) -> Vec<u8> {
 /// Replays a TPM 1.2 (SHA-1) BIOS event log (`binary_bios_measurements`): records of
 /// u32 pcr, u32 type, 20-byte digest, u32 length, event data; native byte order.
 pub fn replay_tpm12_event_log(bytes: &[u8]) -> Result<Bank, ListError> {
+    if bytes.is_empty() {
+        // All-zero PCRs would give an all-zero aggregate that no TPM ever reports.
+        return Err(ListError {
+            record: 1,
+            offset: 0,
+            why: "the event log is empty: there is nothing to replay".into(),
+        });
+    }
     let mut bank = Bank::zeroed(HashAlgo::Sha1);
     let mut pos = 0;
     let mut n = 0;
@@ -419,5 +438,19 @@ mod tests {
         let b = parse_pcr_file(&text, HashAlgo::Sha1).unwrap();
         assert_eq!(b.pcrs[1], vec![0xab; 20]);
         assert!(parse_pcr_file("PCR-00: 00\n", HashAlgo::Sha1).is_err());
+        let z = "00".repeat(20);
+        let dup = format!("PCR-00: {z}\nPCR-01: {z}\nPCR-01: {z}\n");
+        assert_eq!(
+            parse_pcr_file(&dup, HashAlgo::Sha1).unwrap_err(),
+            "line 3: PCR-01 given twice"
+        );
+        let gap = format!("PCR-00: {z}\nPCR-02: {z}\n");
+        assert!(parse_pcr_file(&gap, HashAlgo::Sha1)
+            .unwrap_err()
+            .contains("PCR-02 without PCR-01"));
+        let past = format!("PCR-24: {z}\n");
+        assert!(parse_pcr_file(&past, HashAlgo::Sha1)
+            .unwrap_err()
+            .contains("only 24 PCRs"));
     }
 }

@@ -14,7 +14,7 @@ use crate::hash::HashAlgo;
 #[derive(Debug)]
 pub enum PcrFileError {
     Io(PathBuf, std::io::Error),
-    NotRegular(PathBuf),
+    NotRegular(PathBuf, &'static str),
     Malformed(PathBuf, String),
 }
 
@@ -22,7 +22,9 @@ impl fmt::Display for PcrFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PcrFileError::Io(p, e) => write!(f, "{}: {}", p.display(), io_words(e)),
-            PcrFileError::NotRegular(p) => write!(f, "{}: not a regular file", p.display()),
+            PcrFileError::NotRegular(p, what) => {
+                write!(f, "{}: not a regular file ({what})", p.display())
+            }
             PcrFileError::Malformed(p, why) => write!(f, "{}: {why}", p.display()),
         }
     }
@@ -32,12 +34,14 @@ impl std::error::Error for PcrFileError {}
 
 /// Reads a file of `PCR-NN: hex` lines holding `algo` values.
 pub fn read_pcr_file(path: &Path, algo: HashAlgo) -> Result<Bank, PcrFileError> {
-    let md = std::fs::metadata(path).map_err(|e| PcrFileError::Io(path.to_path_buf(), e))?;
-    if !md.is_file() {
-        return Err(PcrFileError::NotRegular(path.to_path_buf()));
-    }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| PcrFileError::Io(path.to_path_buf(), e))?;
+    let text = crate::input::read_input_string(path, crate::input::InputKind::Pcrs).map_err(
+        |e| match e {
+            crate::input::InputError::NotRegular(what) => {
+                PcrFileError::NotRegular(path.to_path_buf(), what)
+            }
+            e => PcrFileError::Io(path.to_path_buf(), e.into()),
+        },
+    )?;
     parse_pcr_file(&text, algo).map_err(|e| PcrFileError::Malformed(path.to_path_buf(), e))
 }
 
@@ -70,7 +74,8 @@ pub fn read_sysfs_banks(sysfs: &Path) -> [Option<Bank>; 2] {
     let mut out: [Option<Bank>; 2] = [None, None];
     // TPM 1.2: one sha1 file.
     for p in ["class/tpm/tpm0/device/pcrs", "class/misc/tpm0/device/pcrs"] {
-        if let Ok(text) = std::fs::read_to_string(sysfs.join(p)) {
+        let text = crate::input::read_input_string(&sysfs.join(p), crate::input::InputKind::Pcrs);
+        if let Ok(text) = text {
             if let Ok(b) = parse_pcr_file(&text, HashAlgo::Sha1) {
                 out[0] = Some(b);
                 return out;
@@ -82,7 +87,7 @@ pub fn read_sysfs_banks(sysfs: &Path) -> [Option<Bank>; 2] {
         let mut bank = Bank::zeroed(*algo);
         let complete = (0..NUM_PCRS).all(|n| {
             let p = sysfs.join(format!("class/tpm/tpm0/pcr-{}/{n}", algo.name()));
-            match std::fs::read_to_string(p)
+            match crate::input::read_input_string(&p, crate::input::InputKind::Pcrs)
                 .ok()
                 .and_then(|t| crate::hash::from_hex(t.trim()))
             {

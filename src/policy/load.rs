@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -228,18 +228,15 @@ pub fn ensure_securityfs() -> Result<MountAction, MountError> {
     Ok(MountAction::Mounted { sysfs_too })
 }
 
-/// Reads the loaded policy back (needs CONFIG_IMA_READ_POLICY; EACCES otherwise).
-/// Opened with O_NONBLOCK, which securityfs ignores, so that a FIFO standing in for the
-/// policy file in tests reads as empty instead of blocking.
+/// Reads the loaded policy back (needs CONFIG_IMA_READ_POLICY; EACCES otherwise), through
+/// the bounded reader: anything but a regular file (a FIFO, a device) is refused without
+/// blocking, and a policy over the securityfs cap is an error.
 pub fn read_policy(securityfs: &Path) -> io::Result<String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut s = String::new();
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(policy_path(securityfs))?
-        .read_to_string(&mut s)?;
-    Ok(s)
+    let path = policy_path(securityfs);
+    Ok(crate::input::read_input_string(
+        &path,
+        crate::input::InputKind::SecurityfsPolicy,
+    )?)
 }
 
 /// What the kernel left after a successful load (ima_release_policy).

@@ -55,8 +55,12 @@ pub struct PartialRule {
     pub func_unreadable: bool,
 }
 
+/// The most rule lines a policy may have: more is an error, and the rest is not parsed,
+/// which keeps the memory of a check bounded (about 1 KiB per rule).
+pub const MAX_RULES: usize = 131_072;
+
 /// Parses a policy text. Blank lines and lines whose first non-blank character is `#` are
-/// skipped, as the kernel does.
+/// skipped, as the kernel does. Past [`MAX_RULES`] rule lines, an error ends the parse.
 pub fn parse_policy(text: &str) -> ParsedPolicy {
     let mut out = ParsedPolicy::default();
     for (i, line) in text.split('\n').enumerate() {
@@ -64,6 +68,22 @@ pub fn parse_policy(text: &str) -> ParsedPolicy {
         let trimmed = line.trim_start_matches([' ', '\t']);
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
+        }
+        if out.rule_lines == MAX_RULES {
+            let tok = tokenize(line_no, line).into_iter().next().unwrap_or(Token {
+                text: String::new(),
+                line: line_no,
+                column: 1,
+            });
+            out.diagnostics.push(
+                Diagnostic::error(
+                    &tok,
+                    format!("more than {MAX_RULES} rules: the rest of the policy is not read"),
+                    Some("the kernel walks the rules one by one for every event; merge rules or split the policy".into()),
+                )
+                .with_code("too-many-rules"),
+            );
+            break;
         }
         out.rule_lines += 1;
         let (rule, mut errors) = parse_rule_parts(line_no, line);

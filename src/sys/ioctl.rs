@@ -21,6 +21,27 @@ pub fn fs_ioc_getversion(fd: BorrowedFd<'_>) -> Result<u32, SysError> {
     Ok(generation as u32)
 }
 
+/// `FS_IOC_GETFLAGS` (include/uapi/linux/fs.h: `_IOR('f', 1, long)`).
+const FS_IOC_GETFLAGS: libc::c_ulong = 0x8008_6601;
+/// The inode flag of `chattr +i`.
+pub const FS_IMMUTABLE_FL: u32 = 0x10;
+/// The inode flag of `chattr +a`.
+pub const FS_APPEND_FL: u32 = 0x20;
+
+/// ioctl(2) FS_IOC_GETFLAGS (man 2 ioctl_iflags): the inode flags of the open file
+/// (immutable, append-only ...). ENOTTY on filesystems without them.
+pub fn fs_ioc_getflags(fd: BorrowedFd<'_>) -> Result<u32, SysError> {
+    // The kernel reads and writes an int, whatever the request's encoded size says.
+    let mut flags: libc::c_int = 0;
+    // SAFETY: fd is open for the borrow's lifetime; the request writes one int to the
+    // pointer, which points to an int we own.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), FS_IOC_GETFLAGS, &mut flags) };
+    if r < 0 {
+        return Err(SysError::last("ioctl(FS_IOC_GETFLAGS)"));
+    }
+    Ok(flags as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+mod bounded;
 mod skip;
+#[allow(unused_imports)] // each test crate uses a different subset
+pub use bounded::run_bounded;
 #[allow(unused_imports)] // each test crate uses a different subset
 pub use skip::{skip, skip_part};
 

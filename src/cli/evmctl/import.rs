@@ -85,6 +85,11 @@ fn payload_failure(req: &ImportRequest, e: &PayloadError, out: &mut ImportOutcom
             }
             out.stderr
                 .push(format!("errno: {} ({errno})", errno_words(errno)));
+            // Upstream's lines stay as they are for an errno; a refusal of ours (not a
+            // regular file, over the size cap) names the file and the reason.
+            if io.raw_os_error().is_none() {
+                out.stderr.push(format!("evmctl: import: {e}"));
+            }
         }
         PayloadError::UnsupportedV1(..) => {
             out.stderr.push("read_pub_key: unsupported key type".into());

@@ -8,7 +8,9 @@ use super::opts::{EXIT_ERROR, EXIT_FAIL, EXIT_OK};
 use super::output::{error, print_refusal, Log};
 use super::request::{BootAggregateRequest, MeasurementRequest, PcrSource};
 use super::verifying::load_verifier;
+use crate::escape::terminal;
 use crate::hash::to_hex;
+use crate::input::{read_input, InputKind};
 use crate::measurement::replay::{self, Note, PcrMatch, ReplayOptions};
 use crate::measurement::{self, tpm, Bank};
 
@@ -32,13 +34,20 @@ fn print_note(log: Log, note: &Note) {
             path,
             ..
         } => log.debug(format_args!(
-            "{pcr} {} {template} {algo}:{} {path}\n",
+            "{pcr} {} {} {}:{} {}\n",
             to_hex(template_digest),
-            to_hex(digest)
+            terminal(template),
+            terminal(algo),
+            to_hex(digest),
+            terminal(path)
         )),
-        Note::SignatureOk { path, .. } => log.debug(format_args!("{path}: verification is OK\n")),
+        Note::SignatureOk { path, .. } => {
+            log.debug(format_args!("{}: verification is OK\n", terminal(path)))
+        }
         Note::SignatureBad { record, path, why } => error(format_args!(
-            "{path} (record {record}): verification failed: {why}"
+            "{} (record {record}): verification failed: {}",
+            terminal(path),
+            terminal(why)
         )),
         Note::BankMatched { record, bank } => log.debug(format_args!(
             "{} PCRs: succeed at entry {record}\n",
@@ -49,18 +58,25 @@ fn print_note(log: Log, note: &Note) {
 
 pub fn ima_measurement(req: MeasurementRequest) -> i32 {
     let path = &req.list;
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_input(path, InputKind::MeasurementList) {
         Ok(b) => b,
         Err(e) => {
             error(format_args!(
-                "{}: cannot read the measurement list: {}",
-                path.display(),
-                crate::error::io_words(&e)
+                "{}: cannot read the measurement list: {e}",
+                path.display()
             ));
             return EXIT_ERROR;
         }
     };
     let records = match measurement::parse(&bytes) {
+        // A kernel's list always starts with the boot_aggregate record.
+        Ok(r) if r.is_empty() => {
+            error(format_args!(
+                "{}: the measurement list is empty: there is nothing to verify",
+                path.display()
+            ));
+            return EXIT_ERROR;
+        }
         Ok(r) => r,
         Err(e) => {
             error(format_args!("{}: {e}", path.display()));
@@ -123,8 +139,8 @@ pub fn ima_measurement(req: MeasurementRequest) -> i32 {
 /// `ima_boot_aggregate [--pcrs ALGO,FILE] [TPM 1.2 event log]`: prints `bank:hex` lines.
 pub fn ima_boot_aggregate(req: BootAggregateRequest) -> i32 {
     let banks: Vec<Bank> = if let Some(path) = &req.event_log {
-        let replayed = std::fs::read(path)
-            .map_err(|e| format!("cannot read: {}", crate::error::io_words(&e)))
+        let replayed = read_input(path, InputKind::EventLog)
+            .map_err(|e| format!("cannot read: {e}"))
             .and_then(|b| measurement::replay_tpm12_event_log(&b).map_err(|e| e.to_string()));
         match replayed {
             Ok(b) => vec![b],

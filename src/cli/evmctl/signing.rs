@@ -105,6 +105,9 @@ pub fn load_signer(log: Log, key: &KeyRequest) -> Result<SoftwareSigner, Refusal
             Err(e) => return Err(Refusal::error(EXIT_ERROR, &[format!("evmctl: {e}")])),
         }
     };
+    if let Some(why) = signer.algorithm().kernel_refusal() {
+        eprintln!("evmctl: warning: {}: {why}", key.path.display());
+    }
     let (k, from) = match (signer.keyid_source(), &key.keyid_from_cert) {
         (KeyidSource::FromCert(k), Some(cert)) => (Some(*k), cert.as_path()),
         (KeyidSource::AppendedCert(k), _) => (Some(*k), key.path.as_path()),

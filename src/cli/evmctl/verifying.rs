@@ -20,8 +20,11 @@ pub fn load_verifier(log: Log, keys: &VerifyKeysRequest) -> Result<Verifier, Ref
             .map(|k| Verifier::new(Keys::LegacyV1(k)))
             .map_err(refusal),
         VerifyKeysRequest::Certificates(paths) => {
-            let (verifier, loaded) = Verifier::from_certificate_files(paths).map_err(refusal)?;
-            for (i, c) in loaded.iter().enumerate() {
+            let list = Verifier::from_certificate_list(paths).map_err(refusal)?;
+            for e in &list.skipped {
+                eprintln!("evmctl: {e}; skipping this key");
+            }
+            for (i, c) in list.loaded.iter().enumerate() {
                 log.info(format_args!(
                     "key {}: {:x} {}\n",
                     i + 1,
@@ -29,7 +32,7 @@ pub fn load_verifier(log: Log, keys: &VerifyKeysRequest) -> Result<Verifier, Ref
                     c.path.display()
                 ));
             }
-            Ok(verifier)
+            Ok(list.verifier)
         }
     }
 }
@@ -89,7 +92,8 @@ pub fn ima_verify(req: VerifyRequest) -> i32 {
             log.debug(format_args!("hash({}): {}\n", algo.name(), to_hex(&d)));
             Ok::<_, fsops::FileError>(d)
         });
-        report(path, verdict.map_err(|e| e.to_string()), o);
+        let from = req.sigfile.then_some(sig.as_path());
+        report(path, from, verdict.map_err(|e| e.to_string()), o);
     });
     if failures > 0 {
         EXIT_FAIL
@@ -99,15 +103,27 @@ pub fn ima_verify(req: VerifyRequest) -> i32 {
 }
 
 /// Records one file's verdict.
-fn report(path: &std::path::Path, verdict: Result<Verdict, String>, o: &mut FileOutcome) {
+/// Reports one file's verdict; `from` names the signature file the value came from.
+fn report(
+    path: &std::path::Path,
+    from: Option<&std::path::Path>,
+    verdict: Result<Verdict, String>,
+    o: &mut FileOutcome,
+) {
+    let from = from.map_or(String::new(), |s| {
+        format!(" (signature from {})", s.display())
+    });
     match verdict {
         Ok(v) if v.is_ok() => o.info(format!("{}: verification is OK\n", path.display())),
         Ok(v) => o.fail(format_args!(
-            "{}: verification failed: {}",
+            "{}: verification failed: {}{from}",
             path.display(),
             verdict_words(&v)
         )),
-        Err(e) => o.fail(format_args!("{}: verification failed: {e}", path.display())),
+        Err(e) => o.fail(format_args!(
+            "{}: verification failed: {e}{from}",
+            path.display()
+        )),
     }
 }
 
@@ -171,6 +187,6 @@ fn verify_one_evm(
         Ok(v) if v.is_mismatch() => EXIT_FAIL,
         _ => EXIT_ERROR,
     };
-    report(path, verdict, o);
+    report(path, None, verdict, o);
     code
 }

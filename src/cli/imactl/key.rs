@@ -1,6 +1,7 @@
 //! `imactl key import|list|remove`: certificates into the keyring IMA will use, a listing
 //! of it with the keyids IMA matches, and removal by serial or keyid.
 
+use super::exit::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -119,7 +120,7 @@ pub(crate) fn locate_or_report(spec: &KeyringSpec, create: bool) -> Option<Keyri
 
 fn import(a: ImportArgs) -> i32 {
     let Some(ring) = locate_or_report(&a.keyring.keyring, true) else {
-        return 1;
+        return EXIT_FAIL;
     };
     match ring.origin {
         Origin::Created => eprintln!("imactl: created keyring {ring} in the user keyring"),
@@ -136,13 +137,18 @@ fn import(a: ImportArgs) -> i32 {
         eprintln!("imactl: warning: {w}");
     }
     let mut failed = false;
+    let mut unreadable = false;
     let mut stdout = std::io::stdout().lock();
     for path in &a.certs {
         let cert = match Certificate::load(path) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("imactl: {e}");
-                failed = true;
+                if matches!(e.kind, crate::keys::KeyErrorKind::Io(_)) {
+                    unreadable = true;
+                } else {
+                    failed = true;
+                }
                 continue;
             }
         };
@@ -157,7 +163,7 @@ fn import(a: ImportArgs) -> i32 {
                 )
                 .is_err()
                 {
-                    return 1;
+                    return EXIT_FAIL;
                 }
                 if cert.skid_keyid().is_none() {
                     eprintln!(
@@ -177,12 +183,18 @@ fn import(a: ImportArgs) -> i32 {
             }
         }
     }
-    i32::from(failed)
+    if unreadable {
+        EXIT_USAGE
+    } else if failed {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    }
 }
 
 fn list(a: ListArgs) -> i32 {
     let Some(ring) = locate_or_report(&a.keyring.keyring, false) else {
-        return 1;
+        return EXIT_FAIL;
     };
     let keys = match keyring::list_keys(ring.serial) {
         Ok(k) => k,
@@ -191,7 +203,7 @@ fn list(a: ListArgs) -> i32 {
                 "imactl: cannot read keyring {ring}: {}",
                 crate::error::io_words(&e)
             );
-            return 1;
+            return EXIT_FAIL;
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -215,12 +227,20 @@ fn list(a: ListArgs) -> i32 {
                 .map_or("-".to_string(), |id| format!("id:{id}"));
             text.push_str(&format!(
                 "{:>10} {:<11} {:<17} {:<10} {}\n",
-                k.serial, keyid, algo, k.key_type, k.description
+                k.serial,
+                keyid,
+                algo,
+                k.key_type,
+                crate::escape::terminal(&k.description)
             ));
         }
         write!(stdout, "{text}")
     };
-    i32::from(written.is_err())
+    if written.is_err() {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    }
 }
 
 fn remove(a: RemoveArgs) -> i32 {
@@ -229,15 +249,15 @@ fn remove(a: RemoveArgs) -> i32 {
             "imactl: '{}' is neither a key serial nor a keyid (id:xxxxxxxx)",
             a.key
         );
-        return 2;
+        return EXIT_USAGE;
     };
     let Some(ring) = locate_or_report(&a.keyring.keyring, false) else {
-        return 1;
+        return EXIT_FAIL;
     };
     match keyring::remove_key(&r, ring.serial) {
         Ok((serial, desc)) => {
             println!("removed {serial} ({desc}) from {ring}");
-            0
+            EXIT_OK
         }
         Err(e) => {
             let what = match r {
@@ -253,7 +273,7 @@ fn remove(a: RemoveArgs) -> i32 {
                 ),
             };
             eprintln!("imactl: {why}");
-            1
+            EXIT_FAIL
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod exit;
 pub mod key;
 pub mod keygen;
 pub mod keyshow;
@@ -10,9 +11,11 @@ pub mod policy;
 pub mod status;
 pub mod verify;
 
+pub use exit::{EXIT_FAIL, EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE};
+
 /// Check and load IMA policies, manage the IMA keyring, and tell why the kernel refuses a file.
 #[derive(Parser, Debug)]
-#[command(name = "imactl", version)]
+#[command(name = "imactl", version, after_long_help = EXIT_STATUS_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,7 +45,15 @@ pub enum Command {
 
 /// Runs imactl with the process arguments; returns the exit code.
 pub fn main() -> i32 {
-    match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version print on stdout and succeed; the rest are usage errors.
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match cli.command {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Key(c) => key::run(c),
         Command::Verify(a) => verify::run(a),

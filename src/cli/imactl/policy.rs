@@ -2,12 +2,15 @@
 //! [`crate::policy`] and prints the results. Diagnostics of `check` go to stdout (they are
 //! the command's output); `load` and `show` report problems on stderr.
 
-use std::io::{self, Write};
+use super::exit::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use crate::error::{errno_name, errno_words};
+use crate::escape;
+use crate::input::{read_input_string, InputKind};
 use crate::policy::load::{self, MountAction};
 use crate::policy::plan::{self, LoadNote, LoadRequest, Remedy, System};
 use crate::policy::validate::{check_text, Report};
@@ -110,10 +113,10 @@ fn print_diagnostic(out: &mut dyn Write, file: &Path, d: &Diagnostic) -> io::Res
         file.display(),
         d.line,
         d.column,
-        d.message
+        escape::terminal(&d.message)
     )?;
     if let Some(h) = &d.hint {
-        writeln!(out, "  hint: {h}")?;
+        writeln!(out, "  hint: {}", escape::terminal(h))?;
     }
     Ok(())
 }
@@ -133,25 +136,21 @@ fn check(a: CheckArgs) -> i32 {
         Ok(p) => p,
         Err(e) => {
             eprintln!("imactl: {e}");
-            return 2;
+            return EXIT_USAGE;
         }
     };
     let mut failed = false;
     let mut unreadable = false;
     let mut results = Vec::new();
     for f in &a.files {
-        match std::fs::read_to_string(f) {
+        match read_input_string(f, InputKind::Policy) {
             Ok(text) => {
                 let (_, report) = check_text(&text, profile);
                 failed |= report.fails(a.strict);
                 results.push((f.clone(), report));
             }
             Err(e) => {
-                eprintln!(
-                    "imactl: cannot read {}: {}",
-                    f.display(),
-                    crate::error::io_words(&e)
-                );
+                eprintln!("imactl: cannot read {}: {e}", f.display());
                 unreadable = true;
             }
         }
@@ -182,6 +181,10 @@ fn check(a: CheckArgs) -> i32 {
             serde_json::to_string_pretty(&doc).expect("serialisable")
         );
     } else {
+        // The text report goes to stderr, like `load`'s and a compiler's: stdout stays
+        // empty, so a failing check prints nothing there.
+        let stderr = io::stderr();
+        let mut out = stderr.lock();
         for (f, r) in &results {
             for d in &r.diagnostics {
                 let _ = print_diagnostic(&mut out, f, d);
@@ -200,9 +203,11 @@ fn check(a: CheckArgs) -> i32 {
         }
     }
     if unreadable {
-        2
+        EXIT_USAGE
+    } else if failed {
+        EXIT_FAIL
     } else {
-        i32::from(failed)
+        EXIT_OK
     }
 }
 
@@ -211,18 +216,14 @@ fn load_cmd(a: LoadArgs) -> i32 {
         Ok(p) => p,
         Err(e) => {
             eprintln!("imactl: {e}");
-            return 2;
+            return EXIT_USAGE;
         }
     };
-    let text = match std::fs::read_to_string(&a.file) {
+    let text = match read_input_string(&a.file, InputKind::Policy) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!(
-                "imactl: cannot read {}: {}",
-                a.file.display(),
-                crate::error::io_words(&e)
-            );
-            return 2;
+            eprintln!("imactl: cannot read {}: {e}", a.file.display());
+            return EXIT_USAGE;
         }
     };
     let (parsed, report) = check_text(&text, profile);
@@ -264,8 +265,13 @@ fn load_cmd(a: LoadArgs) -> i32 {
     if a.dry_run {
         let stdout = io::stdout();
         let mut out = stdout.lock();
+        let tty = io::stdout().is_terminal();
         for w in &plan.writes {
-            let _ = out.write_all(&w.bytes);
+            let _ = if tty {
+                out.write_all(escape::terminal_lines(&String::from_utf8_lossy(&w.bytes)).as_bytes())
+            } else {
+                out.write_all(&w.bytes)
+            };
         }
         let _ = out.flush();
         eprintln!(
@@ -273,7 +279,7 @@ fn load_cmd(a: LoadArgs) -> i32 {
             plural(plan.writes.len(), "write"),
             plan.policy_file.display()
         );
-        return 0;
+        return EXIT_OK;
     }
     let loaded = match plan::run_load(&plan, &a.file, profile, &mut System) {
         Ok(l) => l,
@@ -313,8 +319,8 @@ fn report_load_error(e: &plan::LoadError) -> i32 {
         eprintln!("imactl: {after}");
     }
     match e {
-        plan::LoadError::Resolve { .. } => 2,
-        _ => 1,
+        plan::LoadError::Resolve { .. } => EXIT_USAGE,
+        _ => EXIT_FAIL,
     }
 }
 
@@ -337,7 +343,7 @@ fn show(a: ShowArgs) -> i32 {
             Ok(m) => describe_mount(&m),
             Err(e) => {
                 eprintln!("imactl: {e}");
-                return 1;
+                return EXIT_FAIL;
             }
         }
     }
@@ -347,13 +353,21 @@ fn show(a: ShowArgs) -> i32 {
             if text.is_empty() {
                 eprintln!("imactl: {} is empty: no rules are loaded", path.display());
             }
-            print!("{text}");
+            if io::stdout().is_terminal() {
+                print!("{}", escape::terminal_lines(&text));
+            } else {
+                print!("{text}");
+            }
             let parsed = crate::policy::parse::parse_policy(&text);
             eprintln!("imactl: {} in force", plural(parsed.rule_lines, "rule"));
             if load::requires_signed_policy(&parsed) {
                 eprintln!("imactl: this policy appraises POLICY_CHECK: new policies must be signed and loaded with `imactl policy load --by-path`");
             }
-            0
+            EXIT_OK
+        }
+        Err(e) if e.raw_os_error().is_none() => {
+            eprintln!("imactl: cannot read {}: {}", path.display(), e);
+            EXIT_USAGE
         }
         Err(e) => {
             let code = e.raw_os_error().unwrap_or(0);
@@ -366,7 +380,7 @@ fn show(a: ShowArgs) -> i32 {
                 if why.is_empty() { "" } else { ": " },
                 why
             );
-            1
+            EXIT_FAIL
         }
     }
 }

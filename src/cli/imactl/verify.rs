@@ -2,6 +2,7 @@
 //! the keys in the IMA keyring, without loading a policy or anything else. This is what a
 //! person wants after "kexec_file_load failed: Permission denied".
 
+use super::exit::{EXIT_FAIL, EXIT_OK};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -68,7 +69,7 @@ fn check_file(path: &Path, sigfile: bool, verifier: &Verifier) -> Outcome {
 
 pub fn run(a: VerifyArgs) -> i32 {
     let Some(ring) = super::key::locate_or_report(&a.keyring.keyring, false) else {
-        return 1;
+        return EXIT_FAIL;
     };
     // IMA looks in .ima_blacklist first, whatever its keyring is called.
     let blacklist = if ring.name == ".ima" || ring.name == "_ima" {
@@ -119,7 +120,7 @@ pub fn run(a: VerifyArgs) -> i32 {
                 Outcome::Error(e) => writeln!(stdout, "{}: error: {e}", path.display()),
             };
             if line.is_err() {
-                return 1;
+                return EXIT_FAIL;
             }
         }
     }
@@ -129,8 +130,12 @@ pub fn run(a: VerifyArgs) -> i32 {
             "files": rows,
         });
         if writeln!(stdout, "{doc}").is_err() {
-            return 1;
+            return EXIT_FAIL;
         }
     }
-    i32::from(!all_ok)
+    if all_ok {
+        EXIT_OK
+    } else {
+        EXIT_FAIL
+    }
 }

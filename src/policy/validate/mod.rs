@@ -9,10 +9,12 @@
 //! reasons to refuse a rule, `warnings.rs` the warnings and the shadowing analysis.
 
 mod errors;
+mod shadow;
 mod warnings;
 
 pub use errors::rule_errors;
-pub use warnings::{covers, rule_warnings, shadow_warnings};
+pub use shadow::covers;
+pub use warnings::{rule_warnings, shadow_warnings};
 
 use super::parse::{parse_policy, ParsedPolicy, Token};
 use super::{Diagnostic, Profile, Severity};
@@ -127,6 +129,11 @@ pub fn check_policy(parsed: &ParsedPolicy, profile: Profile) -> Report {
         );
     }
     diagnostics.extend(shadow_warnings(&accepted));
+    for d in &mut diagnostics {
+        if let Some(what) = crate::escape::describe_invisible(&d.token) {
+            d.message = format!("{} (the word {what})", d.message);
+        }
+    }
     diagnostics.sort_by_key(|d| (d.line, d.column, d.severity == Severity::Warning));
     Report {
         profile,

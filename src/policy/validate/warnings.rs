@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 
 use super::super::parse::{ParsedRule, Token};
-use super::super::{
-    Action, AppraiseType, Condition, Diagnostic, Func, Profile, Rule, RuleOption, Term,
-};
+use super::super::{Action, AppraiseType, Condition, Diagnostic, Func, Profile, RuleOption, Term};
 use super::errors::once_slot;
+use super::shadow::{ShadowIndex, COMPARISON_BUDGET};
 use super::warn;
 
 /// Warnings about one rule that the kernel of `profile` accepts.
@@ -82,59 +81,27 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
     out
 }
 
-/// Whether every event `later` matches is also matched by `earlier` (conservatively: true
-/// only when that follows from the conditions alone).
-pub fn covers(earlier: &Rule, later: &Rule) -> bool {
-    // KEY_CHECK and CRITICAL_DATA events only meet rules naming that func; keep the other
-    // buffer hooks out too rather than guess.
-    let later_func = later.func();
-    if earlier.func().is_none()
-        && matches!(
-            later_func,
-            Some(Func::KeyCheck | Func::CriticalData | Func::KexecCmdline | Func::SetxattrCheck)
-        )
-    {
-        return false;
-    }
-    earlier.conditions().all(|a| {
-        later.conditions().any(|b| match (a, b) {
-            (Condition::Func(fa), Condition::Func(fb)) => {
-                fa == fb || (*fa == Func::MmapCheck && *fb == Func::MmapCheckReqprot)
-            }
-            (
-                Condition::Id {
-                    kind: ka,
-                    op: oa,
-                    value: va,
-                },
-                Condition::Id {
-                    kind: kb,
-                    op: ob,
-                    value: vb,
-                },
-            ) => ka == kb && oa.covers(*va, *ob, *vb),
-            // mask=^X matches every request that includes X; mask=X only exactly X.
-            (Condition::Mask(ma), Condition::Mask(mb)) => {
-                ma.bit == mb.bit && (ma.inmask || !mb.inmask)
-            }
-            (Condition::Keyrings(la), Condition::Keyrings(lb))
-            | (Condition::Label(la), Condition::Label(lb)) => lb.iter().all(|x| la.contains(x)),
-            _ => a == b,
-        })
-    })
-}
-
 /// Rules that can never take effect because an earlier rule of the same family (measure /
 /// dont_measure, appraise / dont_appraise, ...) matches all their events first.
 pub fn shadow_warnings(rules: &[&ParsedRule]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut index = ShadowIndex::default();
     for (j, later) in rules.iter().enumerate() {
         let la = later.rule.action;
-        let Some(earlier) = rules[..j]
-            .iter()
-            .find(|e| e.rule.action.family() == la.family() && covers(&e.rule, &later.rule))
-        else {
-            continue;
+        let found = index.first_cover(rules, later);
+        index.add(j, later);
+        let earlier = match found {
+            Ok(Some(i)) => rules[i],
+            Ok(None) => continue,
+            Err(()) => {
+                out.push(warn(
+                    &later.action_token,
+                    "shadow-limit",
+                    format!("rules from this line on were not checked for shadowing: the policy has too many overlapping rules ({COMPARISON_BUDGET} comparisons made)"),
+                    Some("split the policy or make its rules less alike".into()),
+                ));
+                break;
+            }
         };
         let ea = earlier.rule.action;
         let (code, msg, hint) = if ea == la {

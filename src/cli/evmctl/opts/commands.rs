@@ -57,7 +57,11 @@ pub const COMMANDS: &[CmdDef] = &[
                       compares them with the TPM's PCRs (TPM 1.2 sysfs, TPM 2.0 \
                       /sys/class/tpm/tpm0/pcr-BANK/N) or with --pcrs files. Exit status 0 when \
                       a bank matches (or no PCRs could be read) and every digest verifies, 1 \
-                      otherwise.",
+                      otherwise; a malformed record is an error naming the record. A --pcrs \
+                      file holds `PCR-NN: hex` lines from PCR-00 on, in order, each PCR once \
+                      and none skipped, through at least the highest PCR the list extends (10 \
+                      for IMA); other lines are ignored, and a duplicate, a gap or a value of \
+                      the wrong size is an error naming the line.",
     },
     CmdDef {
         id: CmdId::ImaBootAggregate,

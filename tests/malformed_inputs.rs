@@ -1,0 +1,592 @@
+//! A corpus of malformed inputs for both tools (issue 12). Every case runs in a directory
+//! of its own and must: exit with a failure code of its class, name the bad file on
+//! stderr, print nothing on stdout, leave every name, content and xattr in the directory
+//! as it was, and finish within 20 seconds (a hang is killed and fails the case).
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const BOUND: Duration = Duration::from_secs(20);
+const BAD: &str = "bad-input";
+
+/// What the bad input is.
+#[derive(Clone)]
+enum Bad {
+    Bytes(Vec<u8>),
+    Fifo,
+    Dir,
+    Missing,
+    /// A sparse regular file of this size (over every cap, under 1 GiB).
+    Sparse(u64),
+    /// A symbolic link to a FIFO.
+    LinkToFifo,
+    /// An absolute path outside the case directory (/dev/zero, /dev/urandom).
+    Device(&'static str),
+}
+
+/// The exit codes a case may end with.
+#[derive(Clone, Copy, Debug)]
+enum Class {
+    /// evmctl: 1 (failed) or 125 (error), as upstream.
+    Evmctl,
+    /// imactl: exactly this code (1: the answer is no; 2: cannot run as given).
+    Imactl(i32),
+}
+
+impl Class {
+    fn accepts(self, code: i32) -> bool {
+        match self {
+            Class::Evmctl => code == 1 || code == 125,
+            Class::Imactl(c) => code == c,
+        }
+    }
+}
+
+/// Where the bad input goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Reader {
+    SignKey,
+    VerifyCert,
+    VerifyV1Key,
+    KeyidFromCert,
+    SigFile,
+    MeasurementList,
+    EventLog,
+    PcrsBootAggregate,
+    PcrsMeasurement,
+    EvmctlImport,
+    PolicyCheck,
+    PolicyDryRun,
+    KeyImport,
+    PolicyShow,
+}
+
+const READERS: [Reader; 14] = [
+    Reader::SignKey,
+    Reader::VerifyCert,
+    Reader::VerifyV1Key,
+    Reader::KeyidFromCert,
+    Reader::SigFile,
+    Reader::MeasurementList,
+    Reader::EventLog,
+    Reader::PcrsBootAggregate,
+    Reader::PcrsMeasurement,
+    Reader::EvmctlImport,
+    Reader::PolicyCheck,
+    Reader::PolicyDryRun,
+    Reader::KeyImport,
+    Reader::PolicyShow,
+];
+
+struct Case {
+    name: String,
+    reader: Reader,
+    bad: Bad,
+    class: Class,
+}
+
+fn keys() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys")
+}
+
+/// Where the bad input lives for `reader` in `dir` (the securityfs policy and the .sig
+/// file have fixed names).
+fn bad_path(dir: &Path, reader: Reader, bad: &Bad) -> PathBuf {
+    if let Bad::Device(p) = bad {
+        if !matches!(reader, Reader::SigFile | Reader::PolicyShow) {
+            return PathBuf::from(p);
+        }
+    }
+    match reader {
+        Reader::SigFile => dir.join("file.sig"),
+        Reader::PolicyShow => dir.join("sfs/ima/policy"),
+        _ => dir.join(BAD),
+    }
+}
+
+/// Makes the case directory: a file to sign or verify, a valid one-record list, an empty
+/// securityfs policy for dry runs, and the bad input.
+fn prepare(dir: &Path, reader: Reader, bad: &Bad) -> PathBuf {
+    write_sample(&dir.join("file"), 64, 3);
+    std::fs::create_dir_all(dir.join("sfs/ima")).unwrap();
+    std::fs::create_dir_all(dir.join("dry/ima")).unwrap();
+    std::fs::write(dir.join("dry/ima/policy"), b"").unwrap();
+    std::fs::write(dir.join("list"), one_record()).unwrap();
+    let p = bad_path(dir, reader, bad);
+    match bad {
+        Bad::Bytes(b) => std::fs::write(&p, b).unwrap(),
+        Bad::Fifo => mkfifo(&p),
+        Bad::Dir => std::fs::create_dir(&p).unwrap(),
+        Bad::Missing => {}
+        Bad::Sparse(n) => std::fs::File::create(&p).unwrap().set_len(*n).unwrap(),
+        Bad::LinkToFifo => {
+            let f = dir.join("a-fifo");
+            mkfifo(&f);
+            std::os::unix::fs::symlink(&f, &p).unwrap();
+        }
+        Bad::Device(d) => {
+            // The securityfs policy and the .sig file cannot be elsewhere: link the device.
+            if matches!(reader, Reader::SigFile | Reader::PolicyShow) {
+                std::os::unix::fs::symlink(d, &p).unwrap();
+            }
+        }
+    }
+    p
+}
+
+fn mkfifo(p: &Path) {
+    let st = Command::new("mkfifo").arg(p).status().expect("mkfifo");
+    assert!(st.success());
+}
+
+fn field(out: &mut Vec<u8>, f: &[u8]) {
+    out.extend_from_slice(&(f.len() as u32).to_ne_bytes());
+    out.extend_from_slice(f);
+}
+
+fn ng_data(path: &str) -> Vec<u8> {
+    use imaevm::hash::HashAlgo;
+    let mut dng = b"sha256:\0".to_vec();
+    dng.extend(HashAlgo::Sha256.digest(path.as_bytes()));
+    let mut d = Vec::new();
+    field(&mut d, &dng);
+    field(&mut d, format!("{path}\0").as_bytes());
+    d
+}
+
+fn record_with(pcr: u32, name: &[u8], data: &[u8]) -> Vec<u8> {
+    use imaevm::hash::HashAlgo;
+    let mut out = pcr.to_ne_bytes().to_vec();
+    out.extend(HashAlgo::Sha1.digest(data));
+    field(&mut out, name);
+    field(&mut out, data);
+    out
+}
+
+fn one_record() -> Vec<u8> {
+    record_with(10, b"ima-ng", &ng_data("/bin/a"))
+}
+
+/// The command for `reader` with the bad input at `bad`.
+fn command(dir: &Path, reader: Reader, bad: &Path) -> Command {
+    let k = keys();
+    let mut c = match reader {
+        Reader::PolicyCheck | Reader::PolicyDryRun | Reader::KeyImport | Reader::PolicyShow => {
+            Command::new(env!("CARGO_BIN_EXE_imactl"))
+        }
+        _ => evmctl(),
+    };
+    c.current_dir(dir);
+    let file = dir.join("file");
+    match reader {
+        Reader::SignKey => c
+            .args(["ima_sign", "--xattr-user", "--key"])
+            .arg(bad)
+            .arg(&file),
+        Reader::VerifyCert => c
+            .args(["ima_verify", "--xattr-user", "--key"])
+            .arg(bad)
+            .arg(&file),
+        Reader::VerifyV1Key => c
+            .args(["ima_verify", "--rsa", "--xattr-user", "--key"])
+            .arg(bad)
+            .arg(&file),
+        Reader::KeyidFromCert => c
+            .args(["ima_sign", "--xattr-user", "--key"])
+            .arg(k.join("rsa2048.pk8.pem"))
+            .arg("--keyid-from-cert")
+            .arg(bad)
+            .arg(&file),
+        Reader::SigFile => c
+            .args(["ima_verify", "--sigfile", "--key"])
+            .arg(k.join("rsa2048.crt.der"))
+            .arg(&file),
+        Reader::MeasurementList => c.arg("ima_measurement").arg(bad),
+        Reader::EventLog => c.arg("ima_boot_aggregate").arg(bad),
+        Reader::PcrsBootAggregate => c
+            .args(["ima_boot_aggregate", "--pcrs"])
+            .arg(format!("sha256,{}", bad.display())),
+        Reader::PcrsMeasurement => c
+            .args(["ima_measurement", "--pcrs"])
+            .arg(format!("sha256,{}", bad.display()))
+            .arg(dir.join("list")),
+        Reader::EvmctlImport => c.arg("import").arg(bad).arg("@s"),
+        Reader::PolicyCheck => c.args(["policy", "check", "--kernel", "6.1"]).arg(bad),
+        Reader::PolicyDryRun => c
+            .args([
+                "policy",
+                "load",
+                "--dry-run",
+                "--kernel",
+                "6.1",
+                "--securityfs",
+            ])
+            .arg(dir.join("dry"))
+            .arg(bad),
+        Reader::KeyImport => c.args(["key", "import", "--keyring", "@s"]).arg(bad),
+        Reader::PolicyShow => c
+            .args(["policy", "show", "--securityfs"])
+            .arg(dir.join("sfs")),
+    };
+    c
+}
+
+/// Per path: file type, contents (regular files only) and sorted xattrs (not followed).
+type Snapshot = BTreeMap<PathBuf, (String, Vec<u8>, Vec<(String, Vec<u8>)>)>;
+
+fn snapshot(dir: &Path) -> Snapshot {
+    let mut m = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let e = e.unwrap();
+        let p = e.path().to_path_buf();
+        let ft = e.file_type();
+        let kind = if ft.is_file() {
+            "file"
+        } else if ft.is_dir() {
+            "dir"
+        } else if ft.is_symlink() {
+            "symlink"
+        } else if ft.is_fifo() {
+            "fifo"
+        } else {
+            "other"
+        };
+        // A sparse 1 GiB file is compared by size, not read.
+        let data = match std::fs::symlink_metadata(&p) {
+            Ok(md) if ft.is_file() && md.len() > (1 << 20) => md.len().to_le_bytes().to_vec(),
+            _ if ft.is_file() => std::fs::read(&p).unwrap(),
+            _ if ft.is_symlink() => std::fs::read_link(&p)
+                .unwrap()
+                .into_os_string()
+                .into_encoded_bytes(),
+            _ => vec![],
+        };
+        let mut xs: Vec<(String, Vec<u8>)> = if ft.is_file() || ft.is_dir() {
+            xattr::list(&p)
+                .map(|l| {
+                    l.map(|n| {
+                        let n = n.to_string_lossy().into_owned();
+                        let v = xattr::get(&p, &n).ok().flatten().unwrap_or_default();
+                        (n, v)
+                    })
+                    .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            vec![]
+        };
+        xs.sort();
+        m.insert(p, (kind.to_string(), data, xs));
+    }
+    m
+}
+
+/// The name the error must carry: the bad file's name (the securityfs policy's path
+/// relative to securityfs; a device's path).
+fn expected_name(reader: Reader, bad: &Bad) -> String {
+    match (reader, bad) {
+        (Reader::SigFile, _) => "file.sig".into(),
+        (Reader::PolicyShow, _) => "ima/policy".into(),
+        (_, Bad::Device(d)) => d.to_string(),
+        _ => BAD.into(),
+    }
+}
+
+fn run_case(case: &Case) -> Result<(), String> {
+    let d = scratch();
+    let dir = d.path();
+    let bad = prepare(dir, case.reader, &case.bad);
+    let before = snapshot(dir);
+    let o = run_bounded(&mut command(dir, case.reader, &bad), BOUND);
+    let err = stderr(&o);
+    let name = expected_name(case.reader, &case.bad);
+    let mut why = Vec::new();
+    if !case.class.accepts(code(&o)) {
+        why.push(format!("exit {} is not {:?}", code(&o), case.class));
+    }
+    // evmctl import of a missing file prints upstream's exact lines, which name no file
+    // (tests/keyring_evmctl.rs compares them byte for byte).
+    let upstream_exact = case.reader == Reader::EvmctlImport && matches!(case.bad, Bad::Missing);
+    if !upstream_exact && !err.contains(&name) {
+        why.push(format!("stderr does not name {name:?}"));
+    }
+    if !o.stdout.is_empty() {
+        why.push(format!("stdout: {:?}", stdout(&o)));
+    }
+    if before != snapshot(dir) {
+        why.push("the directory changed".into());
+    }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: {}\n  stderr: {err}",
+            case.name,
+            why.join("; ")
+        ))
+    }
+}
+
+fn imactl_reader(r: Reader) -> bool {
+    matches!(
+        r,
+        Reader::PolicyCheck | Reader::PolicyDryRun | Reader::KeyImport | Reader::PolicyShow
+    )
+}
+
+/// The same bad file kinds for every reader.
+fn file_kind_cases() -> Vec<Case> {
+    let garbage: Vec<u8> = (0..3000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let kinds: Vec<(&str, Bad)> = vec![
+        ("fifo", Bad::Fifo),
+        ("directory", Bad::Dir),
+        ("missing", Bad::Missing),
+        ("sparse-1GiB", Bad::Sparse((1 << 30) - 1)),
+        ("link-to-fifo", Bad::LinkToFifo),
+        ("dev-zero", Bad::Device("/dev/zero")),
+        ("dev-urandom", Bad::Device("/dev/urandom")),
+        ("garbage", Bad::Bytes(garbage)),
+        ("nul-bytes", Bad::Bytes(vec![0; 100])),
+        ("empty", Bad::Bytes(vec![])),
+    ];
+    let mut out = Vec::new();
+    for reader in READERS {
+        for (kind, bad) in &kinds {
+            let class = match (reader, kind) {
+                _ if !imactl_reader(reader) => Class::Evmctl,
+                // An empty policy is a valid policy; an empty securityfs policy means no
+                // rules are loaded.
+                (Reader::PolicyCheck | Reader::PolicyDryRun | Reader::PolicyShow, &"empty") => {
+                    continue
+                }
+                // NUL bytes are UTF-8: the policy is read, and its rule is refused.
+                (Reader::PolicyCheck | Reader::PolicyDryRun, &"nul-bytes") => Class::Imactl(1),
+                (Reader::PolicyShow, &"nul-bytes") => continue,
+                // securityfs without ima/policy: IMA is not enabled (the system says no).
+                (Reader::PolicyShow, &"missing") => Class::Imactl(1),
+                // Readable but not a certificate: the answer is no.
+                (Reader::KeyImport, &"garbage" | &"nul-bytes" | &"empty") => Class::Imactl(1),
+                _ => Class::Imactl(2),
+            };
+            out.push(Case {
+                name: format!("{reader:?}/{kind}"),
+                reader,
+                bad: bad.clone(),
+                class,
+            });
+        }
+    }
+    out
+}
+
+/// Well-formed files of the wrong kind, and damaged ones, per format.
+fn content_cases() -> Vec<Case> {
+    let k = keys();
+    let read = |n: &str| std::fs::read(k.join(n)).unwrap();
+    let cert_pem = read("rsa2048.crt.pem");
+    let key_pem = read("rsa2048.pk8.pem");
+    let mut out = Vec::new();
+    let mut add = |name: &str, reader: Reader, bytes: Vec<u8>, class: Class| {
+        out.push(Case {
+            name: format!("{reader:?}/{name}"),
+            reader,
+            bad: Bad::Bytes(bytes),
+            class,
+        })
+    };
+    // Keys and certificates.
+    let truncated_pem = key_pem[..key_pem.len() / 2].to_vec();
+    let mut bad_b64 = key_pem.clone();
+    bad_b64[40] = b'!';
+    let no_end = String::from_utf8(key_pem.clone())
+        .unwrap()
+        .replace("-----END PRIVATE KEY-----", "")
+        .into_bytes();
+    let der_cut = read("rsa2048.pk8.der")[..200].to_vec();
+    for (n, b) in [
+        ("truncated-pem", truncated_pem.clone()),
+        ("bad-base64", bad_b64.clone()),
+        ("no-end-line", no_end.clone()),
+        ("truncated-der", der_cut.clone()),
+        ("certificate-not-key", cert_pem.clone()),
+        ("public-key-not-private", read("rsa2048.pub.pem")),
+    ] {
+        add(n, Reader::SignKey, b, Class::Evmctl);
+    }
+    let cert_cut = cert_pem[..cert_pem.len() / 2].to_vec();
+    let der_cert_cut = read("rsa2048.crt.der")[..300].to_vec();
+    for (n, b) in [
+        ("private-key-not-cert", key_pem.clone()),
+        ("truncated-pem", cert_cut.clone()),
+        ("truncated-der", der_cert_cut.clone()),
+        ("bad-base64", {
+            let mut c = cert_pem.clone();
+            c[50] = b'*';
+            c
+        }),
+    ] {
+        add(n, Reader::VerifyCert, b.clone(), Class::Evmctl);
+        add(n, Reader::KeyidFromCert, b.clone(), Class::Evmctl);
+        add(n, Reader::EvmctlImport, b.clone(), Class::Evmctl);
+        add(n, Reader::KeyImport, b, Class::Imactl(1));
+    }
+    add(
+        "certificate-not-pem-key",
+        Reader::VerifyV1Key,
+        cert_pem.clone(),
+        Class::Evmctl,
+    );
+    add(
+        "private-key",
+        Reader::VerifyV1Key,
+        key_pem.clone(),
+        Class::Evmctl,
+    );
+    // Signature files.
+    for (n, b) in [
+        ("type3-version3", vec![3, 3, 4, 1, 2, 3, 4, 0, 2, 9, 9]),
+        ("portable-evm-type5", vec![5, 2, 4, 1, 2, 3, 4, 0, 2, 9, 9]),
+        ("truncated-header", vec![3, 2, 4]),
+        ("length-past-end", vec![3, 2, 4, 1, 2, 3, 4, 1, 0, 9, 9]),
+        ("unknown-type", vec![9, 1, 2, 3]),
+        ("hash-not-signature", {
+            let mut v = vec![4, 4];
+            v.extend([7u8; 32]);
+            v
+        }),
+        ("single-byte", vec![3]),
+        ("zero-length-signature", vec![3, 2, 4, 1, 2, 3, 4, 0, 0]),
+    ] {
+        add(n, Reader::SigFile, b, Class::Evmctl);
+    }
+    // Measurement lists: bad records after a valid one.
+    let good = one_record();
+    let mut extra = ng_data("/bin/b");
+    field(&mut extra, b"x");
+    let mut past = ng_data("/bin/c");
+    past.extend(1000u32.to_ne_bytes());
+    let mut long_sig = ng_data("/bin/d");
+    let mut sig = vec![3, 2, 4, 1, 2, 3, 4, 1, 0];
+    sig.extend([0u8; 8]);
+    field(&mut long_sig, &sig);
+    let bad_records: Vec<(&str, Vec<u8>)> = vec![
+        ("empty-template-name", record_with(10, b"", &ng_data("/x"))),
+        ("no-template-data", record_with(10, b"ima-ng", &[])),
+        ("field-past-record", record_with(10, b"ima-ng", &past)),
+        (
+            "signature-past-field",
+            record_with(10, b"ima-sig", &long_sig),
+        ),
+        ("extra-field", record_with(10, b"ima-ng", &extra)),
+        ("pcr-99", record_with(99, b"ima-ng", &ng_data("/x"))),
+        (
+            "name-too-long",
+            record_with(10, &[b'a'; 300], &ng_data("/x")),
+        ),
+        ("mixed-legacy", {
+            let mut r = 10u32.to_ne_bytes().to_vec();
+            r.extend([1u8; 20]);
+            field(&mut r, b"ima");
+            r.extend([2u8; 20]);
+            field(&mut r, b"/x");
+            r
+        }),
+        ("truncated-header", 10u32.to_ne_bytes().to_vec()),
+        ("data-length-past-end", {
+            let mut r = 10u32.to_ne_bytes().to_vec();
+            r.extend([1u8; 20]);
+            field(&mut r, b"ima-ng");
+            r.extend(5000u32.to_ne_bytes());
+            r
+        }),
+    ];
+    for (n, rec) in bad_records {
+        let mut b = good.clone();
+        b.extend(rec);
+        add(n, Reader::MeasurementList, b, Class::Evmctl);
+    }
+    // Event logs.
+    let mut ev = 0u32.to_ne_bytes().to_vec();
+    ev.extend(7u32.to_ne_bytes());
+    ev.extend([1u8; 20]);
+    let mut past_end = ev.clone();
+    past_end.extend(100u32.to_ne_bytes());
+    let mut pcr_bad = 30u32.to_ne_bytes().to_vec();
+    pcr_bad.extend([0u8; 28]);
+    for (n, b) in [
+        ("truncated-header", ev.clone()),
+        ("data-past-end", past_end),
+        ("pcr-30", pcr_bad),
+        ("short", vec![1, 2, 3]),
+    ] {
+        add(n, Reader::EventLog, b, Class::Evmctl);
+    }
+    // PCR files.
+    let z = "00".repeat(32);
+    for (n, t) in [
+        ("duplicate", format!("PCR-00: {z}\nPCR-00: {z}\n")),
+        ("gap", format!("PCR-00: {z}\nPCR-02: {z}\n")),
+        ("pcr-24", format!("PCR-24: {z}\n")),
+        ("bad-hex", format!("PCR-00: {}\n", "zz".repeat(32))),
+        ("sha1-size", format!("PCR-00: {}\n", "00".repeat(20))),
+        ("no-lines", "nothing here\n".to_string()),
+        ("out-of-order", format!("PCR-01: {z}\nPCR-00: {z}\n")),
+        ("no-number", format!("PCR-xx: {z}\n")),
+    ] {
+        add(
+            n,
+            Reader::PcrsBootAggregate,
+            t.clone().into_bytes(),
+            Class::Evmctl,
+        );
+        add(n, Reader::PcrsMeasurement, t.into_bytes(), Class::Evmctl);
+    }
+    // Policies.
+    for (n, t) in [
+        ("bom", &b"\xef\xbb\xbfmeasure func=BPRM_CHECK\n"[..]),
+        ("nul-in-func", b"measure func=BPRM_CHECK\0\n"),
+        ("unknown-action", b"measur func=BPRM_CHECK\n"),
+        ("unknown-func", b"measure func=BPRM_CHEK\n"),
+        ("escape-sequence", b"measure func=\x1b[2JBPRM_CHECK\n"),
+        ("bad-mask", b"measure mask=MAY_FLY\n"),
+        ("bad-uid", b"measure uid=-1\n"),
+        ("trailing-comment", b"measure func=BPRM_CHECK # note\n"),
+        (
+            "duplicate-condition",
+            b"measure func=BPRM_CHECK func=FILE_CHECK\n",
+        ),
+        ("latin1", b"measure obj_type=caf\xe9_t\n"),
+    ] {
+        // Latin-1 is not UTF-8: the file cannot be read as text.
+        let class = if n == "latin1" {
+            Class::Imactl(2)
+        } else {
+            Class::Imactl(1)
+        };
+        add(n, Reader::PolicyCheck, t.to_vec(), class);
+        add(n, Reader::PolicyDryRun, t.to_vec(), class);
+    }
+    out
+}
+
+#[test]
+fn malformed_inputs_fail_cleanly() {
+    let mut cases = file_kind_cases();
+    cases.extend(content_cases());
+    assert!(cases.len() >= 150, "only {} cases", cases.len());
+    let failures: Vec<String> = cases.iter().filter_map(|c| run_case(c).err()).collect();
+    eprintln!(
+        "{} malformed-input cases, {} failed",
+        cases.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
