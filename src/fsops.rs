@@ -383,7 +383,10 @@ pub type WalkItem = Result<PathBuf, FileError>;
 /// Every regular file under `root` (or `root` itself when it is a regular file), in a
 /// stable (sorted) order, without following symbolic links; unreadable directories are
 /// reported as errors, other file types are skipped. `same_fs` stays on root's filesystem.
-pub fn walk_regular_files(root: &Path, same_fs: bool) -> impl Iterator<Item = WalkItem> + use<> {
+pub fn walk_regular_files(
+    root: &Path,
+    same_fs: bool,
+) -> impl Iterator<Item = WalkItem> + Send + use<> {
     let root = root.to_path_buf();
     walkdir::WalkDir::new(&root)
         .follow_links(false)

@@ -1,22 +1,30 @@
-//! Processing many files on every core while keeping their order: items are taken from
-//! an iterator in windows of bounded size, each window is mapped in parallel, and the
-//! results are handed back in input order. Memory is bounded by the window, not by the
-//! number of files (a tree of 200,000 files is never held in full).
+//! Processing many files on every core while keeping their order: a streaming pipeline.
+//! One thread takes items from the iterator (walking directories), one worker per core
+//! maps them, and the calling thread hands the results back in input order through a
+//! reorder window. At most `window` items are between "taken" and "handed back", so
+//! memory is bounded by the window, not by the number of files (a tree of 200,000 files
+//! is never held in full), and no core waits for a batch boundary: a slow item holds up
+//! only the output behind it, while the workers go on with the next items.
 
+use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
+use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::Mutex;
+use std::thread;
 
 use crate::fsops::{self, FileError};
 
-/// Items in flight at once: enough to keep the cores busy between windows, small enough
-/// that a window's results (a few lines each) stay small.
+/// Items in flight at once: enough to keep the cores busy behind one slow file (a large
+/// file being hashed), small enough that the waiting results (a few lines each) stay small.
 pub const WINDOW: usize = 1024;
 
-/// Maps `f` over `items` in parallel windows of `window` items and calls `emit` with each
-/// result in input order. A single item is processed on the calling thread.
-pub fn map_ordered<T, R, F, E>(items: impl Iterator<Item = T>, window: usize, f: F, mut emit: E)
+/// Maps `f` over `items` on every core and calls `emit` with each result in input order,
+/// with at most `window` items taken but not yet emitted. A single item is processed on
+/// the calling thread. A panic in `f` is raised again on the calling thread.
+pub fn map_ordered<I, T, R, F, E>(items: I, window: usize, f: F, mut emit: E)
 where
+    I: Iterator<Item = T> + Send,
     T: Send,
     R: Send,
     F: Fn(T) -> R + Sync,
@@ -24,15 +32,71 @@ where
 {
     let window = window.max(1);
     let mut items = items.peekable();
-    let mut batch: Vec<T> = Vec::with_capacity(window.min(64));
-    while items.peek().is_some() {
-        batch.extend(items.by_ref().take(window));
-        if batch.len() == 1 {
-            emit(f(batch.pop().expect("one item")));
-            continue;
+    let Some(first) = items.next() else { return };
+    if items.peek().is_none() || window == 1 {
+        emit(f(first));
+        items.for_each(|t| emit(f(t)));
+        return;
+    }
+    let workers = thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
+    // Credits: the producer takes one per item and the emitter gives it back.
+    let (credit_tx, credit_rx) = sync_channel::<()>(window);
+    let (work_tx, work_rx) = sync_channel::<(usize, T)>(window);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = channel::<(usize, thread::Result<R>)>();
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut items = std::iter::once(first).chain(items).enumerate();
+            // A credit first, then the item: never more than `window` taken and not emitted.
+            while credit_tx.send(()).is_ok() {
+                let Some(item) = items.next() else { break };
+                if work_tx.send(item).is_err() {
+                    break;
+                }
+            }
+        });
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let (work_rx, f) = (&work_rx, &f);
+            scope.spawn(move || loop {
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((i, t))) = next else { break };
+                let r = panic::catch_unwind(AssertUnwindSafe(|| f(t)));
+                if done_tx.send((i, r)).is_err() {
+                    break;
+                }
+            });
         }
-        let results: Vec<R> = batch.par_drain(..).map(&f).collect();
-        results.into_iter().for_each(&mut emit);
+        drop(done_tx);
+        emit_in_order(done_rx, credit_rx, window, &mut emit);
+    });
+}
+
+/// Receives `(index, result)` pairs in any order and emits them in index order, giving a
+/// credit back for each; at most `window` results wait.
+fn emit_in_order<R>(
+    done: Receiver<(usize, thread::Result<R>)>,
+    credits: Receiver<()>,
+    window: usize,
+    emit: &mut impl FnMut(R),
+) {
+    let mut next = 0usize;
+    let mut waiting: VecDeque<Option<R>> = VecDeque::with_capacity(window.min(256));
+    for (i, r) in done {
+        let r = r.unwrap_or_else(|p| panic::resume_unwind(p));
+        let slot = i - next;
+        if waiting.len() <= slot {
+            waiting.resize_with(slot + 1, || None);
+        }
+        waiting[slot] = Some(r);
+        while let Some(Some(_)) = waiting.front() {
+            let r = waiting.pop_front().flatten().expect("a ready result");
+            emit(r);
+            next += 1;
+            let _ = credits.recv();
+        }
     }
 }
 
@@ -42,10 +106,10 @@ pub fn expand_operands<'a>(
     operands: &'a [PathBuf],
     recursive: bool,
     same_fs: bool,
-) -> impl Iterator<Item = Result<PathBuf, FileError>> + 'a {
+) -> impl Iterator<Item = Result<PathBuf, FileError>> + Send + 'a {
     operands
         .iter()
-        .flat_map(move |p: &PathBuf| -> Box<dyn Iterator<Item = _>> {
+        .flat_map(move |p: &PathBuf| -> Box<dyn Iterator<Item = _> + Send> {
             if recursive {
                 Box::new(fsops::walk_regular_files(Path::new(p), same_fs))
             } else {
@@ -85,6 +149,69 @@ mod tests {
         );
         assert_eq!(emitted, 100);
         assert!(max_ahead < 10, "{max_ahead}");
+    }
+
+    #[test]
+    fn order_holds_when_items_finish_out_of_order() {
+        let mut out = Vec::new();
+        let f = |i: u64| {
+            // Earlier items take longer, so later ones finish first.
+            std::thread::sleep(std::time::Duration::from_micros((50 - i % 50) * 20));
+            i
+        };
+        map_ordered(0..400u64, 16, f, |r| out.push(r));
+        assert_eq!(out, (0..400).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_slow_item_does_not_stop_the_items_behind_it() {
+        // Item 0 waits until 100 later items are done: it only finishes if the workers go
+        // on past it while its result holds up the output.
+        let done = AtomicUsize::new(0);
+        let mut out = Vec::new();
+        map_ordered(
+            0..200usize,
+            150,
+            |i| {
+                if i == 0 {
+                    let t = std::time::Instant::now();
+                    while done.load(Ordering::SeqCst) < 100 {
+                        assert!(t.elapsed().as_secs() < 20, "the pipeline stalled");
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                } else {
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+                i
+            },
+            |r| out.push(r),
+        );
+        assert_eq!(out, (0..200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_panic_in_the_mapping_reaches_the_caller() {
+        let r = std::panic::catch_unwind(|| {
+            map_ordered(
+                0..100u32,
+                4,
+                |i| {
+                    assert_ne!(i, 37, "item 37 fails");
+                    i
+                },
+                |_| {},
+            )
+        });
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn empty_and_single_inputs() {
+        let mut out = Vec::new();
+        map_ordered(std::iter::empty::<u8>(), 8, |i| i, |r| out.push(r));
+        assert!(out.is_empty());
+        map_ordered(std::iter::once(5u8), 8, |i| i + 1, |r| out.push(r));
+        assert_eq!(out, [6]);
     }
 
     #[test]

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 pub use crate::format::SignatureBody;
 use crate::format::{ImaValue, SignatureV2};
 use crate::hash::{to_hex, HashAlgo};
-use crate::keys::{Certificate, KeyAlgorithm, KeyError, PrivateKey, PublicKey};
+use crate::keys::{
+    Backend, Certificate, KeyAlgorithm, KeyError, PrivateKey, PublicKey, SigningKey,
+};
 
 /// Something that can sign a prehashed digest for IMA.
 pub trait Signer: Send + Sync {
@@ -49,19 +51,30 @@ impl KeyidSource {
     }
 }
 
-/// A signer backed by a private key held in memory (zeroized on drop).
+/// A signer backed by a private key held in memory (zeroized on drop), signing with
+/// AWS-LC or RustCrypto ([`Backend`], docs/speed.md "Forcing a backend").
 pub struct SoftwareSigner {
-    key: PrivateKey,
+    key: SigningKey,
     keyid: KeyidSource,
 }
 
 impl SoftwareSigner {
     /// `explicit` is `--keyid` or `--keyid-from-cert` (already resolved); otherwise the
-    /// appended certificate's SKID, otherwise the computed keyid.
+    /// appended certificate's SKID, otherwise the computed keyid. The backend is
+    /// [`Backend::Auto`]; see [`SoftwareSigner::with_backend`].
     pub fn new(
         key: PrivateKey,
         appended_cert: Option<&Certificate>,
         explicit: Option<KeyidSource>,
+    ) -> SoftwareSigner {
+        SoftwareSigner::build(key, appended_cert, explicit, Backend::Auto)
+    }
+
+    fn build(
+        key: PrivateKey,
+        appended_cert: Option<&Certificate>,
+        explicit: Option<KeyidSource>,
+        backend: Backend,
     ) -> SoftwareSigner {
         let keyid = explicit
             .or_else(|| {
@@ -70,7 +83,25 @@ impl SoftwareSigner {
                     .map(KeyidSource::AppendedCert)
             })
             .unwrap_or_else(|| KeyidSource::Computed(key.public_key().computed_keyid()));
-        SoftwareSigner { key, keyid }
+        SoftwareSigner {
+            key: SigningKey::new(key, backend),
+            keyid,
+        }
+    }
+
+    /// The same key, signing with `backend`.
+    pub fn with_backend(self, backend: Backend) -> SoftwareSigner {
+        let key = self.key.into_private();
+        SoftwareSigner {
+            key: SigningKey::new(key, backend),
+            keyid: self.keyid,
+        }
+    }
+
+    /// The backend that signs `algo` digests (an error when aws-lc is forced and does not
+    /// cover them).
+    pub fn backend_for(&self, algo: HashAlgo) -> Result<Backend, SignError> {
+        self.key.backend_for(algo)
     }
 
     pub fn keyid_source(&self) -> &KeyidSource {
@@ -78,7 +109,7 @@ impl SoftwareSigner {
     }
 
     pub fn public_key(&self) -> PublicKey {
-        self.key.public_key()
+        self.key.private().public_key()
     }
 }
 
@@ -87,7 +118,7 @@ impl Signer for SoftwareSigner {
         self.keyid.keyid()
     }
     fn algorithm(&self) -> KeyAlgorithm {
-        self.key.public_key().algorithm()
+        self.public_key().algorithm()
     }
     fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         self.key.sign_digest(algo, digest)
@@ -118,12 +149,15 @@ pub enum SignerError {
     /// A certificate that names the keyid is not the signing key's: signatures would name
     /// a key the kernel does not hold ("unknown key" at appraisal).
     CertificateMismatch { cert: PathBuf, key: PathBuf },
+    /// The signing backend asked for in the environment is unknown.
+    Backend(String),
 }
 
 impl fmt::Display for SignerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SignerError::Key(e) | SignerError::KeyidCertificate(e) => e.fmt(f),
+            SignerError::Backend(m) => f.write_str(m),
             SignerError::NoSkid(p) => write!(
                 f,
                 "{}: the certificate has no Subject Key Identifier of at least 4 bytes",
@@ -145,12 +179,13 @@ impl std::error::Error for SignerError {}
 impl SoftwareSigner {
     /// Loads the private key in `path` and chooses the keyid. A certificate that gives the
     /// keyid (appended to the key file, or named by `choice`) must hold the same public
-    /// key.
+    /// key. The backend is the one `IMAEVM_SIGN_BACKEND` names ([`Backend::from_env`]).
     pub fn load(
         path: &Path,
         password: Option<&str>,
         choice: &KeyidChoice,
     ) -> Result<SoftwareSigner, SignerError> {
+        let backend = Backend::from_env().map_err(SignerError::Backend)?;
         let explicit = match choice {
             KeyidChoice::Default => None,
             KeyidChoice::Explicit(k) => Some((KeyidSource::Explicit(*k), None)),
@@ -181,10 +216,11 @@ impl SoftwareSigner {
                 return Err(mismatch(path.to_path_buf()));
             }
         }
-        Ok(SoftwareSigner::new(
+        Ok(SoftwareSigner::build(
             loaded.key,
             loaded.appended_cert.as_ref(),
             explicit.map(|(k, _)| k),
+            backend,
         ))
     }
 }
@@ -213,13 +249,15 @@ impl SoftwareSigner {
         timestamp: u32,
     ) -> Result<Vec<u8>, SignError> {
         let hash = v1_hash_id(algo).ok_or(SignError::V1Hash(algo))?;
+        if self.key.choice() == Backend::AwsLc {
+            return Err(self.key.not_covered("legacy v1 signatures"));
+        }
         let spki = self
-            .key
             .public_key()
             .rsa_spki_der()
             .ok_or(SignError::V1NeedsRsa)?;
         let blob = crate::keys::v1::key2bin(&spki).map_err(|detail| SignError::Backend {
-            algorithm: self.key.public_key().algorithm(),
+            algorithm: self.public_key().algorithm(),
             detail,
         })?;
         let keyid = crate::keys::v1::keyid(&blob);
@@ -232,7 +270,7 @@ impl SoftwareSigner {
         let mut h = HashAlgo::Sha1.hasher();
         h.update(digest);
         h.update(&body);
-        let sig = self.key.sign_raw_pkcs1(&h.finalize())?;
+        let sig = self.key.private().sign_raw_pkcs1(&h.finalize())?;
         body.extend_from_slice(&((sig.len() * 8) as u16).to_be_bytes());
         body.extend_from_slice(&sig);
         Ok(body)

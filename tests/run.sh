@@ -34,6 +34,12 @@ if ! cargo test --all-targets --no-fail-fast 2>&1 | tee target/cargo-test.log; t
 	problems+=("cargo test failed")
 fi
 
+echo "== the signature tests again, every signature made by RustCrypto (IMAEVM_SIGN_BACKEND=rustcrypto)"
+if ! IMAEVM_SIGN_BACKEND=rustcrypto cargo test --test evmctl_compat --test evmctl_kernel --no-fail-fast 2>&1 | tee -a target/cargo-test.log; then
+	status=1
+	problems+=("the signature tests failed with the RustCrypto backend")
+fi
+
 echo "== RPM packaging (packaging/rpm: project and demo RPMs, scratch-root install; root, minutes)"
 if ! cargo test --test rpm_packaging -- --ignored --nocapture 2>&1 | tee target/rpm-test.log; then
 	status=1

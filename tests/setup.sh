@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   ima-evm-utils   # upstream evmctl 1.4: the reference for byte identity
+  gcc             # C compiler: aws-lc-sys builds AWS-LC, the fast signing backend (no cmake needed)
+  libc6-dev
   keyutils        # keyctl: kernel keyring checks in a fresh session keyring
   attr            # getfattr/setfattr for manual inspection in scripts
   openssl         # test keys and certificates

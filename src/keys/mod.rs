@@ -3,6 +3,7 @@
 //! docs/formats.md ("keyids"). No printing and no argv: errors carry the file and the cause.
 
 mod cert;
+pub mod fast;
 pub mod gen;
 pub mod inspect;
 pub mod kernel_fit;
@@ -17,6 +18,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use cert::Certificate;
+pub use fast::{Backend, SigningKey, BACKEND_ENV};
 pub use private::{Password, PrivateKey};
 pub use public::{KeyAlgorithm, PublicKey};
 

@@ -30,7 +30,7 @@ pub fn ima_setxattr(req: SetxattrRequest) -> i32 {
 
 /// `ima_clear`: removes the IMA and EVM xattrs (absent ones are fine).
 pub fn ima_clear(req: FilesRequest) -> i32 {
-    exit_code(for_each_file(req.log, &req.files, |path, o| {
+    exit_code(for_each_file(req.log, &req.files, "cleared", |path, o| {
         o.info(format!("{}\n", path.display()));
         for e in ops::clear(path, &[req.xattr.ima(), req.xattr.evm()]) {
             o.fail(e);
@@ -42,7 +42,7 @@ pub fn ima_clear(req: FilesRequest) -> i32 {
 /// security.ima; with `-t x`, files that already have both IMA and EVM xattrs are skipped.
 pub fn ima_fix(req: FixRequest) -> i32 {
     let c = &req.clear;
-    exit_code(for_each_file(c.log, &c.files, |path, o| {
+    exit_code(for_each_file(c.log, &c.files, "opened", |path, o| {
         o.info(format!("{}\n", path.display()));
         if let Err(e) = ops::touch(path, &[c.xattr.ima(), c.xattr.evm()], req.skip_if_labelled) {
             o.fail(e);

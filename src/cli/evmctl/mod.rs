@@ -14,6 +14,7 @@ mod measurement;
 pub mod opts;
 mod output;
 pub mod parse;
+mod progress;
 mod request;
 mod signing;
 mod verifying;

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub use super::log::{Log, LOG_INFO};
+use super::progress::Progress;
 use super::request::{Files, Refusal};
 use crate::pipeline;
 
@@ -78,12 +79,14 @@ impl FileOutcome {
 }
 
 /// Runs `f` on every file the operands name (walking directories with -r), in
-/// parallel, and prints the outcomes in input order. Returns how many failed.
-pub fn for_each_file<F>(log: Log, files: &Files, f: F) -> usize
+/// parallel, and prints the outcomes in input order. `verb` names a success in the
+/// summary of a long run on a terminal ("signed"). Returns how many failed.
+pub fn for_each_file<F>(log: Log, files: &Files, verb: &'static str, f: F) -> usize
 where
     F: Fn(&Path, &mut FileOutcome) + Sync,
 {
     let mut failures = 0;
+    let mut progress = Progress::new(verb);
     let items = pipeline::expand_operands(&files.operands, files.recursive, files.same_fs);
     pipeline::map_ordered(
         items,
@@ -96,7 +99,15 @@ where
             }
             o
         },
-        |o| failures += usize::from(!o.print()),
+        |o| {
+            if !o.output.is_empty() {
+                progress.clear();
+            }
+            let ok = o.print();
+            failures += usize::from(!ok);
+            progress.file_done(ok);
+        },
     );
+    progress.finish();
     failures
 }

@@ -211,7 +211,7 @@ fn open(path: &Path, o: &mut FileOutcome) -> Option<OpenFile> {
 
 /// `ima_hash`: security.ima type 0x04 (0x01 for md4/md5/sha1).
 pub fn ima_hash(req: HashRequest) -> i32 {
-    exit_code(for_each_file(req.log, &req.files, |path, o| {
+    exit_code(for_each_file(req.log, &req.files, "hashed", |path, o| {
         if let Some(file) = open(path, o) {
             if let Err(e) = ima_hash_one(req.algo, &req.output, &file, o) {
                 o.fail(e);
@@ -227,7 +227,7 @@ pub fn ima_sign(req: SignRequest) -> i32 {
         Ok(s) => s,
         Err(r) => return print_refusal(r),
     };
-    exit_code(for_each_file(req.log, &req.files, |path, o| {
+    exit_code(for_each_file(req.log, &req.files, "signed", |path, o| {
         if let Some(file) = open(path, o) {
             if let Err(e) = ima_sign_one(&req, &signer, &file, o) {
                 o.fail(e);
@@ -260,7 +260,7 @@ pub fn sign_evm(req: EvmSignRequest) -> i32 {
         Ok(k) => k,
         Err(r) => return print_refusal(r),
     };
-    exit_code(for_each_file(s.log, &s.files, |path, o| {
+    exit_code(for_each_file(s.log, &s.files, "signed", |path, o| {
         let Some(file) = open(path, o) else {
             return;
         };

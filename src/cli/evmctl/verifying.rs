@@ -58,7 +58,7 @@ pub fn ima_verify(req: VerifyRequest) -> i32 {
         Ok(v) => v,
         Err(r) => return print_refusal(r),
     };
-    let failures = for_each_file(req.log, &req.files, |path, o| {
+    let failures = for_each_file(req.log, &req.files, "verified", |path, o| {
         let Ok(file) = OpenFile::open(path).map_err(|e| o.fail(e)) else {
             return;
         };
