@@ -30,6 +30,7 @@ complete -c imactl -n "__fish_imactl_needs_command" -f -a "policy" -d 'Check, lo
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
+complete -c imactl -n "__fish_imactl_needs_command" -f -a "boot" -d 'The boot step: import the IMA certificates, then load the IMA policy'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
@@ -98,11 +99,21 @@ complete -c imactl -n "__fish_imactl_using_subcommand verify" -s h -l help -d 'P
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l root -d 'Read /proc, /sys, /boot and /etc under DIR instead of / (for tests)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l json -d 'Print JSON: {release, checks: [{name, state, detail}], keyrings: [{name, serial, keys, members, role}], verdict, reasons, first_step}'
 complete -c imactl -n "__fish_imactl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "policy" -d 'Check, load and show IMA policies'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l keys-dir -d 'Directory of certificates (PEM or DER) for the IMA keyring: every regular file in it whose name does not start with \'.\'' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l kernel-cert -d 'A further certificate, imported when it exists' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l policy -d 'The IMA policy to load' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l kernel -d 'Kernel to check the policy for (default: the running kernel)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l securityfs -d 'Where securityfs is mounted (default /sys/kernel/security, mounted if needed)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l state-dir -d 'Where the record of a load is kept for the rest of the boot' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l by-path -d 'Write the policy\'s path instead of its rules: the kernel reads and appraises the file (needed when the policy must be signed; chosen automatically when the loaded policy appraises POLICY_CHECK)'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l json -d 'Print one JSON object: {version, command, keyring, keys, policy, verdict}'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot help" -f -a "policy" -d 'Check, load and show IMA policies'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot help" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot help" -f -a "boot" -d 'The boot step: import the IMA certificates, then load the IMA policy'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "load" -d 'Check a policy file, then write it to the kernel, one rule per write()'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "show" -d 'Print the policy the kernel has loaded, when the kernel allows reading it'

@@ -78,7 +78,7 @@ pub fn run(cmd: PolicyCommand) -> i32 {
 }
 
 /// The profile to use and a phrase saying where it came from.
-fn resolve_profile(kernel: Option<&str>) -> Result<(Profile, String), String> {
+pub(crate) fn resolve_profile(kernel: Option<&str>) -> Result<(Profile, String), String> {
     let (profile, source) = choose_profile(kernel).map_err(|e| e.to_string())?;
     let phrase = match source {
         ProfileSource::Requested(v) => format!("--kernel {v}"),
