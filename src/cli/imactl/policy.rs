@@ -189,9 +189,9 @@ fn check(a: CheckArgs) -> i32 {
             let verdict = if r.fails(a.strict) { "FAILED" } else { "ok" };
             let _ = writeln!(
                 out,
-                "{}: {} rules, {}, {} for Linux {} ({}): {verdict}",
+                "{}: {}, {}, {} for Linux {} ({}): {verdict}",
                 f.display(),
-                r.rules,
+                plural(r.rules, "rule"),
                 plural(r.errors(), "error"),
                 plural(r.warnings(), "warning"),
                 profile,
