@@ -566,7 +566,10 @@ mod tests {
         let p = parse_policy("measure fnuc=FILE_CHECK pcr=99 measure\n");
         let cols: Vec<usize> = p.diagnostics.iter().map(|d| d.column).collect();
         assert_eq!(cols, vec![9, 25, 32]);
-        assert_eq!(p.diagnostics[0].hint.as_deref(), Some("did you mean `func`?"));
+        assert_eq!(
+            p.diagnostics[0].hint.as_deref(),
+            Some("did you mean `func`?")
+        );
     }
 
     #[test]
