@@ -185,7 +185,7 @@ _imactl() {
                     return 0
                     ;;
                 --kernel)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
                     return 0
                     ;;
                 --securityfs)
@@ -595,7 +595,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -613,7 +613,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -673,7 +673,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -719,7 +719,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --kernel)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -811,7 +811,7 @@ _imactl() {
                     return 0
                     ;;
                 --kernel)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -865,7 +865,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)

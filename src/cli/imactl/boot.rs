@@ -26,7 +26,7 @@ pub struct BootArgs {
     #[arg(long)]
     pub by_path: bool,
     /// Kernel to check the policy for (default: the running kernel).
-    #[arg(long, value_name = "VER")]
+    #[arg(long, value_name = "VER", value_parser = super::values::kernel(), hide_possible_values = true)]
     pub kernel: Option<String>,
     /// Where securityfs is mounted (default /sys/kernel/security, mounted if needed).
     #[arg(long, value_name = "DIR")]

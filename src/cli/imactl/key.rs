@@ -55,7 +55,7 @@ pub struct KeyringOpt {
     /// ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it,
     /// otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a
     /// keyring name (_ima, .ima, %keyring:NAME).
-    #[arg(long, value_name = "KEYRING", default_value = "ima", value_parser = keyring_arg)]
+    #[arg(long, value_name = "KEYRING", default_value = "ima", value_parser = super::values::keyring(), hide_possible_values = true)]
     pub keyring: KeyringSpec,
 }
 

@@ -9,6 +9,7 @@ pub mod keygen;
 pub mod keyshow;
 pub mod policy;
 pub mod status;
+pub mod values;
 pub mod verify;
 
 /// Check and load IMA policies, manage the IMA keyring, and tell why the kernel refuses a file.

@@ -31,7 +31,7 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
     /// Kernel to check for: 6.1, 6.12, 7.2 or any release from 6.1 on (default: the running
     /// kernel, from uname).
-    #[arg(long, value_name = "VER")]
+    #[arg(long, value_name = "VER", value_parser = super::values::kernel(), hide_possible_values = true)]
     pub kernel: Option<String>,
     /// Print the findings as one JSON object.
     #[arg(long)]
@@ -57,7 +57,7 @@ pub struct LoadArgs {
     #[arg(long)]
     pub by_path: bool,
     /// Kernel to check for before loading (default: the running kernel).
-    #[arg(long, value_name = "VER")]
+    #[arg(long, value_name = "VER", value_parser = super::values::kernel(), hide_possible_values = true)]
     pub kernel: Option<String>,
 }
 
