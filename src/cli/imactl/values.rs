@@ -46,8 +46,11 @@ pub fn kernel() -> Offering<clap::builder::StringValueParser> {
     }
 }
 
+/// The parser of `--keyring` values.
+pub type KeyringParser = fn(&str) -> Result<crate::keyring::KeyringSpec, String>;
+
 /// `--keyring`, offering [`KEYRINGS`].
-pub fn keyring() -> Offering<fn(&str) -> Result<crate::keyring::KeyringSpec, String>> {
+pub fn keyring() -> Offering<KeyringParser> {
     Offering {
         inner: super::key::keyring_arg,
         values: KEYRINGS,
