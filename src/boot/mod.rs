@@ -90,6 +90,8 @@ pub trait BootEnv: LoadEnv {
     fn keyids(&mut self, ring: &Keyring) -> std::io::Result<Vec<String>>;
     /// Adds a certificate to `ring`.
     fn add(&mut self, cert: &Certificate, ring: &Keyring) -> Result<AddedKey, AddKeyError>;
+    /// Unmounts what a load mounted; the failures, in words.
+    fn undo_mounts(&mut self, notes: &[crate::policy::plan::LoadNote]) -> Vec<String>;
 }
 
 /// The running system.
@@ -156,6 +158,9 @@ impl BootEnv for System {
     }
     fn add(&mut self, cert: &Certificate, ring: &Keyring) -> Result<AddedKey, AddKeyError> {
         crate::keyring::add_certificate(cert, ring)
+    }
+    fn undo_mounts(&mut self, notes: &[crate::policy::plan::LoadNote]) -> Vec<String> {
+        crate::policy::plan::undo_mounts(notes)
     }
 }
 

@@ -166,6 +166,21 @@ fn load_inner(
     let planned = plan::plan_load(&req, env, &mut load_notes);
     notes.extend(load_notes.iter().map(ToString::to_string));
     let plan = planned.map_err(|e| e.to_string())?;
+    let outcome = decide_and_load(cfg, env, &plan, &text, &parsed, notes);
+    // Leave the system as found: unmount what the load mounted.
+    notes.extend(env.undo_mounts(&load_notes));
+    outcome
+}
+
+fn decide_and_load(
+    cfg: &BootConfig,
+    env: &mut dyn BootEnv,
+    plan: &plan::LoadPlan,
+    text: &str,
+    parsed: &ParsedPolicy,
+    notes: &mut Vec<String>,
+) -> Result<PolicyOutcome, String> {
+    let file = &cfg.policy;
     let ima_dir = plan.securityfs.join("ima");
     if !env.exists(&ima_dir) {
         return Err(format!(
@@ -174,10 +189,10 @@ fn load_inner(
         ));
     }
     let digest = to_hex(&Sha256::digest(text.as_bytes()));
-    if let Some(evidence) = already_in_force(cfg, env, &plan.securityfs, &digest, &parsed)? {
+    if let Some(evidence) = already_in_force(cfg, env, &plan.securityfs, &digest, parsed)? {
         return Ok(PolicyOutcome::AlreadyInForce { evidence });
     }
-    let loaded = plan::run_load(&plan, file, cfg.profile, env).map_err(|e| e.to_string())?;
+    let loaded = plan::run_load(plan, file, cfg.profile, env).map_err(|e| e.to_string())?;
     let record = cfg.state_dir.join(STATE_FILE);
     if let Err(e) = env.write(&record, record_line(&digest, file).as_bytes()) {
         notes.push(format!(

@@ -25,6 +25,9 @@ struct Fake {
     /// What reading the policy back gives (None: EACCES, as Debian's kernels).
     readable: Option<String>,
     written: Rc<RefCell<Vec<Vec<u8>>>>,
+    /// securityfs is not mounted: the load mounts it (and must unmount it).
+    unmounted_at_start: bool,
+    unmounted: Vec<PathBuf>,
 }
 
 impl Fake {
@@ -46,6 +49,8 @@ impl Fake {
             ima_dir: true,
             readable: None,
             written: Rc::default(),
+            unmounted_at_start: false,
+            unmounted: vec![],
         }
     }
 }
@@ -60,6 +65,9 @@ impl PolicySink for Sink {
 
 impl LoadEnv for Fake {
     fn ensure_securityfs(&mut self) -> Result<MountAction, MountError> {
+        if self.unmounted_at_start {
+            return Ok(MountAction::Mounted { sysfs_too: false });
+        }
         Ok(MountAction::AlreadyMounted)
     }
     fn read_policy(&mut self, _: &Path) -> io::Result<String> {
@@ -128,6 +136,11 @@ impl BootEnv for Fake {
     }
     fn keyids(&mut self, _: &Keyring) -> io::Result<Vec<String>> {
         Ok(self.keyids.clone())
+    }
+    fn undo_mounts(&mut self, notes: &[crate::policy::plan::LoadNote]) -> Vec<String> {
+        self.unmounted
+            .extend(crate::policy::plan::mounts_to_undo(notes));
+        vec![]
     }
     fn add(&mut self, cert: &Certificate, _: &Keyring) -> Result<AddedKey, AddKeyError> {
         let keyid = crate::keyring::kernel_keyid(cert);
@@ -325,4 +338,16 @@ fn no_certificates_at_all_is_not_a_failure() {
     let r = run(&cfg(), &mut f);
     assert!(r.keys.keys.is_empty() && r.keys.keyring.is_none());
     assert_eq!(r.verdict(), BootVerdict::InForce);
+}
+
+#[test]
+fn what_the_boot_step_mounted_it_unmounts() {
+    let mut f = Fake::new();
+    f.unmounted_at_start = true;
+    let r = run(&cfg(), &mut f);
+    assert!(r.policy.in_force(), "{}", errors(&r));
+    assert_eq!(f.unmounted, [PathBuf::from("/sys/kernel/security")]);
+    let mut f = Fake::new();
+    run(&cfg(), &mut f);
+    assert!(f.unmounted.is_empty(), "nothing mounted, nothing unmounted");
 }

@@ -273,9 +273,24 @@ fn load_cmd(a: LoadArgs) -> i32 {
             plural(plan.writes.len(), "write"),
             plan.policy_file.display()
         );
+        // A real load would mount securityfs at the default place; anything else stops it.
+        let state = crate::policy::state::policy_file_state(&plan.securityfs);
+        let mounts = a.securityfs.is_none()
+            && matches!(
+                state,
+                crate::policy::state::PolicyFileState::NoSecurityfs { .. }
+            );
+        if let Some(why) = state.why_not(&plan.securityfs).filter(|_| !mounts) {
+            eprintln!("imactl: dry run: a real load would fail on this kernel: {why}");
+        }
         return 0;
     }
-    let loaded = match plan::run_load(&plan, &a.file, profile, &mut System) {
+    let result = plan::run_load(&plan, &a.file, profile, &mut System);
+    // Leave the system as found: unmount what the load mounted.
+    for e in plan::undo_mounts(&notes) {
+        eprintln!("imactl: warning: {e}");
+    }
+    let loaded = match result {
         Ok(l) => l,
         Err(e) => return report_load_error(&e),
     };
