@@ -822,7 +822,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__policy__subcmd__show)
-            opts="-h --securityfs --help"
+            opts="-h --securityfs --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

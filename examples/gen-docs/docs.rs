@@ -522,6 +522,8 @@ fn imactl_page(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>
     }
     if let Some(json) = text.json {
         extra.control("SH", ["JSON OUTPUT"]);
+        extra.text([roman(pages::JSON_ENVELOPE)]);
+        extra.control("PP", []);
         extra.text([roman(json)]);
     }
     let mut list: Vec<&Example> = text.examples.iter().collect();

@@ -34,6 +34,9 @@ pub const SEE_ALSO_EXTERNAL: &[(&str, &str)] = &[
     ("evmctl", "1"),
 ];
 
+/// The envelope every --json output shares, said once on each page with --json.
+pub const JSON_ENVELOPE: &str = "Every run with --json prints exactly one JSON object on one line on standard output, also when it fails: \"version\" (of this schema, now 1; it changes only when a field changes meaning or disappears), \"command\" (for example \"policy check\"), the command's results, and, when the run failed before it had results, \"error\": {\"code\", \"message\"}. Messages for people still go to standard error.";
+
 /// Where the kernel documents its policy grammar.
 pub const KERNEL_POLICY_DOC: &str = "The kernel's IMA policy documentation: Documentation/ABI/testing/ima_policy in the Linux source tree (https://www.kernel.org/doc/Documentation/ABI/testing/ima_policy).";
 
@@ -81,7 +84,7 @@ pub const PAGES: &[PageText] = &[
             ("1", "A file has an error, or a warning with --strict."),
             ("2", "A file cannot be read, or --kernel names no kernel with a profile."),
         ],
-        json: Some("With --json, one object on standard output: {\"files\": [{\"file\", \"valid\", \"errors\", \"warnings\", \"profile\", \"rules\", \"diagnostics\": [{\"severity\": \"error\"|\"warning\", \"line\", \"column\", \"token\", \"message\", \"hint\" (absent when none), \"code\"}]}]}. The code names the check, stable across releases: parse errors (no-action, unknown-keyword, unknown-func, bad-mask, bad-id, parse), kernel checks (not-in-kernel, duplicate, template-action, ...) and warnings (shadowed, disabled-by-dont, kexec-unsigned, policy-check, ...)."),
+        json: Some("With --json: {\"profile\", \"profile_source\", \"strict\", \"valid\", \"files\": [{\"file\", \"valid\", \"errors\", \"warnings\", \"profile\", \"rules\", \"diagnostics\": [{\"severity\": \"error\"|\"warning\", \"line\", \"column\", \"token\", \"message\", \"hint\" (absent when none), \"code\"}]}]}. The code names the check, stable across releases: parse errors (no-action, unknown-keyword, unknown-func, bad-mask, bad-id, parse), kernel checks (not-in-kernel, duplicate, template-action, ...) and warnings (shadowed, disabled-by-dont, kexec-unsigned, policy-check, ...). A file that cannot be read is in files[] with \"error\": {\"code\": \"unreadable\", \"message\"}; a --kernel without a profile gives the error object bad-kernel."),
         examples: &[
             Example {
                 text: "Check a policy for the kernel it will run on, and fail on warnings too:",
@@ -132,7 +135,7 @@ pub const PAGES: &[PageText] = &[
             ("1", "The kernel does not let the policy be read, or securityfs cannot be mounted."),
             USAGE,
         ],
-        json: None,
+        json: Some("With --json: {\"policy_file\", \"rules\": [the rules as the kernel shows them], \"demands_signed_policies\"}, or an \"error\" object (code mount or unreadable) when the kernel does not show the policy."),
         examples: &[Example {
             text: "Show the loaded policy:",
             lines: &["imactl policy show"],
@@ -175,7 +178,7 @@ pub const PAGES: &[PageText] = &[
             "Lists the keys linked in the keyring: serial, the IMA keyid (id:xxxxxxxx, the tail of the Subject Key Identifier, which a signature must name), algorithm and size, key type and description.",
         ],
         exit: &[("0", "The keyring was listed."), ("1", "No such keyring, or it cannot be read."), USAGE],
-        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"}, \"keys\": [{\"serial\", \"type\", \"description\", \"keyid\" (null without a SKID), \"algorithm\", \"bits\"}]}."),
+        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"}, \"keys\": [{\"serial\", \"type\", \"description\", \"keyid\" (null without a SKID), \"algorithm\", \"bits\"}]}; without the keyring, the error object (code no-keyring or unreadable)."),
         examples: &[Example {
             text: "The keys of the IMA keyring, as JSON:",
             lines: &["imactl key list --json"],
@@ -230,7 +233,7 @@ pub const PAGES: &[PageText] = &[
             "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings, and an expired certificate (the kernel ignores dates; other tools do not).",
         ],
         exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read."), USAGE],
-        json: Some("With --json, one object per run: {\"certificates\": [...]} with the fields above per certificate."),
+        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}."),
         examples: &[Example {
             text: "Before importing:",
             lines: &["imactl key show /etc/keys/ima/ima.der"],

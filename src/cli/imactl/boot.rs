@@ -65,7 +65,7 @@ pub fn run(a: BootArgs) -> i32 {
     let mut out = std::io::stdout().lock();
     let written = if a.json {
         let doc = serde_json::json!({
-            "version": 1,
+            "version": super::json::VERSION,
             "command": "boot",
             "keyring": report.keys.keyring,
             "keyring_error": report.keys.keyring_error,

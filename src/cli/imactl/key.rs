@@ -182,15 +182,22 @@ fn import(a: ImportArgs) -> i32 {
 
 fn list(a: ListArgs) -> i32 {
     let Some(ring) = locate_or_report(&a.keyring.keyring, false) else {
+        if a.json {
+            let why = keyring::locate(&a.keyring.keyring, false)
+                .err()
+                .map_or_else(|| "no keyring".to_string(), |e| e.to_string());
+            super::json::print(&super::json::error("key list", "no-keyring", &why));
+        }
         return 1;
     };
     let keys = match keyring::list_keys(ring.serial) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!(
-                "imactl: cannot read keyring {ring}: {}",
-                crate::error::io_words(&e)
-            );
+            let message = format!("cannot read keyring {ring}: {}", crate::error::io_words(&e));
+            eprintln!("imactl: {message}");
+            if a.json {
+                super::json::print(&super::json::error("key list", "unreadable", &message));
+            }
             return 1;
         }
     };
@@ -200,7 +207,7 @@ fn list(a: ListArgs) -> i32 {
             "keyring": { "serial": ring.serial, "name": ring.name },
             "keys": keys,
         });
-        writeln!(stdout, "{doc}")
+        writeln!(stdout, "{}", super::json::envelope("key list", doc))
     } else {
         let mut text = format!("# keyring {ring}\n");
         for k in &keys {

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod boot;
+pub mod json;
 pub mod key;
 pub mod keygen;
 pub mod keyshow;

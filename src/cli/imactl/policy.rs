@@ -66,6 +66,10 @@ pub struct ShowArgs {
     /// Where securityfs is mounted (default /sys/kernel/security, mounted if needed).
     #[arg(long, value_name = "DIR")]
     pub securityfs: Option<PathBuf>,
+    /// Print one JSON object: {version, command, policy_file, rules, demands_signed_policies}
+    /// or {version, command, error}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs a policy subcommand; returns the exit code.
@@ -133,12 +137,16 @@ fn check(a: CheckArgs) -> i32 {
         Ok(p) => p,
         Err(e) => {
             eprintln!("imactl: {e}");
+            if a.json {
+                super::json::print(&super::json::error("policy check", "bad-kernel", &e));
+            }
             return 2;
         }
     };
     let mut failed = false;
     let mut unreadable = false;
     let mut results = Vec::new();
+    let mut unread = Vec::new();
     for f in &a.files {
         match std::fs::read_to_string(f) {
             Ok(text) => {
@@ -147,11 +155,17 @@ fn check(a: CheckArgs) -> i32 {
                 results.push((f.clone(), report));
             }
             Err(e) => {
-                eprintln!(
-                    "imactl: cannot read {}: {}",
+                let message = format!(
+                    "cannot read {}: {}",
                     f.display(),
                     crate::error::io_words(&e)
                 );
+                eprintln!("imactl: {message}");
+                unread.push(serde_json::json!({
+                    "file": f.display().to_string(),
+                    "valid": false,
+                    "error": { "code": "unreadable", "message": message },
+                }));
                 unreadable = true;
             }
         }
@@ -169,6 +183,11 @@ fn check(a: CheckArgs) -> i32 {
                 report: r,
             })
             .collect();
+        let mut files: Vec<serde_json::Value> = files
+            .iter()
+            .map(|f| serde_json::to_value(f).expect("serialisable"))
+            .collect();
+        files.extend(unread);
         let doc = serde_json::json!({
             "profile": profile.name(),
             "profile_source": source,
@@ -176,11 +195,7 @@ fn check(a: CheckArgs) -> i32 {
             "valid": !failed && !unreadable,
             "files": files,
         });
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).expect("serialisable")
-        );
+        let _ = writeln!(out, "{}", super::json::envelope("policy check", doc));
     } else {
         for (f, r) in &results {
             for d in &r.diagnostics {
@@ -347,13 +362,17 @@ fn show(a: ShowArgs) -> i32 {
         .securityfs
         .clone()
         .unwrap_or_else(|| PathBuf::from(load::DEFAULT_SECURITYFS));
+    let fail = |code: &str, message: String| {
+        eprintln!("imactl: {message}");
+        if a.json {
+            super::json::print(&super::json::error("policy show", code, &message));
+        }
+        1
+    };
     if a.securityfs.is_none() {
         match load::ensure_securityfs() {
             Ok(m) => describe_mount(&m),
-            Err(e) => {
-                eprintln!("imactl: {e}");
-                return 1;
-            }
+            Err(e) => return fail("mount", e.to_string()),
         }
     }
     let path = load::policy_path(&root);
@@ -362,10 +381,27 @@ fn show(a: ShowArgs) -> i32 {
             if text.is_empty() {
                 eprintln!("imactl: {} is empty: no rules are loaded", path.display());
             }
-            print!("{text}");
             let parsed = crate::policy::parse::parse_policy(&text);
+            let signed = load::requires_signed_policy(&parsed);
+            if a.json {
+                let rules: Vec<&str> = text
+                    .lines()
+                    .map(str::trim_end)
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                let doc = serde_json::json!({
+                    "policy_file": path.display().to_string(),
+                    "rules": rules,
+                    "demands_signed_policies": signed,
+                });
+                if !super::json::print(&super::json::envelope("policy show", doc)) {
+                    return 1;
+                }
+            } else {
+                print!("{text}");
+            }
             eprintln!("imactl: {} in force", plural(parsed.rule_lines, "rule"));
-            if load::requires_signed_policy(&parsed) {
+            if signed {
                 eprintln!("imactl: this policy appraises POLICY_CHECK: new policies must be signed and loaded with `imactl policy load --by-path`");
             }
             0
@@ -373,15 +409,17 @@ fn show(a: ShowArgs) -> i32 {
         Err(e) => {
             let code = e.raw_os_error().unwrap_or(0);
             let why = load::explain_read_error(code, &root).unwrap_or_default();
-            eprintln!(
-                "imactl: cannot read {}: {} ({}){}{}",
-                path.display(),
-                errno_words(code),
-                errno_name(code),
-                if why.is_empty() { "" } else { ": " },
-                why
-            );
-            1
+            fail(
+                "unreadable",
+                format!(
+                    "cannot read {}: {} ({}){}{}",
+                    path.display(),
+                    errno_words(code),
+                    errno_name(code),
+                    if why.is_empty() { "" } else { ": " },
+                    why
+                ),
+            )
         }
     }
 }

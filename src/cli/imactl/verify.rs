@@ -141,7 +141,7 @@ pub fn run(a: VerifyArgs) -> i32 {
             "keyring": ring.as_ref().map(|r| serde_json::json!({ "serial": r.serial, "name": r.name })),
             "files": rows,
         });
-        if writeln!(stdout, "{doc}").is_err() {
+        if writeln!(stdout, "{}", super::json::envelope("verify", doc)).is_err() {
             return 1;
         }
     }
