@@ -10,14 +10,6 @@ use crate::hash::to_hex;
 use crate::keyring::{self, Keyring, KeyringSpec, Origin};
 use crate::keys::Certificate;
 
-/// Parses `--keyring`.
-pub(crate) fn keyring_arg(s: &str) -> Result<KeyringSpec, String> {
-    if s.is_empty() {
-        return Err("an empty keyring name".into());
-    }
-    Ok(KeyringSpec::parse(s))
-}
-
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
     /// Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate,

@@ -52,7 +52,15 @@ pub type KeyringParser = fn(&str) -> Result<crate::keyring::KeyringSpec, String>
 /// `--keyring`, offering [`KEYRINGS`].
 pub fn keyring() -> Offering<KeyringParser> {
     Offering {
-        inner: super::key::keyring_arg,
+        inner: keyring_arg,
         values: KEYRINGS,
     }
+}
+
+/// Parses `--keyring`.
+pub(crate) fn keyring_arg(s: &str) -> Result<crate::keyring::KeyringSpec, String> {
+    if s.is_empty() {
+        return Err("an empty keyring name".into());
+    }
+    Ok(crate::keyring::KeyringSpec::parse(s))
 }
