@@ -9,7 +9,11 @@
 # is refused.
 #
 #   tests/vm/boot.sh [--kernel 6.1|6.12|all] [--builder dracut|initramfs-tools|all]
-#                    [--no-build] [--strict] [--timeout SECONDS]
+#                    [--no-build] [--strict] [--timeout SECONDS] [--negative-control]
+#
+# --negative-control builds the same images WITHOUT our module and hook: it passes only
+# if the harness then reports the key and the policy missing and the unsigned load not
+# refused (it proves that the checks notice an image that does not do the boot step).
 #
 # Prints one line per case and "N passed, M failed, K skipped"; exits non-zero when a
 # case is not as expected. Needs root (mount namespaces for mkinitramfs), Debian bookworm.
@@ -29,6 +33,7 @@ KERNELS="6.1 6.12"
 BUILDERS="dracut initramfs-tools"
 BUILD=1
 STRICT=0
+NEGATIVE=0
 TIMEOUT=${IMAEVM_VM_TIMEOUT:-420}
 
 while [ $# -gt 0 ]; do
@@ -37,8 +42,9 @@ while [ $# -gt 0 ]; do
 	--builder) BUILDERS=${2:?}; shift 2 ;;
 	--no-build) BUILD=0; shift ;;
 	--strict) STRICT=1; shift ;;
+	--negative-control) NEGATIVE=1; shift ;;
 	--timeout) TIMEOUT=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -58,6 +64,9 @@ report() { # report STATUS KERNEL BUILDER CASE TEXT
 	esac
 }
 CASES="boot-keys:ok boot-policy:ok boot-rerun:ok kexec-signed:loaded kexec-unsigned:EACCES"
+# Without the boot step: no key, no policy (the real init's own imactl boot then loads it,
+# so boot-rerun is not judged), nothing appraised.
+NEGATIVE_CASES="boot-keys:missing boot-policy:missing kexec-signed:loaded kexec-unsigned:loaded"
 
 # ---------------------------------------------------------------------------------------
 # Host tools
@@ -188,14 +197,16 @@ image_dracut() { # image_dracut OUT
 	for m in /usr/lib/dracut/*; do [ "${m##*/}" = modules.d ] || ln -s "$m" "$base/"; done
 	for m in /usr/lib/dracut/modules.d/*; do ln -s "$m" "$base/modules.d/"; done
 	ln -s "$ROOT/packaging/dracut/98imaevm" "$base/modules.d/98imaevm"
+	local mods="base kernel-modules rootfs-block udev-rules imaevm"
+	[ $NEGATIVE = 1 ] && mods="base kernel-modules rootfs-block udev-rules"
 	# No host-only image, no systemd in the initramfs: dracut's shell init, root from the
 	# kernel command line, our module.
 	dracutbasedir=$base dracut --force --no-hostonly --kver "$KREL" --kmoddir "$KMOD" \
 		--conf /dev/null --confdir "$WORK/dracut.conf.d" \
-		-m "base kernel-modules rootfs-block udev-rules imaevm" --omit systemd \
+		-m "$mods" --omit systemd \
 		--add-drivers "$DRIVERS" --compress gzip "$out" >"$out.log" 2>&1 ||
 		{ tail -n 20 "$out.log" >&2; return 1; }
-	grep -q "module 'imaevm' cannot" "$out.log" && { cat "$out.log" >&2; return 1; }
+	if grep -q "module 'imaevm' cannot" "$out.log"; then cat "$out.log" >&2; return 1; fi
 	return 0
 }
 
@@ -209,8 +220,10 @@ image_initramfs_tools() { # image_initramfs_tools OUT
 		COMPRESS=gzip
 		CONF
 	printf '%s\n' $DRIVERS >"$conf/modules"
-	install -m 0755 "$ROOT/packaging/initramfs-tools/hooks/imaevm" "$conf/hooks/imaevm"
-	install -m 0755 "$ROOT/packaging/initramfs-tools/scripts/init-bottom/imaevm" "$conf/scripts/init-bottom/imaevm"
+	if [ $NEGATIVE = 0 ]; then
+		install -m 0755 "$ROOT/packaging/initramfs-tools/hooks/imaevm" "$conf/hooks/imaevm"
+		install -m 0755 "$ROOT/packaging/initramfs-tools/scripts/init-bottom/imaevm" "$conf/scripts/init-bottom/imaevm"
+	fi
 	cp "$KROOT/boot/config-$KREL" "$ovl/boot/"
 	# mkinitramfs reads /lib/modules/RELEASE and /boot/config-RELEASE: in a mount
 	# namespace of its own, an overlay on /usr/lib and a bind of /boot show it the
@@ -241,6 +254,7 @@ boot() { # boot DIR NAME IMAGE BUILDER
 	dracut) extra="rd.shell=0 rd.emergency=poweroff rd.retry=30" ;;
 	*) extra="" ;;
 	esac
+	[ $NEGATIVE = 0 ] || extra="$extra imaevm.rerun=0"
 	cp "$dir/rootfs.ext4" "$dir/$name.ext4"
 	# shellcheck disable=SC2046
 	timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 $(accel_args) -m 512 -nographic -monitor none \
@@ -255,8 +269,9 @@ boot() { # boot DIR NAME IMAGE BUILDER
 }
 
 evaluate() { # evaluate VER BUILDER LOG
-	local ver=$1 b=$2 logf=$3 c name exp line got detail failed_before=$FAILED
-	for c in $CASES; do
+	local ver=$1 b=$2 logf=$3 c name exp line got detail failed_before=$FAILED cases=$CASES
+	[ $NEGATIVE = 1 ] && cases=$NEGATIVE_CASES
+	for c in $cases; do
 		name=${c%%:*} exp=${c#*:}
 		line=$(grep -a "^RESULT $name " "$logf" | head -n1 || true)
 		if [ -z "$line" ]; then
@@ -305,6 +320,13 @@ main() {
 		done
 	done
 	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped ($(($(date +%s) - t0)) s)"
+	if [ $NEGATIVE = 1 ]; then
+		if [ $FAILED = 0 ] && [ $PASSED -gt 0 ]; then
+			echo "negative control OK: without the module and hook the harness saw no key, no policy and unsigned loads"
+		else
+			echo "negative control FAILED: the harness did not notice images without the boot step"
+		fi
+	fi
 	[ $FAILED = 0 ]
 }
 
