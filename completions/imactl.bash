@@ -16,6 +16,9 @@ _imactl() {
             ",$1")
                 cmd="imactl"
                 ;;
+            imactl,boot)
+                cmd="imactl__subcmd__boot"
+                ;;
             imactl,help)
                 cmd="imactl__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _imactl() {
                 ;;
             imactl,verify)
                 cmd="imactl__subcmd__verify"
+                ;;
+            imactl__subcmd__help,boot)
+                cmd="imactl__subcmd__help__subcmd__boot"
                 ;;
             imactl__subcmd__help,help)
                 cmd="imactl__subcmd__help__subcmd__help"
@@ -146,7 +152,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify status help"
+            opts="-h -V --help --version policy key verify status boot help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,9 +165,61 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        imactl__subcmd__help)
-            opts="policy key verify status help"
+        imactl__subcmd__boot)
+            opts="-h --keys-dir --kernel-cert --policy --by-path --kernel --securityfs --state-dir --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keys-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel)
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
+                    return 0
+                    ;;
+                --securityfs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help)
+            opts="policy key verify status boot help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__boot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -537,7 +595,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -555,7 +613,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -615,7 +673,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -661,7 +719,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --kernel)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -753,7 +811,7 @@ _imactl() {
                     return 0
                     ;;
                 --kernel)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -764,7 +822,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__policy__subcmd__show)
-            opts="-h --securityfs --help"
+            opts="-h --securityfs --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -807,7 +865,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -16,6 +16,8 @@
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
+//! - [`boot`]: the boot step: every configured certificate into the IMA keyring, then the
+//!   policy, idempotently.
 //! - [`status`]: whether kexec is protected here: kernel facts in, a verdict out.
 //! - [`error`]: system errors in words.
 //! - [`escape`]: untrusted text made safe to print on a terminal.
@@ -23,6 +25,7 @@
 //!   compiler cannot check (a test in tests/ fails when such code appears elsewhere).
 //! - [`cli`]: the two front ends (argv parsing and printing live only there).
 
+pub mod boot;
 pub mod cli;
 pub mod error;
 pub mod escape;

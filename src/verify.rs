@@ -38,6 +38,9 @@ pub enum Keys {
         keyring: KeySerial,
         blacklist: Option<KeySerial>,
     },
+    /// No keys at all (no IMA keyring on this machine, `why` says so): values that need
+    /// no key (none, a hash) are still judged; a signature is not checked.
+    Absent { why: String },
 }
 
 /// Checks signature values with one set of keys.
@@ -132,6 +135,10 @@ impl Verifier {
             Err(v) => return Ok(v),
         };
         match (&self.keys, decoded) {
+            (Keys::Absent { why }, _) => Ok(Verdict::NotChecked {
+                detail: format!("a signature, and there are no keys to check it with: {why}"),
+                needs: None,
+            }),
             (Keys::Keyring { keyring, blacklist }, Decoded::V2(sig)) => {
                 crate::keyring::kernel_verify(*keyring, *blacklist, &sig, digest)
             }

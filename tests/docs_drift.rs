@@ -137,7 +137,11 @@ fn example_commands(e: &Example) -> Vec<(String, Vec<String>)> {
 #[test]
 fn every_example_command_parses_with_the_real_grammar() {
     let mut count = 0;
-    for e in docs::EVMCTL_EXAMPLES.iter().chain(docs::IMACTL_EXAMPLES) {
+    for e in docs::EVMCTL_EXAMPLES
+        .iter()
+        .chain(docs::IMACTL_EXAMPLES)
+        .chain(docs::pages::all_examples())
+    {
         for (prog, args) in example_commands(e) {
             count += 1;
             for a in &args {

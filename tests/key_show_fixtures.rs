@@ -53,7 +53,7 @@ fn report(path: &Path) -> serde_json::Value {
         text(&o.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v[0].clone()
+    v["certificates"][0].clone()
 }
 
 fn codes(r: &serde_json::Value) -> Vec<String> {

@@ -94,7 +94,7 @@ fn check_reports_every_error_with_line_and_column() {
             "{fname}:2:25: error: appraise_type=imasig is not allowed with measure"
         )));
         assert!(errors[1].starts_with(&format!(
-            "{fname}:3:10: error: unknown func KEXEC_KERNAL_CHECK; did you mean KEXEC_KERNEL_CHECK?"
+            "{fname}:3:10: error: unknown func KEXEC_KERNAL_CHECK; did you mean `KEXEC_KERNEL_CHECK`?"
         )));
         assert!(errors[2].starts_with(&format!(
             "{fname}:6:30: error: template=ima-sig is not allowed with appraise"

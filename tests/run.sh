@@ -58,6 +58,16 @@ if [ -x tests/vm/run.sh ]; then
 	fi
 fi
 
+# Boot integration: dracut and initramfs-tools images with packaging/'s module and hook.
+: >target/vm-boot-test.log
+if [ -x tests/vm/boot.sh ]; then
+	echo "== VM boot integration test (tests/vm/boot.sh --strict)"
+	if ! bash tests/vm/boot.sh --strict 2>&1 | tee target/vm-boot-test.log; then
+		status=1
+		problems+=("the VM boot integration test failed")
+	fi
+fi
+
 # ---------------------------------------------------------------------------------------
 # Summary
 
@@ -85,6 +95,10 @@ fi
 vm_passed=0 vm_failed=0 vm_skipped=0
 if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' target/vm-test.log | tail -n1); then
 	read -r vm_passed _ vm_failed _ vm_skipped _ <<<"${line//,/}"
+fi
+if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' target/vm-boot-test.log | tail -n1); then
+	read -r b_passed _ b_failed _ b_skipped _ <<<"${line//,/}"
+	vm_passed=$((vm_passed + b_passed)) vm_failed=$((vm_failed + b_failed)) vm_skipped=$((vm_skipped + b_skipped))
 fi
 
 # One entry per name (a part skipped in a loop is logged once per pass), the first reason.

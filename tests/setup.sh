@@ -22,6 +22,9 @@ packages=(
 if [ -f tests/vm/packages.txt ]; then
   mapfile -t -O "${#packages[@]}" packages < <(grep -v '^#' tests/vm/packages.txt | awk 'NF{print $1}')
 fi
+if [ -f packaging/boot-packages.txt ]; then
+  mapfile -t -O "${#packages[@]}" packages < <(grep -v '^#' packaging/boot-packages.txt | awk 'NF{print $1}')
+fi
 if [ -f packaging/rpm/packages.txt ]; then
   mapfile -t -O "${#packages[@]}" packages < <(grep -v '^#' packaging/rpm/packages.txt | awk 'NF{print $1}')
 fi

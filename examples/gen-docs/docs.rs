@@ -16,6 +16,9 @@ use clap::CommandFactory;
 use roff::{bold, italic, roman, Inline, Roff};
 
 use imaevm::cli::evmctl::opts::{self, CmdDef, HasArg, OptDef};
+
+#[path = "pages.rs"]
+pub mod pages;
 use imaevm::cli::imactl::Cli;
 use imaevm::hash::HashAlgo;
 
@@ -257,6 +260,12 @@ pub fn evmctl_man() -> String {
     r.text([
         bold("imactl"),
         roman("(8), "),
+        bold("imaevm-rpm-macros"),
+        roman("(7), "),
+        bold("keyctl"),
+        roman("(1), "),
+        bold("kexec"),
+        roman("(8), "),
         bold("getfattr"),
         roman("(1), "),
         bold("setfattr"),
@@ -348,6 +357,104 @@ fn option_label(o: &OptDef) -> Vec<Inline> {
     v
 }
 
+/// Replaces the body of the DESCRIPTION section clap_mangen wrote (the summary again) with
+/// `paragraphs`.
+fn replace_description(page: &mut String, paragraphs: &[&str]) {
+    let head = "\n.SH DESCRIPTION\n";
+    let Some(start) = page.find(head).map(|i| i + head.len()) else {
+        return;
+    };
+    let end = page[start..]
+        .find("\n.SH ")
+        .map_or(page.len(), |i| start + i + 1);
+    let mut r = Roff::new();
+    for (i, p) in paragraphs.iter().enumerate() {
+        if i > 0 {
+            r.control("PP", []);
+        }
+        r.text([roman(*p)]);
+    }
+    page.replace_range(start..end, without_preamble(&r.render()));
+}
+
+fn examples_of(r: &mut Roff, list: &[&Example]) {
+    if list.is_empty() {
+        return;
+    }
+    r.control("SH", ["EXAMPLES"]);
+    for (i, e) in list.iter().enumerate() {
+        if i > 0 {
+            r.control("PP", []);
+        }
+        r.text([roman(e.text)]);
+        r.control("PP", []);
+        r.control("RS", ["4"]);
+        r.control("nf", []);
+        for line in e.lines {
+            r.text([roman(*line)]);
+        }
+        r.control("fi", []);
+        r.control("RE", []);
+    }
+}
+
+/// imaevm-rpm-macros(7), from [`pages::MACROS_PAGE`].
+pub fn macros_man() -> String {
+    let mut r = Roff::new();
+    title(
+        &mut r,
+        "IMAEVM-RPM-MACROS",
+        "7",
+        "Miscellaneous Information Manual",
+    );
+    r.control("SH", ["NAME"]);
+    r.text([roman(
+        "imaevm-rpm-macros - RPM macros that sign files at build time and install their IMA signatures in %post",
+    )]);
+    r.control("SH", ["SYNOPSIS"]);
+    r.control("nf", []);
+    for l in [
+        "%imaevm_sign [-k KEY] [-a ALGO] [-c CERT] [-P PASSFILE] PATH...",
+        "%imaevm_setxattr [-i] PATH...",
+        "%imaevm_sigfiles PATH...",
+        "%imaevm_signing_key",
+    ] {
+        r.text([bold(l)]);
+    }
+    r.control("fi", []);
+    for (title, paragraphs) in pages::MACROS_PAGE {
+        r.control("SH", [*title]);
+        for (i, p) in paragraphs.iter().enumerate() {
+            if i > 0 {
+                r.control("PP", []);
+            }
+            r.text([roman(*p)]);
+        }
+    }
+    let list: Vec<&Example> = pages::MACROS_EXAMPLES.iter().collect();
+    examples_of(&mut r, &list);
+    r.control("SH", ["SEE ALSO"]);
+    r.text([
+        bold("evmctl"),
+        roman("(1), "),
+        bold("imactl"),
+        roman("(8), "),
+        bold("rpmbuild"),
+        roman("(8), "),
+        bold("rpmsign"),
+        roman("(8), "),
+        bold("keyctl"),
+        roman("(1), "),
+        bold("kexec"),
+        roman("(8), "),
+        bold("dracut"),
+        roman("(8)"),
+    ]);
+    r.control("PP", []);
+    r.text([roman(pages::KERNEL_POLICY_DOC)]);
+    r.render()
+}
+
 fn examples(r: &mut Roff, list: &[Example]) {
     if list.is_empty() {
         return;
@@ -404,19 +511,44 @@ fn imactl_page(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>
     // clap_mangen heads the after_help text "EXTRA"; man-pages(7) calls that NOTES.
     page = page.replacen("\n.SH EXTRA\n", "\n.SH NOTES\n", 1);
     no_hyphenation(&mut page);
+    let text = pages::page(&name).unwrap_or_else(|| panic!("no prose for {name} in pages.rs"));
+    replace_description(&mut page, text.description);
     let mut extra = Roff::new();
-    if top {
-        examples(&mut extra, IMACTL_EXAMPLES);
+    extra.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in text.exit {
+        extra.control("TP", []);
+        extra.text([bold(*code)]);
+        extra.text([roman(*meaning)]);
     }
+    if let Some(json) = text.json {
+        extra.control("SH", ["JSON OUTPUT"]);
+        extra.text([roman(pages::JSON_ENVELOPE)]);
+        extra.control("PP", []);
+        extra.text([roman(json)]);
+    }
+    let mut list: Vec<&Example> = text.examples.iter().collect();
+    if top {
+        list.extend(IMACTL_EXAMPLES);
+    }
+    examples_of(&mut extra, &list);
     extra.control("SH", ["SEE ALSO"]);
     let mut see_also = Vec::new();
     if !top {
         see_also.push(bold("imactl"));
         see_also.push(roman("(8), "));
     }
-    see_also.push(bold("evmctl"));
-    see_also.push(roman("(1)"));
+    for (i, (page, section)) in pages::SEE_ALSO_EXTERNAL.iter().enumerate() {
+        see_also.push(bold(*page));
+        let sep = if i + 1 < pages::SEE_ALSO_EXTERNAL.len() {
+            ", "
+        } else {
+            ""
+        };
+        see_also.push(roman(format!("({section}){sep}")));
+    }
     extra.text(see_also);
+    extra.control("PP", []);
+    extra.text([roman(pages::KERNEL_POLICY_DOC)]);
     page.push_str(without_preamble(&extra.render()));
     pages.push((format!("{name}.8"), page));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
@@ -764,10 +896,16 @@ pub struct GeneratedFile {
 
 /// Every generated file: man/ and completions/.
 pub fn generated_files() -> Vec<GeneratedFile> {
-    let mut files = vec![GeneratedFile {
-        path: PathBuf::from("man/evmctl.1"),
-        contents: evmctl_man(),
-    }];
+    let mut files = vec![
+        GeneratedFile {
+            path: PathBuf::from("man/evmctl.1"),
+            contents: evmctl_man(),
+        },
+        GeneratedFile {
+            path: PathBuf::from("man/imaevm-rpm-macros.7"),
+            contents: macros_man(),
+        },
+    ];
     for (name, page) in imactl_man_pages() {
         files.push(GeneratedFile {
             path: Path::new("man").join(name),

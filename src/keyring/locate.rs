@@ -188,6 +188,18 @@ impl fmt::Display for LocateError {
 
 impl std::error::Error for LocateError {}
 
+/// How to make a missing user keyring that IMA or EVM looks for (`_ima`, `_evm`); `None`
+/// for other names.
+pub fn create_hint(name: &str) -> Option<String> {
+    matches!(name, "_ima" | "_evm").then(|| {
+        format!(
+            "create it with 'keyctl newring {name} @u' (the kernel looks for {name} in the \
+             keyrings of the process that triggers appraisal), or let 'imactl key import CERT' \
+             find or create the keyring the kernel uses"
+        )
+    })
+}
+
 /// "No such file or directory (ENOENT)".
 fn io_cause(e: &io::Error) -> String {
     match e.raw_os_error() {

@@ -26,8 +26,8 @@ pub use add::{
 };
 pub use list::{list_keys, remove_key, KeyInfo, KeyRef};
 pub use locate::{
-    ima_blacklist, locate, parse_serial, possess_user_keyring, Keyring, KeyringSpec, LocateError,
-    Origin, Purpose,
+    create_hint, ima_blacklist, locate, parse_serial, possess_user_keyring, Keyring, KeyringSpec,
+    LocateError, Origin, Purpose,
 };
 pub use proc_keys::{parse_proc_keys, proc_keys, ProcKey};
 pub use verify::{kernel_verify, Verdict};

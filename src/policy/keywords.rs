@@ -151,6 +151,23 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+        .or_else(|| only_extension(word, candidates))
+}
+
+/// The one candidate that `word` is the start of (KEXEC_KERNEL: KEXEC_KERNEL_CHECK), when
+/// `word` is long enough to mean something and exactly one candidate extends it.
+fn only_extension<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.chars().count() < 4 {
+        return None;
+    }
+    let w = word.to_ascii_lowercase();
+    let mut it = candidates
+        .iter()
+        .filter(|c| c.len() > w.len() && c.to_ascii_lowercase().starts_with(&w));
+    match (it.next(), it.next()) {
+        (Some(c), None) => Some(*c),
+        _ => None,
+    }
 }
 
 /// Edit distance counting a swap of two neighbours as one edit (optimal string alignment).

@@ -17,6 +17,7 @@ pub mod load;
 pub mod parse;
 pub mod plan;
 pub mod print;
+pub mod state;
 pub mod validate;
 
 mod keywords;

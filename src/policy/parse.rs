@@ -44,6 +44,9 @@ pub struct ParsedPolicy {
     pub diagnostics: Vec<Diagnostic>,
     /// Lines that hold a rule (parsed or not).
     pub rule_lines: usize,
+    /// Warnings the author marked as intended: (rule line, check name), from a comment
+    /// `# imactl: intended CHECK[,CHECK...]` on the line right before the rule.
+    pub intended: Vec<(usize, String)>,
 }
 
 /// What is left of a rule with parse errors.
@@ -59,6 +62,10 @@ pub struct PartialRule {
 /// which keeps the memory of a check bounded (about 1 KiB per rule).
 pub const MAX_RULES: usize = 131_072;
 
+/// The comment that marks the warnings of the next rule as intended:
+/// `# imactl: intended policy-check`.
+pub const INTENDED_MARKER: &str = "imactl: intended ";
+
 /// Parses a policy text. Blank lines and lines whose first non-blank character is `#` are
 /// skipped, as the kernel does. Past [`MAX_RULES`] rule lines, an error ends the parse.
 pub fn parse_policy(text: &str) -> ParsedPolicy {
@@ -66,6 +73,14 @@ pub fn parse_policy(text: &str) -> ParsedPolicy {
     for (i, line) in text.split('\n').enumerate() {
         let line_no = i + 1;
         let trimmed = line.trim_start_matches([' ', '\t']);
+        if let Some(codes) = trimmed
+            .strip_prefix('#')
+            .and_then(|c| c.trim_start().strip_prefix(INTENDED_MARKER))
+        {
+            for code in codes.split([',', ' ', '\t']).filter(|c| !c.is_empty()) {
+                out.intended.push((line_no + 1, code.to_string()));
+            }
+        }
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
@@ -201,18 +216,24 @@ fn parse_rule_parts(line_no: usize, line: &str) -> (Option<ParsedRule>, Vec<Diag
             .text
             .split(['=', '<', '>'])
             .next()
-            .and_then(|w| did_you_mean(w, &Action::ALL.map(|a| a.name())));
+            .and_then(|w| did_you_mean(w, &Action::ALL.map(|a| a.name())))
+            .filter(|_| !first.text.contains('='));
+        let no_action = "the kernel refuses a rule without measure, appraise, audit, hash or one of their dont_ forms";
+        // A misspelt action is one error, not "unknown keyword" plus "no action".
+        errors.retain(|d| !(d.column == first.column && d.code == "unknown-keyword"));
+        let (message, hint) = match suggestion {
+            Some(s) => (
+                format!("unknown action `{}`: {no_action}", first.text),
+                format!("did you mean `{s}`?"),
+            ),
+            None => (
+                format!("rule has no action: {no_action}"),
+                "start the rule with its action, e.g. `measure func=BPRM_CHECK`".into(),
+            ),
+        };
         errors.insert(
             0,
-            Diagnostic::error(
-                &first,
-                "rule has no action: the kernel refuses a rule without measure, appraise, audit, hash or one of their dont_ forms",
-                Some(match suggestion {
-                    Some(s) if !first.text.contains('=') => format!("did you mean `{s}`?"),
-                    _ => "start the rule with its action, e.g. `measure func=BPRM_CHECK`".into(),
-                }),
-            )
-            .with_code("no-action"),
+            Diagnostic::error(&first, message, Some(hint)).with_code("no-action"),
         );
         return (None, errors);
     };
@@ -233,7 +254,7 @@ fn err(tok: &Token, message: String, hint: Option<String>) -> Diagnostic {
 }
 
 fn mean(word: &str, candidates: &[&str]) -> Option<String> {
-    did_you_mean(word, candidates).map(|s| format!("did you mean {s}?"))
+    did_you_mean(word, candidates).map(|s| format!("did you mean `{s}`?"))
 }
 
 /// Parses one condition or option token.
@@ -323,12 +344,14 @@ fn parse_id(
             tok,
             format!("{key} 4294967295 is the kernel's invalid id (-1) and is refused"),
             None,
-        )),
+        )
+        .with_code("bad-id")),
         None => Err(err(
             tok,
             format!("{key} needs a decimal id from 0 to 4294967294, not `{value}`"),
             Some("names are not resolved by the kernel; use the numeric id".into()),
-        )),
+        )
+        .with_code("bad-id")),
     }
 }
 
@@ -342,7 +365,7 @@ fn parse_condition(tok: &Token, key: &str, value: &str) -> Result<Condition, Dia
                 tok,
                 format!("unknown func {value}{}", {
                     match did_you_mean(value, &Func::spellings()) {
-                        Some(s) => format!("; did you mean {s}?"),
+                        Some(s) => format!("; did you mean `{s}`?"),
                         None => String::new(),
                     }
                 }),
@@ -364,7 +387,8 @@ fn parse_condition(tok: &Token, key: &str, value: &str) -> Result<Condition, Dia
                     tok,
                     format!("unknown mask {value}: the kernel knows MAY_EXEC, MAY_WRITE, MAY_READ and MAY_APPEND, optionally prefixed with ^"),
                     mean(name, &MaskBit::ALL.map(|m| m.name())),
-                )),
+                )
+                .with_code("bad-mask")),
             }
         }
         "fsmagic" => {
@@ -553,7 +577,7 @@ mod tests {
         assert_eq!((d.line, d.column), (2, 10));
         assert_eq!(
             d.message,
-            "unknown func KEXEC_KERNAL_CHECK; did you mean KEXEC_KERNEL_CHECK?"
+            "unknown func KEXEC_KERNAL_CHECK; did you mean `KEXEC_KERNEL_CHECK`?"
         );
     }
 
@@ -562,7 +586,10 @@ mod tests {
         let p = parse_policy("measure fnuc=FILE_CHECK pcr=99 measure\n");
         let cols: Vec<usize> = p.diagnostics.iter().map(|d| d.column).collect();
         assert_eq!(cols, vec![9, 25, 32]);
-        assert_eq!(p.diagnostics[0].hint.as_deref(), Some("did you mean func?"));
+        assert_eq!(
+            p.diagnostics[0].hint.as_deref(),
+            Some("did you mean `func`?")
+        );
     }
 
     #[test]

@@ -43,6 +43,16 @@ pub fn mount_pseudo(fstype: &str, target: &Path, flags: libc::c_ulong) -> Result
     Ok(())
 }
 
+/// umount2(2) (man 2 umount) of `target` with no flags.
+pub fn unmount(target: &Path) -> Result<(), SysError> {
+    let tgt = c_string("umount", target.as_os_str().as_bytes())?;
+    // SAFETY: tgt is a NUL-terminated path alive across the call.
+    if unsafe { libc::umount2(tgt.as_ptr(), 0) } != 0 {
+        return Err(SysError::last("umount"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

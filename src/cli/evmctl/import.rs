@@ -146,6 +146,12 @@ pub fn import(req: &ImportRequest) -> ImportOutcome {
             Ok(k) => (k.serial, Some(k.name)),
             Err(e) => {
                 out.stderr.push(format!("evmctl: import: {e}"));
+                if let (keyring::LocateError::NotFound { .. }, KeyringSpec::Name(n)) = (&e, &other)
+                {
+                    if let Some(h) = keyring::create_hint(n) {
+                        out.stderr.push(format!("evmctl: import: {h}"));
+                    }
+                }
                 out.exit = EXIT_ERROR;
                 return out;
             }

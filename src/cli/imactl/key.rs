@@ -11,14 +11,6 @@ use crate::hash::to_hex;
 use crate::keyring::{self, Keyring, KeyringSpec, Origin};
 use crate::keys::Certificate;
 
-/// Parses `--keyring`.
-pub(crate) fn keyring_arg(s: &str) -> Result<KeyringSpec, String> {
-    if s.is_empty() {
-        return Err("an empty keyring name".into());
-    }
-    Ok(KeyringSpec::parse(s))
-}
-
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
     /// Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate,
@@ -56,7 +48,7 @@ pub struct KeyringOpt {
     /// ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it,
     /// otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a
     /// keyring name (_ima, .ima, %keyring:NAME).
-    #[arg(long, value_name = "KEYRING", default_value = "ima", value_parser = keyring_arg)]
+    #[arg(long, value_name = "KEYRING", default_value = "ima", value_parser = super::values::keyring(), hide_possible_values = true)]
     pub keyring: KeyringSpec,
 }
 
@@ -194,15 +186,22 @@ fn import(a: ImportArgs) -> i32 {
 
 fn list(a: ListArgs) -> i32 {
     let Some(ring) = locate_or_report(&a.keyring.keyring, false) else {
+        if a.json {
+            let why = keyring::locate(&a.keyring.keyring, false)
+                .err()
+                .map_or_else(|| "no keyring".to_string(), |e| e.to_string());
+            super::json::print(&super::json::error("key list", "no-keyring", &why));
+        }
         return EXIT_FAIL;
     };
     let keys = match keyring::list_keys(ring.serial) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!(
-                "imactl: cannot read keyring {ring}: {}",
-                crate::error::io_words(&e)
-            );
+            let message = format!("cannot read keyring {ring}: {}", crate::error::io_words(&e));
+            eprintln!("imactl: {message}");
+            if a.json {
+                super::json::print(&super::json::error("key list", "unreadable", &message));
+            }
             return EXIT_FAIL;
         }
     };
@@ -212,7 +211,7 @@ fn list(a: ListArgs) -> i32 {
             "keyring": { "serial": ring.serial, "name": ring.name },
             "keys": keys,
         });
-        writeln!(stdout, "{doc}")
+        writeln!(stdout, "{}", super::json::envelope("key list", doc))
     } else {
         let mut text = format!("# keyring {ring}\n");
         for k in &keys {

@@ -14,9 +14,10 @@ pub struct ShowArgs {
     /// Certificate files, PEM or DER.
     #[arg(required = true, value_name = "CERT")]
     pub certs: Vec<PathBuf>,
-    /// Print JSON: a list of {path, subject, issuer, serial, not_before, not_after,
+    /// Print one JSON object: {version, command, certificates: [{path, subject, issuer, serial, not_before, not_after,
     /// algorithm, bits, skid, akid, ima_keyid, basic_constraints, key_usage,
-    /// extended_key_usage, is_ca, self_signed, expired, ima_acceptable, findings}.
+    /// extended_key_usage, is_ca, self_signed, expired, ima_acceptable, findings}],
+    /// errors: [{path, error}]}.
     #[arg(long)]
     pub json: bool,
 }
@@ -25,23 +26,24 @@ pub struct ShowArgs {
 pub fn run(a: ShowArgs) -> i32 {
     let now = std::time::SystemTime::now();
     let mut reports = Vec::new();
-    let mut failed = false;
+    let mut errors = Vec::new();
     for p in &a.certs {
         match Certificate::load(p) {
             Ok(c) => reports.push(inspect::analyse(&c, now)),
             Err(e) => {
                 eprintln!("imactl: {e}");
-                failed = true;
+                errors.push(serde_json::json!({
+                    "path": p.display().to_string(),
+                    "error": { "code": "not-a-certificate", "message": e.to_string() },
+                }));
             }
         }
     }
+    let failed = !errors.is_empty();
     let mut out = std::io::stdout().lock();
     let r = if a.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&reports).expect("serializable")
-        )
+        let doc = serde_json::json!({ "certificates": reports, "errors": errors });
+        writeln!(out, "{}", super::json::envelope("key show", doc))
     } else {
         let mut text = String::new();
         for (i, r) in reports.iter().enumerate() {

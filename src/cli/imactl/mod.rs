@@ -3,12 +3,15 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod boot;
 pub mod exit;
+pub mod json;
 pub mod key;
 pub mod keygen;
 pub mod keyshow;
 pub mod policy;
 pub mod status;
+pub mod values;
 pub mod verify;
 
 pub use exit::{EXIT_FAIL, EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE};
@@ -41,6 +44,17 @@ pub enum Command {
     /// accidents only (_ima), 4 not protected, 5 unknown, 1 an error.
     #[command(after_help = keygen::TRUST_NOTES)]
     Status(status::StatusArgs),
+    /// The boot step: import the IMA certificates, then load the IMA policy.
+    ///
+    /// Imports every certificate in /etc/keys/ima/ (and /etc/keys/x509_ima.der when it
+    /// exists) into the keyring IMA uses (.ima when the kernel made it, else _ima in the
+    /// user keyring, made when absent), then checks and loads /etc/ima/ima-policy (by path
+    /// when the policy must be signed). Running it again is harmless: keys already present
+    /// are left alone and a policy already loaded this boot is recognised. For initramfs
+    /// hooks and an early systemd unit. Exit status: 0 the policy is in force and every
+    /// certificate is in the keyring, 3 in force but a certificate is missing, 1 the
+    /// policy is not in force, 2 bad arguments.
+    Boot(boot::BootArgs),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -58,5 +72,6 @@ pub fn main() -> i32 {
         Command::Key(c) => key::run(c),
         Command::Verify(a) => verify::run(a),
         Command::Status(a) => status::run(a),
+        Command::Boot(a) => boot::run(a),
     }
 }

@@ -34,7 +34,7 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
     /// Kernel to check for: 6.1, 6.12, 7.2 or any release from 6.1 on (default: the running
     /// kernel, from uname).
-    #[arg(long, value_name = "VER")]
+    #[arg(long, value_name = "VER", value_parser = super::values::kernel(), hide_possible_values = true)]
     pub kernel: Option<String>,
     /// Print the findings as one JSON object.
     #[arg(long)]
@@ -60,7 +60,7 @@ pub struct LoadArgs {
     #[arg(long)]
     pub by_path: bool,
     /// Kernel to check for before loading (default: the running kernel).
-    #[arg(long, value_name = "VER")]
+    #[arg(long, value_name = "VER", value_parser = super::values::kernel(), hide_possible_values = true)]
     pub kernel: Option<String>,
 }
 
@@ -69,6 +69,10 @@ pub struct ShowArgs {
     /// Where securityfs is mounted (default /sys/kernel/security, mounted if needed).
     #[arg(long, value_name = "DIR")]
     pub securityfs: Option<PathBuf>,
+    /// Print one JSON object: {version, command, policy_file, rules, demands_signed_policies}
+    /// or {version, command, error}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs a policy subcommand; returns the exit code.
@@ -81,7 +85,7 @@ pub fn run(cmd: PolicyCommand) -> i32 {
 }
 
 /// The profile to use and a phrase saying where it came from.
-fn resolve_profile(kernel: Option<&str>) -> Result<(Profile, String), String> {
+pub(crate) fn resolve_profile(kernel: Option<&str>) -> Result<(Profile, String), String> {
     let (profile, source) = choose_profile(kernel).map_err(|e| e.to_string())?;
     let phrase = match source {
         ProfileSource::Requested(v) => format!("--kernel {v}"),
@@ -136,12 +140,16 @@ fn check(a: CheckArgs) -> i32 {
         Ok(p) => p,
         Err(e) => {
             eprintln!("imactl: {e}");
+            if a.json {
+                super::json::print(&super::json::error("policy check", "bad-kernel", &e));
+            }
             return EXIT_USAGE;
         }
     };
     let mut failed = false;
     let mut unreadable = false;
     let mut results = Vec::new();
+    let mut unread = Vec::new();
     for f in &a.files {
         match read_input_string(f, InputKind::Policy) {
             Ok(text) => {
@@ -150,7 +158,13 @@ fn check(a: CheckArgs) -> i32 {
                 results.push((f.clone(), report));
             }
             Err(e) => {
-                eprintln!("imactl: cannot read {}: {e}", f.display());
+                let message = format!("cannot read {}: {e}", f.display());
+                eprintln!("imactl: {message}");
+                unread.push(serde_json::json!({
+                    "file": f.display().to_string(),
+                    "valid": false,
+                    "error": { "code": "unreadable", "message": message },
+                }));
                 unreadable = true;
             }
         }
@@ -168,6 +182,11 @@ fn check(a: CheckArgs) -> i32 {
                 report: r,
             })
             .collect();
+        let mut files: Vec<serde_json::Value> = files
+            .iter()
+            .map(|f| serde_json::to_value(f).expect("serialisable"))
+            .collect();
+        files.extend(unread);
         let doc = serde_json::json!({
             "profile": profile.name(),
             "profile_source": source,
@@ -175,11 +194,7 @@ fn check(a: CheckArgs) -> i32 {
             "valid": !failed && !unreadable,
             "files": files,
         });
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).expect("serialisable")
-        );
+        let _ = writeln!(out, "{}", super::json::envelope("policy check", doc));
     } else {
         // The text report goes to stderr, like `load`'s and a compiler's: stdout stays
         // empty, so a failing check prints nothing there.
@@ -192,9 +207,9 @@ fn check(a: CheckArgs) -> i32 {
             let verdict = if r.fails(a.strict) { "FAILED" } else { "ok" };
             let _ = writeln!(
                 out,
-                "{}: {} rules, {}, {} for Linux {} ({}): {verdict}",
+                "{}: {}, {}, {} for Linux {} ({}): {verdict}",
                 f.display(),
-                r.rules,
+                plural(r.rules, "rule"),
                 plural(r.errors(), "error"),
                 plural(r.warnings(), "warning"),
                 profile,
@@ -279,9 +294,24 @@ fn load_cmd(a: LoadArgs) -> i32 {
             plural(plan.writes.len(), "write"),
             plan.policy_file.display()
         );
+        // A real load would mount securityfs at the default place; anything else stops it.
+        let state = crate::policy::state::policy_file_state(&plan.securityfs);
+        let mounts = a.securityfs.is_none()
+            && matches!(
+                state,
+                crate::policy::state::PolicyFileState::NoSecurityfs { .. }
+            );
+        if let Some(why) = state.why_not(&plan.securityfs).filter(|_| !mounts) {
+            eprintln!("imactl: dry run: a real load would fail on this kernel: {why}");
+        }
         return EXIT_OK;
     }
-    let loaded = match plan::run_load(&plan, &a.file, profile, &mut System) {
+    let result = plan::run_load(&plan, &a.file, profile, &mut System);
+    // Leave the system as found: unmount what the load mounted.
+    for e in plan::undo_mounts(&notes) {
+        eprintln!("imactl: warning: {e}");
+    }
+    let loaded = match result {
         Ok(l) => l,
         Err(e) => return report_load_error(&e),
     };
@@ -338,13 +368,17 @@ fn show(a: ShowArgs) -> i32 {
         .securityfs
         .clone()
         .unwrap_or_else(|| PathBuf::from(load::DEFAULT_SECURITYFS));
+    let fail = |code: &str, message: String| {
+        eprintln!("imactl: {message}");
+        if a.json {
+            super::json::print(&super::json::error("policy show", code, &message));
+        }
+        EXIT_FAIL
+    };
     if a.securityfs.is_none() {
         match load::ensure_securityfs() {
             Ok(m) => describe_mount(&m),
-            Err(e) => {
-                eprintln!("imactl: {e}");
-                return EXIT_FAIL;
-            }
+            Err(e) => return fail("mount", e.to_string()),
         }
     }
     let path = load::policy_path(&root);
@@ -353,14 +387,29 @@ fn show(a: ShowArgs) -> i32 {
             if text.is_empty() {
                 eprintln!("imactl: {} is empty: no rules are loaded", path.display());
             }
-            if io::stdout().is_terminal() {
+            let parsed = crate::policy::parse::parse_policy(&text);
+            let signed = load::requires_signed_policy(&parsed);
+            if a.json {
+                let rules: Vec<&str> = text
+                    .lines()
+                    .map(str::trim_end)
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                let doc = serde_json::json!({
+                    "policy_file": path.display().to_string(),
+                    "rules": rules,
+                    "demands_signed_policies": signed,
+                });
+                if !super::json::print(&super::json::envelope("policy show", doc)) {
+                    return EXIT_FAIL;
+                }
+            } else if io::stdout().is_terminal() {
                 print!("{}", escape::terminal_lines(&text));
             } else {
                 print!("{text}");
             }
-            let parsed = crate::policy::parse::parse_policy(&text);
             eprintln!("imactl: {} in force", plural(parsed.rule_lines, "rule"));
-            if load::requires_signed_policy(&parsed) {
+            if signed {
                 eprintln!("imactl: this policy appraises POLICY_CHECK: new policies must be signed and loaded with `imactl policy load --by-path`");
             }
             EXIT_OK
@@ -372,15 +421,17 @@ fn show(a: ShowArgs) -> i32 {
         Err(e) => {
             let code = e.raw_os_error().unwrap_or(0);
             let why = load::explain_read_error(code, &root).unwrap_or_default();
-            eprintln!(
-                "imactl: cannot read {}: {} ({}){}{}",
-                path.display(),
-                errno_words(code),
-                errno_name(code),
-                if why.is_empty() { "" } else { ": " },
-                why
-            );
-            EXIT_FAIL
+            fail(
+                "unreadable",
+                format!(
+                    "cannot read {}: {} ({}){}{}",
+                    path.display(),
+                    errno_words(code),
+                    errno_name(code),
+                    if why.is_empty() { "" } else { ": " },
+                    why
+                ),
+            )
         }
     }
 }

@@ -23,7 +23,11 @@ pub struct StatusArgs {
 /// unknown.
 pub fn run(a: StatusArgs) -> i32 {
     if !a.root.is_dir() {
-        eprintln!("imactl: {}: not a directory", a.root.display());
+        let message = format!("{}: not a directory", a.root.display());
+        eprintln!("imactl: {message}");
+        if a.json {
+            super::json::print(&super::json::error("status", "bad-root", &message));
+        }
         return 1;
     }
     if a.root == std::path::Path::new("/") {
@@ -35,7 +39,10 @@ pub fn run(a: StatusArgs) -> i32 {
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&report).expect("serializable")
+            super::json::envelope(
+                "status",
+                serde_json::to_value(&report).expect("serializable")
+            )
         )
     } else {
         write!(out, "{}", report.to_text())

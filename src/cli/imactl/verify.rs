@@ -68,19 +68,32 @@ fn check_file(path: &Path, sigfile: bool, verifier: &Verifier) -> Outcome {
 }
 
 pub fn run(a: VerifyArgs) -> i32 {
-    let Some(ring) = super::key::locate_or_report(&a.keyring.keyring, false) else {
-        return EXIT_FAIL;
+    // Without the IMA keyring, files without a signature or with a hash are still judged.
+    let (verifier, ring) = match keyring::locate(&a.keyring.keyring, false) {
+        Ok(ring) => {
+            // IMA looks in .ima_blacklist first, whatever its keyring is called.
+            let blacklist = if ring.name == ".ima" || ring.name == "_ima" {
+                keyring::ima_blacklist()
+            } else {
+                None
+            };
+            let keys = Keys::Keyring {
+                keyring: ring.serial,
+                blacklist,
+            };
+            (Verifier::new(keys), Some(ring))
+        }
+        Err(e) => {
+            let why = match a.keyring.keyring {
+                keyring::KeyringSpec::Purpose(keyring::Purpose::Ima) => format!(
+                    "{e}; create it with 'imactl key import CERT' or 'keyctl newring _ima @u'"
+                ),
+                _ => e.to_string(),
+            };
+            eprintln!("imactl: {why}");
+            (Verifier::new(Keys::Absent { why }), None)
+        }
     };
-    // IMA looks in .ima_blacklist first, whatever its keyring is called.
-    let blacklist = if ring.name == ".ima" || ring.name == "_ima" {
-        keyring::ima_blacklist()
-    } else {
-        None
-    };
-    let verifier = Verifier::new(Keys::Keyring {
-        keyring: ring.serial,
-        blacklist,
-    });
     let mut all_ok = true;
     let mut rows = Vec::new();
     let mut stdout = std::io::stdout().lock();
@@ -126,10 +139,10 @@ pub fn run(a: VerifyArgs) -> i32 {
     }
     if a.json {
         let doc = serde_json::json!({
-            "keyring": { "serial": ring.serial, "name": ring.name },
+            "keyring": ring.as_ref().map(|r| serde_json::json!({ "serial": r.serial, "name": r.name })),
             "files": rows,
         });
-        if writeln!(stdout, "{doc}").is_err() {
+        if writeln!(stdout, "{}", super::json::envelope("verify", doc)).is_err() {
             return EXIT_FAIL;
         }
     }

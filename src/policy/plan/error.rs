@@ -77,10 +77,14 @@ fn plural(n: usize, word: &str) -> String {
 /// than the errno's words.
 pub fn explain_open_error(errno: i32, securityfs: &Path) -> Option<String> {
     match errno {
-        libc::ENOENT => Some(format!(
-            "IMA is not enabled, securityfs is not at {}, or the kernel already took its one policy for this boot (kernels without CONFIG_IMA_WRITE_POLICY remove the file after the first load)",
-            securityfs.display()
-        )),
+        libc::ENOENT => Some(
+            crate::policy::state::policy_file_state(securityfs)
+                .why_not(securityfs)
+                .unwrap_or_else(|| format!(
+                    "IMA is not enabled, securityfs is not at {}, or the kernel already took its one policy for this boot (kernels without CONFIG_IMA_WRITE_POLICY remove the file after the first load)",
+                    securityfs.display()
+                )),
+        ),
         libc::EBUSY => Some("another process has the policy file open for writing".into()),
         libc::EACCES | libc::EPERM => Some(
             "writing the IMA policy needs root (CAP_SYS_ADMIN), or the kernel made the file read-only after its one load".into(),

@@ -125,6 +125,32 @@ impl fmt::Display for LoadNote {
     }
 }
 
+/// The mounts a load made (securityfs, then sysfs when it had to be mounted first), in
+/// the order to undo them.
+pub fn mounts_to_undo(notes: &[LoadNote]) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if notes.contains(&LoadNote::MountedSecurityfs) {
+        v.push(PathBuf::from(load::DEFAULT_SECURITYFS));
+    }
+    if notes.contains(&LoadNote::MountedSysfs) {
+        v.push(PathBuf::from("/sys"));
+    }
+    v
+}
+
+/// Unmounts what a load mounted ([`mounts_to_undo`]), leaving the system as it was found.
+/// Returns the unmounts that failed, in words.
+pub fn undo_mounts(notes: &[LoadNote]) -> Vec<String> {
+    mounts_to_undo(notes)
+        .into_iter()
+        .filter_map(|p| {
+            crate::sys::mount::unmount(&p)
+                .err()
+                .map(|e| format!("cannot unmount {}: {}", p.display(), e.cause()))
+        })
+        .collect()
+}
+
 /// What a load will do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadPlan {

@@ -134,6 +134,14 @@ pub fn check_policy(parsed: &ParsedPolicy, profile: Profile) -> Report {
             d.message = format!("{} (the word {what})", d.message);
         }
     }
+    // Warnings the author marked as intended are not findings.
+    diagnostics.retain(|d| {
+        d.severity != Severity::Warning
+            || !parsed
+                .intended
+                .iter()
+                .any(|(line, code)| *line == d.line && code == d.code)
+    });
     diagnostics.sort_by_key(|d| (d.line, d.column, d.severity == Severity::Warning));
     Report {
         profile,

@@ -1,0 +1,348 @@
+//! The prose of each imactl page that no parser knows: what the command is for (the
+//! DESCRIPTION, which clap_mangen would fill with the one-line summary again), its exit
+//! status, its JSON output, its examples; and the page of the RPM macros (section 7).
+//! Every `imactl`/`evmctl` command in an example must parse with the real grammar
+//! (tests/docs_drift.rs).
+
+use super::Example;
+
+/// One exit status and what it means.
+pub type Exit = (&'static str, &'static str);
+
+/// The hand-written parts of one imactl page.
+pub struct PageText {
+    /// The page's name without section: "imactl-policy-check".
+    pub name: &'static str,
+    /// DESCRIPTION paragraphs.
+    pub description: &'static [&'static str],
+    pub exit: &'static [Exit],
+    /// The JSON OUTPUT section, for commands with --json.
+    pub json: Option<&'static str>,
+    pub examples: &'static [Example],
+}
+
+const USAGE: Exit = (
+    "2",
+    "Bad arguments (clap's usage error), or an input that cannot be read.",
+);
+
+/// The shared SEE ALSO references beyond imaevm's own pages.
+pub const SEE_ALSO_EXTERNAL: &[(&str, &str)] = &[
+    ("keyctl", "1"),
+    ("kexec", "8"),
+    ("dracut", "8"),
+    ("evmctl", "1"),
+];
+
+/// The envelope every --json output shares, said once on each page with --json.
+pub const JSON_ENVELOPE: &str = "Every run with --json prints exactly one JSON object on one line on standard output, also when it fails: \"version\" (of this schema, now 1; it changes only when a field changes meaning or disappears), \"command\" (for example \"policy check\"), the command's results, and, when the run failed before it had results, \"error\": {\"code\", \"message\"}. Messages for people still go to standard error.";
+
+/// Where the kernel documents its policy grammar.
+pub const KERNEL_POLICY_DOC: &str = "The kernel's IMA policy documentation: Documentation/ABI/testing/ima_policy in the Linux source tree (https://www.kernel.org/doc/Documentation/ABI/testing/ima_policy).";
+
+pub const PAGES: &[PageText] = &[
+    PageText {
+        name: "imactl",
+        description: &[
+            "imactl does the parts of IMA (the kernel's Integrity Measurement Architecture) that ima-evm-utils' evmctl leaves to hand work: it checks IMA policies against the rules of a given kernel and loads them safely, manages the keys in the keyring IMA appraises with, tells whether kexec is protected on this machine, explains why the kernel refused a file, and performs the boot step that puts keys and policy in force at every boot.",
+            "Its main use: letting a kernel that must not run unverified code still load a kexec or kdump kernel, because IMA appraises the image against the signature in its security.ima attribute (appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig). Signatures are made with evmctl(1).",
+            "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8).",
+        ],
+        exit: &[
+            ("0", "Success."),
+            ("1", "The command failed, or its verdict is negative (see each command's page)."),
+            USAGE,
+        ],
+        json: None,
+        examples: &[],
+    },
+    PageText {
+        name: "imactl-policy",
+        description: &[
+            "IMA policies are text: one rule per line, an action (measure, appraise, audit, hash and their dont_ forms) and conditions such as func=KEXEC_KERNEL_CHECK. The kernel takes a policy through <securityfs>/ima/policy and refuses a whole batch for one rule it cannot parse; Debian's kernels take one policy per boot and then remove the file.",
+            "imactl policy check reports every error with its position before anything reaches the kernel; imactl policy load checks, then writes one rule per write(2); imactl policy show prints the loaded policy when the kernel allows it.",
+        ],
+        exit: &[("0", "Success."), ("1", "See the subcommand."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "Check, then load, the shipped kexec policy:",
+            lines: &[
+                "imactl policy check /usr/share/imaevm/policies/kexec.policy",
+                "imactl policy load /usr/share/imaevm/policies/kexec.policy",
+            ],
+        }],
+    },
+    PageText {
+        name: "imactl-policy-check",
+        description: &[
+            "Checks IMA policy files against the rules of the running kernel, or of the kernel named with --kernel (profiles 6.1, 6.12 and 7.2; any later release is checked with the newest profile that is not newer). Nothing is loaded and no privilege is needed.",
+            "The findings are the command's output, on standard output, one per line as FILE:LINE:COLUMN: error: MESSAGE or FILE:LINE:COLUMN: warning: MESSAGE, each followed by an indented hint when there is one, then one summary line per file (N rules, N errors, N warnings, ok or FAILED). Errors are what makes the kernel refuse a rule (EINVAL): unknown keywords and values (with a \"did you mean\"), options in the wrong order for the kernel, options not allowed with the action. Warnings are rules the kernel takes but that cannot work as written: a rule shadowed by an earlier one, a dont_ rule that disables a later rule, an unsigned kexec appraisal, a POLICY_CHECK appraisal.",
+            "A warning that is intended is silenced by a comment on the line right before its rule: # imactl: intended CHECK (several names separated by commas), where CHECK is the warning's code (policy-check, shadowed, kexec-unsigned, disabled-by-dont, ...). The shipped signed-policy.policy does so.",
+        ],
+        exit: &[
+            ("0", "Every file is valid (and, with --strict, has no warning)."),
+            ("1", "A file has an error, or a warning with --strict."),
+            ("2", "A file cannot be read, or --kernel names no kernel with a profile."),
+        ],
+        json: Some("With --json: {\"profile\", \"profile_source\", \"strict\", \"valid\", \"files\": [{\"file\", \"valid\", \"errors\", \"warnings\", \"profile\", \"rules\", \"diagnostics\": [{\"severity\": \"error\"|\"warning\", \"line\", \"column\", \"token\", \"message\", \"hint\" (absent when none), \"code\"}]}]}. The code names the check, stable across releases: parse errors (no-action, unknown-keyword, unknown-func, bad-mask, bad-id, parse), kernel checks (not-in-kernel, duplicate, template-action, ...) and warnings (shadowed, disabled-by-dont, kexec-unsigned, policy-check, ...). A file that cannot be read is in files[] with \"error\": {\"code\": \"unreadable\", \"message\"}; a --kernel without a profile gives the error object bad-kernel."),
+        examples: &[
+            Example {
+                text: "Check a policy for the kernel it will run on, and fail on warnings too:",
+                lines: &["imactl policy check --kernel 6.12 --strict /etc/ima/ima-policy"],
+            },
+            Example {
+                text: "Only the errors, for a script:",
+                lines: &["imactl policy check /etc/ima/ima-policy | grep ': error: '"],
+            },
+        ],
+    },
+    PageText {
+        name: "imactl-policy-load",
+        description: &[
+            "Checks the policy file as imactl-policy-check(8) does and writes nothing when it has an error, because the kernel throws a whole batch away for one bad rule and Debian's kernels take only one policy per boot. Then it opens <securityfs>/ima/policy once, writes one rule per write(2), and closes it; when the kernel refuses a rule it reports that rule's line and errno with the reason. It mounts securityfs (and sysfs) when they are not mounted, and unmounts what it mounted.",
+            "With --by-path the file's absolute path is written instead of its rules, so that the kernel reads and appraises the file itself; this is needed, and chosen automatically, when the loaded policy appraises POLICY_CHECK, and the file must then carry a valid security.ima signature (evmctl ima_sign). Afterwards it says whether the kernel takes another load this boot. With --dry-run it prints exactly the bytes it would write, writes nothing, and says when a real load would fail on this kernel (IMA not in the kernel's LSM list, or the one policy of this boot already taken).",
+        ],
+        exit: &[
+            ("0", "The policy was loaded (or, with --dry-run, planned)."),
+            ("1", "The policy has errors, or the kernel refused it, or securityfs cannot be mounted or opened."),
+            ("2", "The file cannot be read or resolved, or --kernel names no kernel with a profile."),
+        ],
+        json: None,
+        examples: &[
+            Example {
+                text: "See the writes, then load:",
+                lines: &[
+                    "imactl policy load --dry-run /etc/ima/ima-policy",
+                    "imactl policy load /etc/ima/ima-policy",
+                ],
+            },
+            Example {
+                text: "Load a signed policy by path (after a POLICY_CHECK appraisal is in force):",
+                lines: &[
+                    "evmctl ima_sign --key /root/ima-key/ima.key /etc/ima/ima-policy",
+                    "imactl policy load --by-path /etc/ima/ima-policy",
+                ],
+            },
+        ],
+    },
+    PageText {
+        name: "imactl-policy-show",
+        description: &[
+            "Prints the policy the kernel has loaded, one rule per line, as the kernel shows it. The kernel lets it be read only when built with CONFIG_IMA_READ_POLICY (Debian's 6.1 and 6.12 kernels are not); otherwise the command says why it cannot show it.",
+        ],
+        exit: &[
+            ("0", "The policy was printed."),
+            ("1", "The kernel does not let the policy be read, or securityfs cannot be mounted."),
+            USAGE,
+        ],
+        json: Some("With --json: {\"policy_file\", \"rules\": [the rules as the kernel shows them], \"demands_signed_policies\"}, or an \"error\" object (code mount or unreadable) when the kernel does not show the policy."),
+        examples: &[Example {
+            text: "Show the loaded policy:",
+            lines: &["imactl policy show"],
+        }],
+    },
+    PageText {
+        name: "imactl-key",
+        description: &[
+            "IMA appraises a signature with a key from its keyring: the kernel-made .ima (only certificates signed by a builtin or secondary trusted key get in) when the kernel has one, otherwise _ima, a keyring any root process may create in its user keyring (keyctl newring _ima @u). These commands find that keyring by themselves, add and remove keys, make a local CA and signing keys, and show what the kernel will think of a certificate.",
+        ],
+        exit: &[("0", "Success."), ("1", "See the subcommand."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "Import a certificate and list the keyring:",
+            lines: &["imactl key import /etc/keys/ima/ima.der", "imactl key list"],
+        }],
+    },
+    PageText {
+        name: "imactl-key-import",
+        description: &[
+            "Adds X.509 certificates (PEM or DER) as asymmetric keys to the keyring IMA uses: .ima when /proc/keys shows the kernel made it, otherwise _ima in the user keyring, created when absent. Prints, per certificate, the new key's serial, the id:xxxxxxxx IMA will look it up by, and the file. When the kernel refuses a key it says why: .ima takes only certificates signed by a builtin or secondary trusted key, and from 6.5 no CA certificates and none without digitalSignature; no ECDSA in the kernel (ENOENT).",
+        ],
+        exit: &[
+            ("0", "Every certificate was added."),
+            ("1", "A certificate could not be read or was refused, or no keyring was found."),
+            USAGE,
+        ],
+        json: None,
+        examples: &[Example {
+            text: "Import into the keyring IMA uses, or into a named one:",
+            lines: &[
+                "imactl key import /etc/keys/ima/ima.der",
+                "imactl key import --keyring _ima /etc/keys/ima/ima.der",
+            ],
+        }],
+    },
+    PageText {
+        name: "imactl-key-list",
+        description: &[
+            "Lists the keys linked in the keyring: serial, the IMA keyid (id:xxxxxxxx, the tail of the Subject Key Identifier, which a signature must name), algorithm and size, key type and description.",
+        ],
+        exit: &[("0", "The keyring was listed."), ("1", "No such keyring, or it cannot be read."), USAGE],
+        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"}, \"keys\": [{\"serial\", \"type\", \"description\", \"keyid\" (null without a SKID), \"algorithm\", \"bits\"}]}; without the keyring, the error object (code no-keyring or unreadable)."),
+        examples: &[Example {
+            text: "The keys of the IMA keyring, as JSON:",
+            lines: &["imactl key list --json"],
+        }],
+    },
+    PageText {
+        name: "imactl-key-remove",
+        description: &[
+            "Unlinks a key from the keyring, named by its serial or by its IMA keyid (id:xxxxxxxx; eight hex digits alone are a keyid unless all are decimal digits).",
+        ],
+        exit: &[
+            ("0", "The key was removed."),
+            ("1", "No such key in the keyring, or the kernel refused."),
+            ("2", "The argument is neither a serial nor a keyid."),
+        ],
+        json: None,
+        examples: &[Example {
+            text: "Remove a key by the keyid signatures name:",
+            lines: &["imactl key remove id:3a1f29c0"],
+        }],
+    },
+    PageText {
+        name: "imactl-key-ca",
+        description: &[
+            "Makes a local certificate authority for IMA keys: a new key and its self-signed certificate (basicConstraints CA:TRUE, keyUsage keyCertSign and cRLSign, Subject Key Identifier), written as ca.key (PKCS#8 PEM, mode 0600), ca.pem and ca.der in the --out directory. Build ca.pem into the kernel (CONFIG_SYSTEM_TRUSTED_KEYS) or enrol it so that .ima accepts keys it issued. The private key is encrypted with the password in IMACTL_CA_KEY_PASSWORD, or one asked on the terminal with --encrypt; never give it on the command line. Existing files are never overwritten.",
+        ],
+        exit: &[("0", "The CA was written."), ("1", "A file exists already, or cannot be written, or the key could not be made."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "An RSA-3072 CA in /root/ima-ca:",
+            lines: &["imactl key ca --type rsa3072 --subject CN=Example-IMA-CA --out /root/ima-ca"],
+        }],
+    },
+    PageText {
+        name: "imactl-key-new",
+        description: &[
+            "Makes an IMA signing key issued by a CA from imactl-key-ca(8): CA:FALSE, keyUsage digitalSignature (critical), extendedKeyUsage codeSigning, Subject and Authority Key Identifiers; written as ima.key, ima.pem and ima.der. Prints the keyid signatures made with it will carry. The key is encrypted with EVMCTL_KEY_PASSWORD (the variable evmctl reads when signing) or a password asked with --encrypt.",
+        ],
+        exit: &[("0", "The key was written."), ("1", "The CA cannot be read, a file exists already, or cannot be written."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "Issue a signing key and install its certificate for the boot step:",
+            lines: &[
+                "imactl key new --ca-cert /root/ima-ca/ca.pem --ca-key /root/ima-ca/ca.key --out /root/ima-key",
+                "install -D -m 0644 /root/ima-key/ima.der /etc/keys/ima/ima.der",
+            ],
+        }],
+    },
+    PageText {
+        name: "imactl-key-show",
+        description: &[
+            "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings, and an expired certificate (the kernel ignores dates; other tools do not).",
+        ],
+        exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read."), USAGE],
+        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}."),
+        examples: &[Example {
+            text: "Before importing:",
+            lines: &["imactl key show /etc/keys/ima/ima.der"],
+        }],
+    },
+    PageText {
+        name: "imactl-verify",
+        description: &[
+            "The command for \"kexec_file_load failed: Permission denied\". For each file it reads security.ima (or FILE.sig with --sigfile), finds the key by id:<keyid> in the IMA keyring as appraisal does, hashes the file with the signature's algorithm and lets the kernel verify the signature (KEYCTL_PKEY_VERIFY); nothing is loaded. Without an IMA keyring it says so and still judges what needs no key: a file without a value, or with a hash where a signature is required.",
+        ],
+        exit: &[("0", "Every file verifies."), ("1", "A file does not verify, cannot be read, or could not be checked."), USAGE],
+        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"} or null when there is none, \"files\": [{\"file\", \"ok\", \"verdict\" (ok, no-signature, IMA-signature-required, unknown-key, blacklisted-key, invalid-signature, unavailable-hash, not-checked, error), \"reason\", \"keyid\", \"key_serial\", \"hash\"}]}."),
+        examples: &[Example {
+            text: "Why was this kernel refused?",
+            lines: &["imactl verify /boot/vmlinuz-6.12.0-lab"],
+        }],
+    },
+    PageText {
+        name: "imactl-status",
+        description: &[
+            "Answers \"is kexec protected on this machine, and if not, why not\" from the kernel's own interfaces (nothing is changed): IMA in the LSM list, ima_appraise= on the command line, lockdown and secure boot, whether a policy is loaded, readable, appraises KEXEC_KERNEL_CHECK with imasig and can still be replaced, the trusted keyrings, .ima or _ima and their keys, and CONFIG_KEXEC_SIG. It ends with a verdict and the first step to take.",
+        ],
+        exit: &[
+            ("0", "Protected: signed kexec images only, with keys root cannot add."),
+            ("3", "Protected against accidents only (_ima: root can add its own key)."),
+            ("4", "Not protected."),
+            ("5", "Unknown (the kernel does not show enough)."),
+            ("1", "An error."),
+        ],
+        json: Some("With --json: {\"release\", \"checks\": [{\"name\", \"state\", \"detail\"}], \"keyrings\": [{\"name\", \"serial\", \"keys\", \"members\", \"role\"}], \"verdict\", \"reasons\", \"first_step\"}."),
+        examples: &[Example {
+            text: "In a script:",
+            lines: &["imactl status --json"],
+        }],
+    },
+    PageText {
+        name: "imactl-boot",
+        description: &[
+            "The boot step that keeps kexec protected after a reboot. It imports every certificate in the keys directory (default /etc/keys/ima/, dracut's IMAKEYSDIR: every regular file whose name does not start with a dot) and the kernel's /etc/keys/x509_ima.der when present, into the keyring IMA uses (.ima when the kernel made it, else _ima in the user keyring, made when absent). Then it checks and loads the policy (default /etc/ima/ima-policy, the path systemd loads), by path when the loaded policy requires signed policies or with --by-path. Keys come first: a policy that appraises needs them the moment it is in force.",
+            "Running it twice is harmless: a certificate whose IMA keyid is already in the keyring is left alone, and a policy already loaded this boot is recognised, from the kernel's read-back when it allows one or from the record the first run left in /run/imaevm/policy-loaded (the policy's SHA-256), and reported as in force instead of being written again. A different policy already taken by a kernel that takes one per boot is reported as not in force. Every certificate and the policy get one line of output: added, already present or error; loaded, already in force or error.",
+            "It runs from a dracut module (98imaevm, pre-pivot hook), an initramfs-tools hook and init-bottom script, and the systemd unit imaevm-boot.service, ordered before kdump.service and kdump-tools.service (packaging/ in the source tree). An initramfs keeps no xattrs, so a policy that must be signed is loaded by the systemd unit from the real root.",
+        ],
+        exit: &[
+            ("0", "The policy is in force and every certificate is in the keyring."),
+            ("3", "The policy is in force, but a certificate could not be imported: files signed with its key will be refused."),
+            ("1", "The policy is not in force (missing, invalid, refused, or another policy already taken this boot)."),
+            ("2", "Bad arguments."),
+        ],
+        json: Some("With --json, one object: {\"version\": 1, \"command\": \"boot\", \"keyring\" (\"_ima (123)\" or null), \"keyring_error\", \"dir_error\", \"keys\": [{\"result\": \"added\"|\"already-present\"|\"failed\", \"path\", \"serial\", \"keyid\", \"error\"}], \"policy\": {\"path\", \"result\": \"loaded\"|\"already-in-force\"|\"failed\", \"rules\", \"by_path\", \"after\", \"evidence\", \"error\", \"notes\"}, \"verdict\": \"in-force\"|\"in-force-keys-missing\"|\"not-in-force\"}."),
+        examples: &[
+            Example {
+                text: "The standard paths (what the dracut module, the initramfs-tools script and the systemd unit run):",
+                lines: &["imactl boot"],
+            },
+            Example {
+                text: "Other places, checked for a given kernel, as JSON:",
+                lines: &["imactl boot --keys-dir /etc/imaevm/keys --policy /etc/imaevm/kexec.policy --kernel 6.12 --json"],
+            },
+            Example {
+                text: "Add the dracut module to every image, or enable the systemd unit:",
+                lines: &[
+                    "echo 'add_dracutmodules+=\" imaevm \"' > /etc/dracut.conf.d/imaevm.conf; dracut -f",
+                    "systemctl enable imaevm-boot.service",
+                ],
+            },
+        ],
+    },
+];
+
+/// The page of `name`, if written.
+pub fn page(name: &str) -> Option<&'static PageText> {
+    PAGES.iter().find(|p| p.name == name)
+}
+
+/// Every example of every page (tests/docs_drift.rs parses them).
+#[allow(dead_code)] // only the drift test uses it
+pub fn all_examples() -> impl Iterator<Item = &'static Example> {
+    PAGES.iter().flat_map(|p| p.examples.iter())
+}
+
+/// imaevm-rpm-macros(7): (title, paragraphs) sections.
+pub const MACROS_PAGE: &[(&str, &[&str])] = &[
+    ("DESCRIPTION", &[
+        "The imaevm package installs RPM macros (/usr/lib/rpm/macros.d/macros.imaevm) for packagers who ship files with IMA signatures: the files are signed when the package is built, into detached FILE.sig files that the package ships, and %post writes each signature into the installed file's security.ima, where IMA appraisal (for example of a kexec kernel) finds it.",
+        "%imaevm_sign [-k KEY] [-a ALGO] [-c CERT] [-P PASSFILE] PATH... signs %{buildroot}PATH into %{buildroot}PATH.sig with evmctl ima_sign -n --sigfile (no xattr is set on the build host) and fails the build on the first file that cannot be signed. -P gives a file whose first line is the key's password, passed through EVMCTL_KEY_PASSWORD, never on a command line; without it an encrypted key fails the build (standard input is /dev/null).",
+        "%imaevm_setxattr [-i] PATH... runs evmctl ima_setxattr --sigfile PATH.sig PATH for each PATH, in %post. It never prompts and never reads standard input, is idempotent, and stops at the first failure with exit status 125 after one line; -i (--ignore-unsupported) turns a filesystem without xattrs (EOPNOTSUPP) or a missing CAP_SYS_ADMIN (EPERM) into a warning and exit status 0.",
+        "%imaevm_sigfiles PATH... expands to one PATH.sig line per PATH, for %files. %imaevm_signing_key is the default key (/etc/keys/privkey_evm.pem). Each macro called without a PATH stops rpmbuild with an error.",
+        "Sign after the brp scripts (they strip ELF files and compress man pages; a file changed after signing no longer matches): append %imaevm_sign to __spec_install_post, after the Name, Version and Release tags.",
+    ]),
+    ("THIS FLOW OR RPMSIGN --SIGNFILES", &[
+        "Distributions have their own mechanism: rpmsign --addsign --signfiles signs every file of a package when the package is signed, after the build, with the distribution's key, and stores the signatures in the package header; rpm-plugin-ima writes each into security.ima as rpm installs the file. Use it when packages are signed with rpmsign anyway and every target has rpm-plugin-ima: no scriptlet, no .sig files, every file signed.",
+        "Use these macros when targets have no rpm-plugin-ima or install with plugins disabled, when only a few files need a signature, or when you do not control the package signing step. Either way a build root never holds the signing key: the .sig files come from a signing step outside the build (a signing server, or an offline machine running evmctl ima_sign -n --sigfile), run for one build with a key passed in (-k, -P) or shipped as sources.",
+    ]),
+    ("EXIT STATUS", &[
+        "rpmbuild fails when %imaevm_sign cannot sign a file or a macro has no PATH. A failing %imaevm_setxattr makes the %post fail with evmctl's exit status (125); rpm reports \"%post(NAME) scriptlet failed, exit status 125\" and the files stay installed, unsigned.",
+    ]),
+];
+
+/// The examples of imaevm-rpm-macros(7).
+pub const MACROS_EXAMPLES: &[Example] = &[Example {
+    text: "A spec that ships a signed helper:",
+    lines: &[
+        "%global ima_signed /usr/sbin/kexec",
+        "%global __spec_install_post %{__spec_install_post}\\",
+        "%imaevm_sign -P %{ima_passfile} %{ima_signed}",
+        "%post",
+        "%imaevm_setxattr -i %{ima_signed}",
+        "%files",
+        "%{ima_signed}",
+        "%imaevm_sigfiles %{ima_signed}",
+    ],
+}];
