@@ -5,6 +5,8 @@
 //! - [`format`]: `security.ima` values and signature headers, bytes only.
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`measurement`]: IMA measurement lists: records, template digests, PCR replay.
+//! - [`keyref`]: a signing key reference (a file or a `pkcs11:` URI) opened as one `Signer`.
+//! - [`pkcs11`]: keys in PKCS#11 tokens (RFC 7512 URIs), a `Signer` that never sees the key.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
 //! - [`verdict`]: what a signature check found, in the kernel's words.
 //! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
@@ -27,11 +29,13 @@ pub mod evm;
 pub mod format;
 pub mod fsops;
 pub mod hash;
+pub mod keyref;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;
 pub mod ops;
 pub mod pipeline;
+pub mod pkcs11;
 pub mod policy;
 pub mod sign;
 pub mod status;

@@ -11,7 +11,7 @@ use crate::evm::{EvmError, EvmParams, EvmTrace};
 use crate::format::{FormatError, ImaValue};
 use crate::fsops::{self, FileError, FileErrorKind, OpenFile};
 use crate::hash::HashAlgo;
-use crate::sign::{self, Scheme, SignError, SoftwareSigner};
+use crate::sign::{self, Scheme, SignError, Signer};
 
 /// A step of an operation, as it happens.
 #[derive(Debug)]
@@ -103,7 +103,7 @@ pub fn hash_file(
 
 fn signature(
     file: &OpenFile,
-    signer: &SoftwareSigner,
+    signer: &dyn Signer,
     scheme: Scheme,
     algo: HashAlgo,
     digest: &[u8],
@@ -121,7 +121,7 @@ fn signature(
 /// `ima_sign`: a signature over the file's content, as a `security.ima` value.
 pub fn sign_file(
     file: &OpenFile,
-    signer: &SoftwareSigner,
+    signer: &dyn Signer,
     scheme: Scheme,
     algo: HashAlgo,
     to: Target,
@@ -142,7 +142,7 @@ pub fn sign_file(
 /// `None`.
 pub fn sign_evm(
     file: &OpenFile,
-    signer: &SoftwareSigner,
+    signer: &dyn Signer,
     scheme: Scheme,
     algo: HashAlgo,
     params: &EvmParams,

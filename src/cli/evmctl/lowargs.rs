@@ -180,6 +180,19 @@ impl LowArgs {
                 self.pcrs.push(lossy(v));
             }
             OptId::VerifyBank => self.verify_bank = Some(lossy(v)),
+            OptId::Engine | OptId::Provider => {
+                let name = lossy(v);
+                if name != "pkcs11" {
+                    let opt = long_name(o.id);
+                    return Err(Refusal::error(
+                        EXIT_ERROR,
+                        &[format!(
+                            "evmctl: --{opt} {name}: only --{opt} pkcs11 is supported (name a \
+                             key in a token with --key pkcs11:URI; OpenSSL {opt}s are not loaded)"
+                        )],
+                    ));
+                }
+            }
         }
         Ok(None)
     }

@@ -50,6 +50,8 @@ pub enum OptId {
     VerifySig,
     Pcrs,
     VerifyBank,
+    Engine,
+    Provider,
 }
 
 /// One option of the evmctl grammar.
@@ -156,12 +158,26 @@ pub struct EnvDef {
 /// The password of an encrypted private key, when no --pass is given.
 pub const ENV_KEY_PASSWORD: &str = "EVMCTL_KEY_PASSWORD";
 
-pub const ENV_VARS: &[EnvDef] = &[EnvDef {
-    name: ENV_KEY_PASSWORD,
-    help: "Private key password to use; do not use --pass option",
-    description: "Password of an encrypted private key, used when no --pass option is given. \
-                  Prefer it (or the prompt) to --pass: a command line is visible to every user.",
-}];
+/// The PKCS#11 module for `pkcs11:` keys whose URI has no module-path.
+pub const ENV_PKCS11_MODULE: &str = "EVMCTL_PKCS11_MODULE";
+
+pub const ENV_VARS: &[EnvDef] = &[
+    EnvDef {
+        name: ENV_KEY_PASSWORD,
+        help: "Private key password to use; do not use --pass option",
+        description: "Password of an encrypted private key, or the PIN of a PKCS#11 token, used \
+                      when no --pass option is given. Prefer it (or the prompt) to --pass: a \
+                      command line is visible to every user.",
+    },
+    EnvDef {
+        name: ENV_PKCS11_MODULE,
+        help: "PKCS#11 module for pkcs11: keys whose URI has no module-path",
+        description: "The PKCS#11 module (shared library) that holds a --key pkcs11: URI's key \
+                      when the URI has neither module-path= nor module-name=. Without it, \
+                      p11-kit's proxy (p11-kit-proxy.so) is used, which loads every module \
+                      registered with p11-kit.",
+    },
+];
 
 /// A file evmctl uses when none is named.
 #[derive(Debug)]

@@ -89,6 +89,26 @@ pub const OPTIONS: &[OptDef] = &[
         commands: &["ima_sign", "sign_hash", "sign"],
     },
     OptDef {
+        id: OptId::Engine,
+        short: None,
+        long: Some("engine"),
+        has_arg: HasArg::Required,
+        value_name: "pkcs11",
+        help: "upstream 1.5's OpenSSL engine for keys in tokens: only pkcs11 is accepted, and \
+               a --key pkcs11: URI is used through a PKCS#11 module with or without it",
+        commands: &["ima_sign", "sign_hash", "sign"],
+    },
+    OptDef {
+        id: OptId::Provider,
+        short: None,
+        long: Some("provider"),
+        has_arg: HasArg::Required,
+        value_name: "pkcs11",
+        help: "upstream 1.6's OpenSSL provider for keys in tokens: only pkcs11 is accepted \
+               (as --engine)",
+        commands: &["ima_sign", "sign_hash", "sign"],
+    },
+    OptDef {
         id: OptId::ImaSig,
         short: Some('s'),
         long: Some("imasig"),
