@@ -11,6 +11,7 @@
 //! - [`verdict`]: what a signature check found, in the kernel's words.
 //! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
 //!   keyrings, and the `Verdict` it gives.
+//! - [`verity`]: fs-verity signatures (sigv3, type 0x06) over the ima_file_id structure.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
@@ -42,3 +43,4 @@ pub mod status;
 pub mod sys;
 pub mod verdict;
 pub mod verify;
+pub mod verity;

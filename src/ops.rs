@@ -155,7 +155,12 @@ pub fn sign_evm(
         algo,
         digest: &digest,
     });
-    let value = signature(file, signer, scheme, algo, &digest, ev)?.evm_value(params.portable);
+    let mut body = signature(file, signer, scheme, algo, &digest, ev)?;
+    if let (true, sign::SignatureBody::V2(sig)) = (params.immutable, &mut body) {
+        // Upstream marks an immutable EVM signature by version 3 in the header.
+        sig.version = 3;
+    }
+    let value = body.evm_value(params.portable);
     ev(Event::Value(&value));
     let to = Target {
         xattr: evm_xattr,

@@ -52,6 +52,10 @@ pub enum OptId {
     VerifyBank,
     Engine,
     Provider,
+    Immutable,
+    HmacKey,
+    Hwtpm,
+    VeritySig,
 }
 
 /// One option of the evmctl grammar.
@@ -85,6 +89,7 @@ pub enum CmdId {
     ImaFix,
     SignHash,
     ImaHash,
+    Hmac,
 }
 
 /// One evmctl command.
@@ -186,6 +191,8 @@ pub struct FileDef {
     pub help: &'static str,
 }
 
+/// The EVM HMAC key of the `hmac` debug command when --hmackey is not given.
+pub const DEFAULT_HMAC_KEY: &str = "/etc/keys/evm-key-plain";
 /// The signing key when --key is not given.
 pub const DEFAULT_PRIVATE_KEY: &str = "/etc/keys/privkey_evm.pem";
 /// The verification certificate (and the key `import` imports) when none is given.
@@ -201,6 +208,10 @@ pub const DEFAULT_FILES: &[FileDef] = &[
     FileDef {
         path: DEFAULT_CERT,
         help: "Default certificate for verifying, and for import.",
+    },
+    FileDef {
+        path: DEFAULT_HMAC_KEY,
+        help: "Default symmetric key of the hmac debug command.",
     },
     FileDef {
         path: DEFAULT_PUBLIC_KEY,
@@ -265,7 +276,7 @@ mod tests {
                 c.name
             );
         }
-        assert_eq!(COMMANDS.len(), 14);
+        assert_eq!(COMMANDS.len(), 15);
     }
 
     #[test]

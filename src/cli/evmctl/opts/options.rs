@@ -136,6 +136,27 @@ pub const OPTIONS: &[OptDef] = &[
         commands: &["sign"],
     },
     OptDef {
+        id: OptId::Immutable,
+        short: Some('i'),
+        long: None,
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: an immutable EVM signature (experimental, upstream 1.5): only uid, gid and \
+               mode of the metadata, header version 3; exclusive with --portable (the later \
+               one is ignored)",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::HmacKey,
+        short: None,
+        long: Some("hmackey"),
+        has_arg: HasArg::Required,
+        value_name: "KEY",
+        help: "hmac: the symmetric EVM key file (at most 128 bytes; default \
+               /etc/keys/evm-key-plain)",
+        commands: &["hmac"],
+    },
+    OptDef {
         id: OptId::Uuid,
         short: Some('u'),
         long: Some("uuid"),
@@ -278,6 +299,27 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "ALGO",
         help: "ima_measurement: check only this bank (sha1 or sha256)",
         commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::Hwtpm,
+        short: None,
+        long: Some("hwtpm"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_boot_aggregate: read the PCRs of the hardware TPM through sysfs \
+               (/sys/class/tpm/tpm0/pcr-ALGO/N, kernel 5.12 and later); an error when none can \
+               be read",
+        commands: &["ima_boot_aggregate"],
+    },
+    OptDef {
+        id: OptId::VeritySig,
+        short: None,
+        long: Some("veritysig"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign_hash: read 'ALG:HEXDIGEST PATH' lines (fsverity digest output) and sign \
+               each fs-verity digest as a sigv3 value (type 0x06)",
+        commands: &["sign_hash"],
     },
     OptDef {
         id: OptId::Rsa,
