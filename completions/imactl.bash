@@ -22,6 +22,9 @@ _imactl() {
             imactl,key)
                 cmd="imactl__subcmd__key"
                 ;;
+            imactl,modsig)
+                cmd="imactl__subcmd__modsig"
+                ;;
             imactl,policy)
                 cmd="imactl__subcmd__policy"
                 ;;
@@ -36,6 +39,9 @@ _imactl() {
                 ;;
             imactl__subcmd__help,key)
                 cmd="imactl__subcmd__help__subcmd__key"
+                ;;
+            imactl__subcmd__help,modsig)
+                cmd="imactl__subcmd__help__subcmd__modsig"
                 ;;
             imactl__subcmd__help,policy)
                 cmd="imactl__subcmd__help__subcmd__policy"
@@ -63,6 +69,15 @@ _imactl() {
                 ;;
             imactl__subcmd__help__subcmd__key,show)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__show"
+                ;;
+            imactl__subcmd__help__subcmd__modsig,remove)
+                cmd="imactl__subcmd__help__subcmd__modsig__subcmd__remove"
+                ;;
+            imactl__subcmd__help__subcmd__modsig,sign)
+                cmd="imactl__subcmd__help__subcmd__modsig__subcmd__sign"
+                ;;
+            imactl__subcmd__help__subcmd__modsig,verify)
+                cmd="imactl__subcmd__help__subcmd__modsig__subcmd__verify"
                 ;;
             imactl__subcmd__help__subcmd__policy,check)
                 cmd="imactl__subcmd__help__subcmd__policy__subcmd__check"
@@ -115,6 +130,30 @@ _imactl() {
             imactl__subcmd__key__subcmd__help,show)
                 cmd="imactl__subcmd__key__subcmd__help__subcmd__show"
                 ;;
+            imactl__subcmd__modsig,help)
+                cmd="imactl__subcmd__modsig__subcmd__help"
+                ;;
+            imactl__subcmd__modsig,remove)
+                cmd="imactl__subcmd__modsig__subcmd__remove"
+                ;;
+            imactl__subcmd__modsig,sign)
+                cmd="imactl__subcmd__modsig__subcmd__sign"
+                ;;
+            imactl__subcmd__modsig,verify)
+                cmd="imactl__subcmd__modsig__subcmd__verify"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,help)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__help"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,remove)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__remove"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,sign)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__sign"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,verify)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__verify"
+                ;;
             imactl__subcmd__policy,check)
                 cmd="imactl__subcmd__policy__subcmd__check"
                 ;;
@@ -146,7 +185,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify status help"
+            opts="-h -V --help --version policy key verify status modsig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,7 +199,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help)
-            opts="policy key verify status help"
+            opts="policy key verify status modsig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +311,62 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help__subcmd__key__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig)
+            opts="sign verify remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -632,6 +727,156 @@ _imactl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig)
+            opts="-h --help sign verify remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help)
+            opts="sign verify remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__remove)
+            opts="-h --out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__sign)
+            opts="-h --key --cert --hash --out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hash)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__verify)
+            opts="-h --cert --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

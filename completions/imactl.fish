@@ -30,6 +30,7 @@ complete -c imactl -n "__fish_imactl_needs_command" -f -a "policy" -d 'Check, lo
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
+complete -c imactl -n "__fish_imactl_needs_command" -f -a "modsig" -d 'Appended signatures for kernel images and initramfs (the kernel module format)'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
@@ -98,11 +99,30 @@ complete -c imactl -n "__fish_imactl_using_subcommand verify" -s h -l help -d 'P
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l root -d 'Read /proc, /sys, /boot and /etc under DIR instead of / (for tests)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l json -d 'Print JSON: {release, checks: [{name, state, detail}], keyrings: [{name, serial, keys, members, role}], verdict, reasons, first_step}'
 complete -c imactl -n "__fish_imactl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "policy" -d 'Check, load and show IMA policies'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "sign" -d 'Append a signature (PKCS#7, detached, no attributes, module_signature trailer)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "verify" -d 'Check a file\'s appended signature against certificates (exit 0 valid, 1 not)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "remove" -d 'Remove the appended signature (an error when there is none)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l key -d 'Private key: a PEM/DER file or a pkcs11: URI' -r
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l cert -d 'The key\'s X.509 certificate (it names the signer; the kernel needs it in .ima)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l hash -d 'Digest algorithm: sha1, sha224, sha256, sha384 or sha512' -r
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l out -d 'Write the signed file here instead of replacing FILE' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -l cert -d 'Certificates that may have signed (repeat the option or separate with commas)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from remove" -l out -d 'Write the unsigned file here instead of replacing FILE' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Append a signature (PKCS#7, detached, no attributes, module_signature trailer)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a file\'s appended signature against certificates (exit 0 valid, 1 not)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove the appended signature (an error when there is none)'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "policy" -d 'Check, load and show IMA policies'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "modsig" -d 'Appended signatures for kernel images and initramfs (the kernel module format)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "load" -d 'Check a policy file, then write it to the kernel, one rule per write()'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "show" -d 'Print the policy the kernel has loaded, when the kernel allows reading it'
@@ -112,3 +132,6 @@ complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subc
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "ca" -d 'Make a local CA for IMA keys'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "new" -d 'Make an IMA signing key issued by a local CA'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "show" -d 'Show certificates and what the kernel will think of them'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from modsig" -f -a "sign" -d 'Append a signature (PKCS#7, detached, no attributes, module_signature trailer)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from modsig" -f -a "verify" -d 'Check a file\'s appended signature against certificates (exit 0 valid, 1 not)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from modsig" -f -a "remove" -d 'Remove the appended signature (an error when there is none)'

@@ -14,6 +14,7 @@
 //! - [`verity`]: fs-verity signatures (sigv3, type 0x06) over the ima_file_id structure.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`modsig`]: appended signatures in the kernel module format (kernel images on vfat).
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
@@ -34,6 +35,7 @@ pub mod keyref;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;
+pub mod modsig;
 pub mod ops;
 pub mod pipeline;
 pub mod pkcs11;

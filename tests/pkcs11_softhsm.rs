@@ -223,6 +223,29 @@ fn token_keys_sign_like_their_files() {
     assert!(b.status.success(), "{}", stderr(&b));
     assert_eq!(stdout(&a), stdout(&b));
 
+    // imactl takes the same key reference: an appended signature made in the token is
+    // the file key's, byte for byte.
+    let signed = |key: &str, out: &str| {
+        let mut c = t.cmd(Command::new(env!("CARGO_BIN_EXE_imactl")));
+        c.env("EVMCTL_KEY_PASSWORD", USER_PIN)
+            .args(["modsig", "sign", "--key", key, "--cert"])
+            .arg(&f.rsa2048.cert_pem)
+            .arg("--out")
+            .arg(t.dir.join(out))
+            .arg(file);
+        let o = run(&mut c);
+        assert!(
+            o.status.success(),
+            "imactl modsig sign {key}: {}",
+            stderr(&o)
+        );
+        std::fs::read(t.dir.join(out)).unwrap()
+    };
+    assert_eq!(
+        signed(&uri("rsa", true), "token.signed"),
+        signed(rsa_file, "file.signed")
+    );
+
     // The PIN from a pin-source file, the module from p11-kit's proxy (when installed).
     let pin_file = t.dir.join("pin");
     std::fs::write(&pin_file, format!("{USER_PIN}\n")).unwrap();

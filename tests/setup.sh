@@ -18,6 +18,9 @@ packages=(
   softhsm2        # a PKCS#11 token in a temporary directory (pkcs11_softhsm)
   gnutls-bin      # p11tool: initialises that token and imports keys, PINs from the environment
   p11-kit-modules # p11-kit-proxy.so: the module used when a pkcs11: URI names none
+  gcc             # tests/tools/build-sign-file.sh: the kernel's sign-file, the modsig reference
+  libssl-dev
+  xz-utils
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
 if [ -f tests/vm/packages.txt ]; then

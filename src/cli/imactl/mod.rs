@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod key;
 pub mod keygen;
 pub mod keyshow;
+pub mod modsig;
 pub mod policy;
 pub mod status;
 pub mod verify;
@@ -38,6 +39,13 @@ pub enum Command {
     /// accidents only (_ima), 4 not protected, 5 unknown, 1 an error.
     #[command(after_help = keygen::TRUST_NOTES)]
     Status(status::StatusArgs),
+    /// Appended signatures for kernel images and initramfs (the kernel module format).
+    ///
+    /// For files on filesystems without xattrs (a vfat ESP or /boot): IMA accepts them with
+    /// `appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig|modsig` on a kernel built
+    /// with CONFIG_IMA_APPRAISE_MODSIG, with the signing certificate in .ima.
+    #[command(subcommand)]
+    Modsig(modsig::ModsigCommand),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -47,5 +55,6 @@ pub fn main() -> i32 {
         Command::Key(c) => key::run(c),
         Command::Verify(a) => verify::run(a),
         Command::Status(a) => status::run(a),
+        Command::Modsig(c) => modsig::run(c),
     }
 }
