@@ -192,6 +192,20 @@ fn token_keys_sign_like_their_files() {
         );
     }
 
+    // sign (EVM, portable so no inode-specific input): token == file.
+    let evm = |key: &str, pin: Option<&str>| {
+        let uuid = "--uuid=01234567-89ab-cdef-0123-456789abcdef";
+        let o = t.evmctl(
+            &[
+                "sign", "-n", "--ima", "0404aabb", "-o", uuid, "--key", key, file,
+            ],
+            pin,
+        );
+        assert!(o.status.success(), "sign {key}: {}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(evm(&uri("rsa", true), Some(USER_PIN)), evm(rsa_file, None));
+
     // sign_hash: the same lines, and the module from EVMCTL_PKCS11_MODULE.
     let digest = format!("{}  {file}\n", hex(&[0x5a; 32]));
     let run_hash = |key: &str, pin: Option<&str>, module: bool| {
