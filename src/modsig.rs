@@ -1,6 +1,6 @@
 //! Appended signatures ("modsig"): the kernel module signature format, which IMA also
 //! accepts for kernel images and initramfs (`appraise_type=imasig|modsig`), where a file on
-//! a vfat ESP cannot carry security.ima (docs/trust-chain.md, "Appended signatures").
+//! a vfat ESP cannot carry security.ima (docs/formats.md, "Appended signatures").
 //!
 //! Layout at the end of the file: a PKCS#7/CMS SignedData (DER; content type pkcs7-data,
 //! detached, no signed attributes, no certificates), then the 12-byte module_signature
