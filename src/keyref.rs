@@ -48,6 +48,13 @@ impl AnySigner {
             AnySigner::Pkcs11(s) => s.keyid_source(),
         }
     }
+
+    pub fn public_key(&self) -> crate::keys::PublicKey {
+        match self {
+            AnySigner::Software(s) => s.public_key(),
+            AnySigner::Pkcs11(s) => s.public_key().clone(),
+        }
+    }
 }
 
 impl Signer for AnySigner {

@@ -408,3 +408,64 @@ fn token_errors_name_the_cause() {
         assert!(!stderr(&o).contains(USER_PIN), "{a:?} printed the PIN");
     }
 }
+
+#[test]
+fn a_token_ca_key_issues_ima_certificates() {
+    let Some(t) = token("a_token_ca_key_issues_ima_certificates") else {
+        return;
+    };
+    let imactl = || t.cmd(Command::new(env!("CARGO_BIN_EXE_imactl")));
+    let ca = t.dir.join("ca");
+    let new = t.dir.join("new");
+    std::fs::create_dir(&ca).unwrap();
+    std::fs::create_dir(&new).unwrap();
+    let o = run(imactl()
+        .args(["key", "ca", "--type", "p256", "--out"])
+        .arg(&ca));
+    assert!(o.status.success(), "key ca: {}", stderr(&o));
+    let ca_key = ca.join("ca.key");
+    t.p11tool(&[
+        "--login",
+        "--write",
+        "--load-privkey",
+        ca_key.to_str().unwrap(),
+        "--label",
+        "ca",
+        "--id",
+        "03",
+        "pkcs11:token=imaevm",
+    ]);
+    // With its certificate (same id): an EC private key does not carry its public point.
+    t.p11tool(&[
+        "--login",
+        "--write",
+        "--load-certificate",
+        ca.join("ca.pem").to_str().unwrap(),
+        "--label",
+        "ca",
+        "--id",
+        "03",
+        "pkcs11:token=imaevm",
+    ]);
+    // The CA key now lives in the token only.
+    std::fs::remove_file(&ca_key).unwrap();
+    let mut c = imactl();
+    c.env("IMACTL_CA_KEY_PASSWORD", USER_PIN)
+        .args(["key", "new", "--ca-cert"])
+        .arg(ca.join("ca.pem"))
+        .args(["--ca-key", &uri("ca", true), "--out"])
+        .arg(&new);
+    let o = run(&mut c);
+    assert!(o.status.success(), "key new: {}", stderr(&o));
+    let v = run(Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(ca.join("ca.pem"))
+        .arg(new.join("ima.pem")));
+    assert!(
+        v.status.success(),
+        "openssl verify: {}{}",
+        stdout(&v),
+        stderr(&v)
+    );
+    println!("{}", stdout(&v).trim());
+}

@@ -431,11 +431,41 @@ fn public_key(session: &Session, key: ObjectHandle) -> Result<PublicKey, Pkcs11E
                 .map_err(|e| Pkcs11Error::PublicKey(format!("the token's public key: {e}")));
         }
     }
+    // Last, a certificate with the same CKA_ID (tokens often hold the key and its
+    // certificate only; EC private keys do not carry their point).
+    if let Some(id) = attr_bytes(&attrs, AttributeType::Id) {
+        for der in certificates_with_id(session, id)? {
+            if let Ok(c) = Certificate::from_der(Path::new("(token certificate)"), der) {
+                if let Ok(k) = c.public_key() {
+                    return Ok(k);
+                }
+            }
+        }
+    }
     Err(Pkcs11Error::PublicKey(
         "the token holds no public key for this private key (import the public key or the \
          certificate with the same id)"
             .into(),
     ))
+}
+
+/// The DER of every certificate object with this CKA_ID.
+fn certificates_with_id(session: &Session, id: Vec<u8>) -> Result<Vec<Vec<u8>>, Pkcs11Error> {
+    let template = [
+        Attribute::Class(ObjectClass::CERTIFICATE),
+        Attribute::Id(id),
+    ];
+    let mut out = Vec::new();
+    for h in session
+        .find_objects(&template)
+        .map_err(ck("searching the token"))?
+    {
+        let v = session
+            .get_attributes(h, &[AttributeType::Value])
+            .map_err(ck("reading a certificate"))?;
+        out.extend(attr_bytes(&v, AttributeType::Value));
+    }
+    Ok(out)
 }
 
 /// The SKID keyid of a certificate in the token with the key's CKA_ID, when that
@@ -451,20 +481,7 @@ fn certificate_for(
     let Some(id) = attr_bytes(&attrs, AttributeType::Id) else {
         return Ok(None);
     };
-    let template = [
-        Attribute::Class(ObjectClass::CERTIFICATE),
-        Attribute::Id(id),
-    ];
-    for h in session
-        .find_objects(&template)
-        .map_err(ck("searching the token"))?
-    {
-        let v = session
-            .get_attributes(h, &[AttributeType::Value])
-            .map_err(ck("reading a certificate"))?;
-        let Some(der) = attr_bytes(&v, AttributeType::Value) else {
-            continue;
-        };
+    for der in certificates_with_id(session, id)? {
         let Ok(cert) = Certificate::from_der(Path::new("(token certificate)"), der) else {
             continue;
         };

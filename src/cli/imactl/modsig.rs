@@ -93,12 +93,14 @@ fn write(path: &Path, data: &[u8]) -> Result<(), String> {
     })
 }
 
-fn open_signer(key: &KeyRef) -> Result<keyref::AnySigner, String> {
+/// Opens a key file or a pkcs11: URI; the password or PIN comes from `pass_env`, else a
+/// prompt on the terminal; the module for URIs without one from EVMCTL_PKCS11_MODULE.
+pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySigner, String> {
     let module = std::env::var_os(ENV_PKCS11_MODULE)
         .filter(|m| !m.is_empty())
         .map(PathBuf::from);
-    let mut pass = std::env::var_os(ENV_KEY_PASSWORD)
-        .map(|v| Zeroizing::new(v.to_string_lossy().into_owned()));
+    let mut pass =
+        std::env::var_os(pass_env).map(|v| Zeroizing::new(v.to_string_lossy().into_owned()));
     loop {
         let p = pass.as_deref().map(String::as_str);
         let asked = match keyref::open(key, p, &KeyidChoice::Default, module.as_deref()) {
@@ -116,7 +118,7 @@ fn open_signer(key: &KeyRef) -> Result<keyref::AnySigner, String> {
         };
         let answer = rpassword::prompt_password(asked).map_err(|_| {
             format!(
-                "{}: a password or PIN is needed: set {ENV_KEY_PASSWORD} or run on a terminal",
+                "{}: a password or PIN is needed: set {pass_env} or run on a terminal",
                 key.display()
             )
         })?;
@@ -130,7 +132,7 @@ fn sign(a: SignArgs) -> i32 {
         let cert = Certificate::load(&a.cert).map_err(|e| e.to_string())?;
         let key = KeyRef::parse(&a.key);
         let content = read(&a.file)?;
-        let signer = open_signer(&key)?;
+        let signer = open_signer(&key, ENV_KEY_PASSWORD)?;
         let signed = modsig::append(&signer, &cert, algo, &content).map_err(|e| match e {
             modsig::ModsigError::CertificateMismatch => format!(
                 "{}: the certificate is not for the key {}",
