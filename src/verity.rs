@@ -3,7 +3,7 @@
 //! (docs/formats.md, "v2 signatures"), so a verity digest cannot pass for a content one.
 
 use crate::format::{SignatureV2, XattrType};
-use crate::hash::{to_hex, HashAlgo};
+use crate::hash::HashAlgo;
 use crate::keys::SignError;
 use crate::sign::{sign_v2, Signer};
 
@@ -85,11 +85,6 @@ pub fn parse_digest_line(line: &str) -> Result<(HashAlgo, Vec<u8>), VerityLineEr
         Some(d) if d.len() == algo.digest_len() => Ok((algo, d)),
         _ => Err(VerityLineError::BadDigest { algo }),
     }
-}
-
-/// For messages: the digest line's algorithm and hex.
-pub fn describe(algo: HashAlgo, digest: &[u8]) -> String {
-    format!("{}:{}", algo.name(), to_hex(digest))
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@ packages=(
   gcc             # tests/tools/build-sign-file.sh: the kernel's sign-file, the modsig reference
   libssl-dev
   xz-utils
+  autoconf        # tests/tools/build-upstream-1.5.sh: upstream evmctl 1.5 from Debian's source
+  automake
+  libtool
+  libkeyutils-dev
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
 if [ -f tests/vm/packages.txt ]; then

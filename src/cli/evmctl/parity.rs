@@ -74,7 +74,8 @@ pub fn hmac(req: HmacRequest) -> i32 {
             Err(e) => return o.fail(super::signing::evm_error_hint(&e)),
         };
         report_evm_trace(&trace, o);
-        o.out(format!("hmac: {}\n", to_hex(&mac)));
+        // On stderr at the default verbosity, as upstream prints it.
+        o.info(format!("hmac: {}\n", to_hex(&mac)));
         if !s.output.no_xattr {
             let mut value = vec![crate::format::XattrType::EvmHmac as u8];
             value.extend_from_slice(&mac);
@@ -115,10 +116,10 @@ pub fn sign_hash_verity(req: SignHashRequest) -> i32 {
             });
         }
         let signer = signer.as_ref().expect("loaded above");
-        req.log.info(format_args!(
-            "fs-verity digest {}\n",
-            crate::verity::describe(algo, &digest)
-        ));
+        // What upstream prints: the hash that is signed (of the ima_file_id), the size.
+        let signed = algo.digest(&crate::verity::file_id_bytes(algo, &digest));
+        req.log
+            .info(format_args!("hash({}): {}\n", algo.name(), to_hex(&signed)));
         let value = match crate::verity::sign_sigv3(signer, algo, &digest) {
             Ok(sig) => crate::verity::verity_value(&sig),
             Err(e) => {
@@ -126,6 +127,10 @@ pub fn sign_hash_verity(req: SignHashRequest) -> i32 {
                 return EXIT_ERROR;
             }
         };
+        req.log.info(format_args!(
+            "evm/ima signature: {} bytes\n",
+            value.len() - 1
+        ));
         if writeln!(out, "{line} {}", to_hex(&value)).is_err() {
             return EXIT_ERROR;
         }
