@@ -43,7 +43,8 @@ pub const OPTIONS: &[OptDef] = &[
         long: Some("key"),
         has_arg: HasArg::Required,
         value_name: "KEY",
-        help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem); \
+        help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem) or a \
+               key in a PKCS#11 token as an RFC 7512 pkcs11: URI; \
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
         commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify", "ima_measurement"],
