@@ -322,21 +322,40 @@ pub fn verify(data: &[u8], certs: &[Certificate]) -> Result<ModsigInfo, ModsigEr
     let hash = algo_of_digest_oid(&si.digest_alg.oid).ok_or_else(|| {
         ModsigError::Malformed(format!("unknown digest algorithm {}", si.digest_alg.oid))
     })?;
-    let SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
-        return Err(ModsigError::Malformed(
-            "the signer is named by key identifier; this verifier matches issuer and serial".into(),
-        ));
+    // sign-file names the signer by issuer and serial number, or with -k by its SKID; the
+    // kernel accepts both.
+    let (issuer, serial, who, cert) = match &si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => {
+            let issuer = ias.issuer.to_string();
+            let serial = ias.serial_number.as_bytes().to_vec();
+            let who = format!("{issuer}, serial {}", crate::hash::to_hex(&serial));
+            let cert = certs.iter().find(|c| {
+                let t = c.inner().tbs_certificate();
+                t.issuer() == &ias.issuer && t.serial_number() == &ias.serial_number
+            });
+            (issuer, serial, who, cert)
+        }
+        SignerIdentifier::SubjectKeyIdentifier(skid) => {
+            let id = skid.0.as_bytes().to_vec();
+            let who = format!("the key with SKID {}", crate::hash::to_hex(&id));
+            let cert = certs.iter().find(|c| c.skid().as_deref() == Some(&id[..]));
+            let issuer = cert.map(|c| c.inner().tbs_certificate().issuer().to_string());
+            let serial = cert.map(|c| {
+                c.inner()
+                    .tbs_certificate()
+                    .serial_number()
+                    .as_bytes()
+                    .to_vec()
+            });
+            (
+                issuer.unwrap_or_default(),
+                serial.unwrap_or_default(),
+                who,
+                cert,
+            )
+        }
     };
-    let issuer = ias.issuer.to_string();
-    let serial = ias.serial_number.as_bytes().to_vec();
-    let who = format!("{issuer}, serial {}", crate::hash::to_hex(&serial));
-    let cert = certs
-        .iter()
-        .find(|c| {
-            let t = c.inner().tbs_certificate();
-            t.issuer() == &ias.issuer && t.serial_number() == &ias.serial_number
-        })
-        .ok_or_else(|| ModsigError::UnknownSigner(who.clone()))?;
+    let cert = cert.ok_or_else(|| ModsigError::UnknownSigner(who.clone()))?;
     let key: PublicKey = cert
         .public_key()
         .map_err(|e| ModsigError::Malformed(e.to_string()))?;

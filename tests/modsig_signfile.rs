@@ -109,6 +109,22 @@ fn rsa_appended_signatures_are_sign_files_bytes() {
         assert!(v.status.success(), "{}", stdout(&v));
     }
     println!("RSA sha256/sha512/sha1: imactl modsig sign == sign-file, byte for byte");
+
+    // sign-file -k names the signer by its SKID instead: verified too, and refused with a
+    // certificate of another key.
+    let by_skid = d.path().join("theirs.skid");
+    let o = run(Command::new(&bin)
+        .arg("-k")
+        .arg("sha256")
+        .arg(&f.rsa2048.key)
+        .arg(&f.rsa2048.cert_pem)
+        .arg(&img)
+        .arg(&by_skid));
+    assert!(o.status.success(), "sign-file -k: {}", stderr(&o));
+    let v = our_verify(&f.rsa2048.cert_pem, &by_skid);
+    assert!(v.status.success(), "{}", stdout(&v));
+    let v = our_verify(&f.other_rsa.cert_pem, &by_skid);
+    assert!(stdout(&v).contains("the key with SKID"), "{}", stdout(&v));
 }
 
 #[test]
