@@ -192,6 +192,46 @@ fn token_keys_sign_like_their_files() {
         );
     }
 
+    // --keyid and --keyid-from-cert apply to token keys as to files; a certificate of
+    // another key is refused.
+    let u = uri("rsa", true);
+    let cert = f.rsa2048.cert_pem.to_str().unwrap();
+    for extra in [
+        &["--keyid", "1a2b3c4d"][..],
+        &["--keyid-from-cert", cert][..],
+    ] {
+        let mut a = vec!["ima_sign", "-n"];
+        a.extend_from_slice(extra);
+        let from_token = {
+            let mut b = a.clone();
+            b.extend(["--key", &u, file]);
+            t.evmctl(&b, Some(USER_PIN))
+        };
+        a.extend(["--key", rsa_file, file]);
+        let from_file = t.evmctl(&a, None);
+        assert!(
+            from_token.status.success(),
+            "{extra:?}: {}",
+            stderr(&from_token)
+        );
+        assert_eq!(stdout(&from_token), stdout(&from_file), "{extra:?}");
+    }
+    let other = f.other_rsa.cert_pem.to_str().unwrap();
+    let o = t.evmctl(
+        &[
+            "ima_sign",
+            "-n",
+            "--keyid-from-cert",
+            other,
+            "--key",
+            &u,
+            file,
+        ],
+        Some(USER_PIN),
+    );
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("another key"), "{}", stderr(&o));
+
     // sign (EVM, portable so no inode-specific input): token == file.
     let evm = |key: &str, pin: Option<&str>| {
         let uuid = "--uuid=01234567-89ab-cdef-0123-456789abcdef";
@@ -386,6 +426,27 @@ fn token_errors_name_the_cause() {
             &["--key", "pkcs11:tokn=imaevm"],
             Some(USER_PIN),
             "unknown path attribute 'tokn'",
+        ),
+        (
+            &[
+                "--key",
+                "pkcs11:token=imaevm?module-path=/usr/lib/softhsm/libsofthsm2.so",
+            ],
+            Some(USER_PIN),
+            "private keys match the URI: add object=LABEL or id=ID",
+        ),
+        (
+            &[
+                "--key",
+                "pkcs11:token=imaevm;type=cert?module-path=/usr/lib/softhsm/libsofthsm2.so",
+            ],
+            Some(USER_PIN),
+            "signing needs type=private",
+        ),
+        (
+            &["--rsa", "--key", &uri("rsa", true)],
+            Some(USER_PIN),
+            "legacy v1 signatures are made with key files only",
         ),
         (
             &["--provider", "tpm2", "--key", &uri("rsa", true)],
