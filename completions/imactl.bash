@@ -16,14 +16,14 @@ _imactl() {
             ",$1")
                 cmd="imactl"
                 ;;
-            imactl,boot)
-                cmd="imactl__subcmd__boot"
-                ;;
             imactl,help)
                 cmd="imactl__subcmd__help"
                 ;;
             imactl,key)
                 cmd="imactl__subcmd__key"
+                ;;
+            imactl,modsig)
+                cmd="imactl__subcmd__modsig"
                 ;;
             imactl,policy)
                 cmd="imactl__subcmd__policy"
@@ -34,14 +34,14 @@ _imactl() {
             imactl,verify)
                 cmd="imactl__subcmd__verify"
                 ;;
-            imactl__subcmd__help,boot)
-                cmd="imactl__subcmd__help__subcmd__boot"
-                ;;
             imactl__subcmd__help,help)
                 cmd="imactl__subcmd__help__subcmd__help"
                 ;;
             imactl__subcmd__help,key)
                 cmd="imactl__subcmd__help__subcmd__key"
+                ;;
+            imactl__subcmd__help,modsig)
+                cmd="imactl__subcmd__help__subcmd__modsig"
                 ;;
             imactl__subcmd__help,policy)
                 cmd="imactl__subcmd__help__subcmd__policy"
@@ -69,6 +69,15 @@ _imactl() {
                 ;;
             imactl__subcmd__help__subcmd__key,show)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__show"
+                ;;
+            imactl__subcmd__help__subcmd__modsig,remove)
+                cmd="imactl__subcmd__help__subcmd__modsig__subcmd__remove"
+                ;;
+            imactl__subcmd__help__subcmd__modsig,sign)
+                cmd="imactl__subcmd__help__subcmd__modsig__subcmd__sign"
+                ;;
+            imactl__subcmd__help__subcmd__modsig,verify)
+                cmd="imactl__subcmd__help__subcmd__modsig__subcmd__verify"
                 ;;
             imactl__subcmd__help__subcmd__policy,check)
                 cmd="imactl__subcmd__help__subcmd__policy__subcmd__check"
@@ -121,6 +130,30 @@ _imactl() {
             imactl__subcmd__key__subcmd__help,show)
                 cmd="imactl__subcmd__key__subcmd__help__subcmd__show"
                 ;;
+            imactl__subcmd__modsig,help)
+                cmd="imactl__subcmd__modsig__subcmd__help"
+                ;;
+            imactl__subcmd__modsig,remove)
+                cmd="imactl__subcmd__modsig__subcmd__remove"
+                ;;
+            imactl__subcmd__modsig,sign)
+                cmd="imactl__subcmd__modsig__subcmd__sign"
+                ;;
+            imactl__subcmd__modsig,verify)
+                cmd="imactl__subcmd__modsig__subcmd__verify"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,help)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__help"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,remove)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__remove"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,sign)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__sign"
+                ;;
+            imactl__subcmd__modsig__subcmd__help,verify)
+                cmd="imactl__subcmd__modsig__subcmd__help__subcmd__verify"
+                ;;
             imactl__subcmd__policy,check)
                 cmd="imactl__subcmd__policy__subcmd__check"
                 ;;
@@ -152,7 +185,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify status boot help"
+            opts="-h -V --help --version policy key verify status modsig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,61 +198,9 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        imactl__subcmd__boot)
-            opts="-h --keys-dir --kernel-cert --policy --by-path --kernel --securityfs --state-dir --json --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --keys-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --kernel-cert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --policy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --kernel)
-                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
-                    return 0
-                    ;;
-                --securityfs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --state-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         imactl__subcmd__help)
-            opts="policy key verify status boot help"
+            opts="policy key verify status modsig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        imactl__subcmd__help__subcmd__boot)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -330,6 +311,62 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help__subcmd__key__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig)
+            opts="sign verify remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__modsig__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -595,7 +632,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -613,7 +650,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -673,7 +710,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -690,6 +727,156 @@ _imactl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig)
+            opts="-h --help sign verify remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help)
+            opts="sign verify remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__remove)
+            opts="-h --out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__sign)
+            opts="-h --key --cert --hash --out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hash)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__modsig__subcmd__verify)
+            opts="-h --cert --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -719,7 +906,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --kernel)
-                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -811,7 +998,7 @@ _imactl() {
                     return 0
                     ;;
                 --kernel)
-                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -822,7 +1009,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__policy__subcmd__show)
-            opts="-h --securityfs --json --help"
+            opts="-h --securityfs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,7 +1052,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

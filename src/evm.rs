@@ -62,6 +62,9 @@ pub enum UuidChoice {
 #[derive(Clone, Debug)]
 pub struct EvmParams {
     pub portable: bool,
+    /// `-i`: the experimental immutable form (upstream 1.5): only uid, gid and mode of the
+    /// metadata, no generation, no UUID; the signature header's version byte is 3.
+    pub immutable: bool,
     pub layout: MiscLayout,
     pub smack: bool,
     pub uuid: UuidChoice,
@@ -177,6 +180,41 @@ pub fn evm_digest(
     file: &OpenFile,
     p: &EvmParams,
 ) -> Result<(Vec<u8>, EvmTrace), EvmError> {
+    evm_message(file, p).map(|(m, trace)| (algo.digest(&m), trace))
+}
+
+/// The HMAC-SHA1 of `file`'s EVM inputs (security.evm type 0x02, the `hmac` debug
+/// command): the key file's bytes, at most 128, zero-padded to 128 (docs/formats.md,
+/// "security.evm").
+pub fn evm_hmac(
+    key: &[u8],
+    file: &OpenFile,
+    p: &EvmParams,
+) -> Result<(Vec<u8>, EvmTrace), EvmError> {
+    let (msg, trace) = evm_message(file, p)?;
+    Ok((hmac_sha1_evm_key(key, &msg), trace))
+}
+
+/// The longest EVM HMAC key, in bytes.
+pub const EVM_KEY_MAX: usize = 128;
+
+/// HMAC-SHA1 (RFC 2104) with `key` zero-padded to [`EVM_KEY_MAX`] bytes.
+pub fn hmac_sha1_evm_key(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    let mut padded = [0u8; EVM_KEY_MAX];
+    padded[..key.len().min(EVM_KEY_MAX)].copy_from_slice(&key[..key.len().min(EVM_KEY_MAX)]);
+    // Longer than SHA-1's 64-byte block: the key is hashed first.
+    let mut k = HashAlgo::Sha1.digest(&padded);
+    k.resize(64, 0);
+    let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
+    let mut inner = pad(0x36);
+    inner.extend_from_slice(msg);
+    let mut outer = pad(0x5c);
+    outer.extend(HashAlgo::Sha1.digest(&inner));
+    HashAlgo::Sha1.digest(&outer)
+}
+
+/// The bytes an EVM digest or HMAC covers, in order.
+fn evm_message(file: &OpenFile, p: &EvmParams) -> Result<(Vec<u8>, EvmTrace), EvmError> {
     let path = file.path();
     let md = file
         .file()
@@ -185,11 +223,11 @@ pub fn evm_digest(
     let mut trace = EvmTrace::default();
     let generation = match p.generation {
         Some(g) => g,
-        None if p.portable => 0,
+        None if p.portable || p.immutable => 0,
         None => inode_generation(file).map_err(|e| EvmError::Generation(path.to_path_buf(), e))?,
     };
-    trace.generation = Some(generation);
-    let mut h = algo.hasher();
+    trace.generation = (!p.immutable).then_some(generation);
+    let mut h: Vec<u8> = Vec::new();
     let names = if p.smack {
         SMACK_XATTRS
     } else {
@@ -218,7 +256,7 @@ pub fn evm_digest(
                     name
                 };
                 trace.xattrs.push((shown.to_string(), Some(v.len())));
-                h.update(&v);
+                h.extend_from_slice(&v);
             }
             _ => trace.xattrs.push((name.to_string(), None)),
         }
@@ -233,6 +271,15 @@ pub fn evm_digest(
         (ino, generation)
     };
     let mut misc = Vec::with_capacity(24);
+    if p.immutable {
+        // struct { uid_t uid; gid_t gid; unsigned short mode; }: 12 bytes with padding.
+        misc.extend_from_slice(&uid.to_ne_bytes());
+        misc.extend_from_slice(&gid.to_ne_bytes());
+        misc.extend_from_slice(&mode.to_ne_bytes());
+        misc.extend_from_slice(&[0, 0]);
+        h.extend_from_slice(&misc);
+        return Ok((h, trace));
+    }
     match p.layout {
         MiscLayout::Bits32 => misc.extend_from_slice(&(ino as u32).to_ne_bytes()),
         MiscLayout::Native | MiscLayout::Bits64 => misc.extend_from_slice(&ino.to_ne_bytes()),
@@ -246,7 +293,7 @@ pub fn evm_digest(
     while misc.len() % align != 0 {
         misc.push(0);
     }
-    h.update(&misc);
+    h.extend_from_slice(&misc);
     if !p.portable {
         let uuid = match &p.uuid {
             UuidChoice::Omit => None,
@@ -254,11 +301,11 @@ pub fn evm_digest(
             UuidChoice::FromFilesystem => Some(filesystem_uuid(md.dev())?),
         };
         if let Some(u) = uuid {
-            h.update(&u);
+            h.extend_from_slice(&u);
             trace.uuid = Some(u);
         }
     }
-    Ok((h.finalize(), trace))
+    Ok((h, trace))
 }
 
 /// Reads through the descriptor that was opened (and will be hashed); absent or
@@ -271,6 +318,24 @@ fn read_xattr(file: &OpenFile, name: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_is_rfc2104_with_the_key_padded_to_128() {
+        // Vectors from Python's hmac module with the keys zero-padded to 128 bytes (RFC 2202
+        // cases 1 and 6's keys and messages).
+        let h = |k: &[u8], m: &[u8]| crate::hash::to_hex(&hmac_sha1_evm_key(k, m));
+        assert_eq!(
+            h(&[0x0b; 20], b"Hi There"),
+            "8446012e7c7076dfddb116bbd45d04ba32946f92"
+        );
+        assert_eq!(
+            h(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            ),
+            "c063a9aad40c5c32caaccbee5c656cd5102cea43"
+        );
+    }
 
     #[test]
     fn uuid_format() {

@@ -5,13 +5,17 @@
 //! - [`format`]: `security.ima` values and signature headers, bytes only.
 //! - [`keys`]: private keys, certificates, public keys, keyid derivation.
 //! - [`measurement`]: IMA measurement lists: records, template digests, PCR replay.
+//! - [`keyref`]: a signing key reference (a file or a `pkcs11:` URI) opened as one `Signer`.
+//! - [`pkcs11`]: keys in PKCS#11 tokens (RFC 7512 URIs), a `Signer` that never sees the key.
 //! - [`sign`]: the `Signer` abstraction and v2 signature creation and verification.
 //! - [`verdict`]: what a signature check found, in the kernel's words.
 //! - [`verify`]: one `Verifier` for certificates (v2), legacy public keys (v1) and kernel
 //!   keyrings, and the `Verdict` it gives.
+//! - [`verity`]: fs-verity signatures (sigv3, type 0x06) over the ima_file_id structure.
 //! - [`evm`]: EVM digest inputs (xattrs, metadata, filesystem UUID).
 //! - [`input`]: one bounded reader for every input file read whole (caps per kind).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
+//! - [`modsig`]: appended signatures in the kernel module format (kernel images on vfat).
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
@@ -34,14 +38,18 @@ pub mod format;
 pub mod fsops;
 pub mod hash;
 pub mod input;
+pub mod keyref;
 pub mod keyring;
 pub mod keys;
 pub mod measurement;
+pub mod modsig;
 pub mod ops;
 pub mod pipeline;
+pub mod pkcs11;
 pub mod policy;
 pub mod sign;
 pub mod status;
 pub mod sys;
 pub mod verdict;
 pub mod verify;
+pub mod verity;

@@ -11,7 +11,7 @@ use crate::evm::{EvmError, EvmParams, EvmTrace};
 use crate::format::{FormatError, ImaValue};
 use crate::fsops::{self, FileError, FileErrorKind, OpenFile};
 use crate::hash::HashAlgo;
-use crate::sign::{self, Scheme, SignError, SoftwareSigner};
+use crate::sign::{self, Scheme, SignError, Signer};
 
 /// A step of an operation, as it happens.
 #[derive(Debug)]
@@ -103,7 +103,7 @@ pub fn hash_file(
 
 fn signature(
     file: &OpenFile,
-    signer: &SoftwareSigner,
+    signer: &dyn Signer,
     scheme: Scheme,
     algo: HashAlgo,
     digest: &[u8],
@@ -121,7 +121,7 @@ fn signature(
 /// `ima_sign`: a signature over the file's content, as a `security.ima` value.
 pub fn sign_file(
     file: &OpenFile,
-    signer: &SoftwareSigner,
+    signer: &dyn Signer,
     scheme: Scheme,
     algo: HashAlgo,
     to: Target,
@@ -142,7 +142,7 @@ pub fn sign_file(
 /// `None`.
 pub fn sign_evm(
     file: &OpenFile,
-    signer: &SoftwareSigner,
+    signer: &dyn Signer,
     scheme: Scheme,
     algo: HashAlgo,
     params: &EvmParams,
@@ -155,7 +155,12 @@ pub fn sign_evm(
         algo,
         digest: &digest,
     });
-    let value = signature(file, signer, scheme, algo, &digest, ev)?.evm_value(params.portable);
+    let mut body = signature(file, signer, scheme, algo, &digest, ev)?;
+    if let (true, sign::SignatureBody::V2(sig)) = (params.immutable, &mut body) {
+        // Upstream marks an immutable EVM signature by version 3 in the header.
+        sig.version = 3;
+    }
+    let value = body.evm_value(params.portable);
     ev(Event::Value(&value));
     let to = Target {
         xattr: evm_xattr,

@@ -23,6 +23,15 @@ pub trait Signer: Send + Sync {
     fn algorithm(&self) -> KeyAlgorithm;
     /// Signs `digest`, the output of `algo`: PKCS#1 v1.5 (RSA) or DER ECDSA-Sig-Value.
     fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError>;
+    /// A legacy v1 body (RSA only); backends that cannot make one refuse.
+    fn sign_v1(
+        &self,
+        _algo: HashAlgo,
+        _digest: &[u8],
+        _timestamp: u32,
+    ) -> Result<Vec<u8>, SignError> {
+        Err(SignError::V1NeedsRsa)
+    }
 }
 
 pub use crate::keys::SignError;
@@ -122,6 +131,9 @@ impl Signer for SoftwareSigner {
     }
     fn sign_digest(&self, algo: HashAlgo, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         self.key.sign_digest(algo, digest)
+    }
+    fn sign_v1(&self, algo: HashAlgo, digest: &[u8], timestamp: u32) -> Result<Vec<u8>, SignError> {
+        SoftwareSigner::sign_v1(self, algo, digest, timestamp)
     }
 }
 
@@ -341,7 +353,7 @@ pub enum Scheme {
 /// Signs `digest` (made with `algo`) in `scheme`; the caller encodes the result as an
 /// xattr value with [`SignatureBody::ima_value`] or [`SignatureBody::evm_value`].
 pub fn sign_body(
-    signer: &SoftwareSigner,
+    signer: &dyn Signer,
     scheme: Scheme,
     algo: HashAlgo,
     digest: &[u8],

@@ -22,6 +22,9 @@ pub enum ValueKind {
     Ima,
     /// `security.evm`: a v2 signature (0x03) or a portable one (0x05).
     Evm,
+    /// An fs-verity signature (0x06, version 3) from a `verity:` measurement record: the
+    /// caller's digest is that of the ima_file_id ([`crate::verity::file_id_bytes`]).
+    Verity,
 }
 
 pub use crate::verdict::{KeyNeeded, Verdict, VerifyError};
@@ -192,6 +195,20 @@ fn decode(kind: ValueKind, value: &[u8]) -> Result<Decoded, Verdict> {
             )))
         }
         (ValueKind::Ima, _) => value.to_vec(),
+        (ValueKind::Verity, Some(XattrType::VerityDigSig)) => {
+            return match ImaValue::parse(value) {
+                Ok(ImaValue::VeritySignature(s)) if s.version == 3 => Ok(Decoded::V2(s)),
+                Ok(_) => Err(Verdict::malformed(
+                    "an fs-verity signature must have a version 3 (sigv3) header",
+                )),
+                Err(e) => Err(Verdict::malformed(e)),
+            }
+        }
+        (ValueKind::Verity, _) => {
+            return Err(Verdict::malformed(
+                "not an fs-verity signature (type 0x06) for a verity digest",
+            ))
+        }
     };
     match ImaValue::parse(&value) {
         Err(e) => Err(Verdict::malformed(e)),

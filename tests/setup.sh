@@ -17,6 +17,16 @@ packages=(
   groff-base
   fish            # the completion scripts load and complete in their shells (docs_drift)
   zsh
+  softhsm2        # a PKCS#11 token in a temporary directory (pkcs11_softhsm)
+  gnutls-bin      # p11tool: initialises that token and imports keys, PINs from the environment
+  p11-kit-modules # p11-kit-proxy.so: the module used when a pkcs11: URI names none
+  gcc             # tests/tools/build-sign-file.sh: the kernel's sign-file, the modsig reference
+  libssl-dev
+  xz-utils
+  autoconf        # tests/tools/build-upstream-1.5.sh: upstream evmctl 1.5 from Debian's source
+  automake
+  libtool
+  libkeyutils-dev
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
 if [ -f tests/vm/packages.txt ]; then

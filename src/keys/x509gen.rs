@@ -91,7 +91,9 @@ pub fn make_ca(key: &PrivateKey, spec: &CertSpec) -> Result<Vec<u8>, String> {
         issuer_skid: None,
         ca: true,
     };
-    build(profile, &key.public_key(), key, spec)
+    let public = key.public_key();
+    let sign = |algo: HashAlgo, digest: &[u8]| key.sign_digest(algo, digest);
+    build(profile, &public, &public, &sign, spec)
 }
 
 /// An IMA signing certificate for `subject_key`, issued by `ca_key` whose certificate is
@@ -103,8 +105,24 @@ pub fn issue_signing_cert(
     subject_key: &PublicKey,
     spec: &CertSpec,
 ) -> Result<Vec<u8>, String> {
-    let ca_pub = ca_key.public_key();
-    let ca_spki = spki_der(&ca_pub)?;
+    let sign = |algo: HashAlgo, digest: &[u8]| ca_key.sign_digest(algo, digest);
+    issue_signing_cert_with(&ca_key.public_key(), &sign, ca_cert, subject_key, spec)
+}
+
+/// Signs a prehashed digest with a CA key held elsewhere (a PKCS#11 token): PKCS#1 v1.5
+/// with the DigestInfo, or a DER ECDSA-Sig-Value, as [`PrivateKey::sign_digest`].
+pub type DigestSigner<'a> = dyn Fn(HashAlgo, &[u8]) -> Result<Vec<u8>, super::SignError> + 'a;
+
+/// [`issue_signing_cert`] with the CA's public key and a signing function instead of its
+/// private key.
+pub fn issue_signing_cert_with(
+    ca_pub: &PublicKey,
+    sign: &DigestSigner<'_>,
+    ca_cert: &Certificate,
+    subject_key: &PublicKey,
+    spec: &CertSpec,
+) -> Result<Vec<u8>, String> {
+    let ca_spki = spki_der(ca_pub)?;
     if ca_spki != ca_cert.spki_der() {
         return Err(format!(
             "{}: the CA private key does not belong to the CA certificate {}",
@@ -122,13 +140,14 @@ pub fn issue_signing_cert(
         issuer_skid,
         ca: false,
     };
-    build(profile, subject_key, ca_key, spec)
+    build(profile, subject_key, ca_pub, sign, spec)
 }
 
 fn build(
     profile: Profile,
     subject_key: &PublicKey,
-    signer_key: &PrivateKey,
+    signer_pub: &PublicKey,
+    sign: &DigestSigner<'_>,
     spec: &CertSpec,
 ) -> Result<Vec<u8>, String> {
     if spec.days == 0 {
@@ -142,7 +161,7 @@ fn build(
     let serial = SerialNumber::generate(&mut getrandom::rand_core::UnwrapErr(getrandom::SysRng));
     let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der(subject_key)?)
         .map_err(|e| format!("cannot re-read the public key ({e})"))?;
-    let signer = CertSigner::new(signer_key)?;
+    let signer = CertSigner::new(signer_pub, sign)?;
     let builder = CertificateBuilder::new(profile, serial, validity, spki)
         .map_err(|e| format!("cannot start the certificate ({e})"))?;
     let cert = builder
@@ -250,7 +269,7 @@ impl EncodePublicKey for SpkiDer {
 /// Signs a TBSCertificate with one of our private keys: sha256WithRSAEncryption, or ECDSA
 /// with SHA-256 (P-256) / SHA-384 (P-384).
 struct CertSigner<'a> {
-    key: &'a PrivateKey,
+    sign: &'a DigestSigner<'a>,
     spki: Vec<u8>,
     hash: HashAlgo,
     algorithm: ObjectIdentifier,
@@ -258,9 +277,8 @@ struct CertSigner<'a> {
 }
 
 impl<'a> CertSigner<'a> {
-    fn new(key: &'a PrivateKey) -> Result<CertSigner<'a>, String> {
-        let public = key.public_key();
-        let hash = signing_hash(&public);
+    fn new(public: &PublicKey, sign: &'a DigestSigner<'a>) -> Result<CertSigner<'a>, String> {
+        let hash = signing_hash(public);
         let rsa = matches!(public, PublicKey::Rsa(_));
         let algorithm = match (rsa, hash) {
             (true, HashAlgo::Sha384) => OID_SHA384_WITH_RSA,
@@ -269,8 +287,8 @@ impl<'a> CertSigner<'a> {
             (false, _) => OID_ECDSA_SHA256,
         };
         Ok(CertSigner {
-            key,
-            spki: spki_der(&public)?,
+            sign,
+            spki: spki_der(public)?,
             hash,
             algorithm,
             rsa,
@@ -298,8 +316,7 @@ impl DynSignatureAlgorithmIdentifier for CertSigner<'_> {
 impl signature::Signer<RawSignature> for CertSigner<'_> {
     fn try_sign(&self, msg: &[u8]) -> Result<RawSignature, signature::Error> {
         let digest = self.hash.digest(msg);
-        self.key
-            .sign_digest(self.hash, &digest)
+        (self.sign)(self.hash, &digest)
             .map(RawSignature)
             .map_err(|_| signature::Error::new())
     }

@@ -53,6 +53,12 @@ impl Record {
         let dng = *f.first()?;
         let nul = dng.iter().position(|&b| b == 0)?;
         let algo = std::str::from_utf8(&dng[..nul]).ok()?.trim_end_matches(':');
+        // d-ngv2 (ima-ngv2, ima-sigv2) names the digest type first: "ima:" or "verity:".
+        let (verity, hash_name) = match algo.split_once(':') {
+            Some(("verity", h)) => (true, h),
+            Some(("ima", h)) => (false, h),
+            _ => (false, algo),
+        };
         let path = f.get(1).map(|p| {
             let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());
             String::from_utf8_lossy(&p[..end]).into_owned()
@@ -64,6 +70,8 @@ impl Record {
         };
         Some(FileInfo {
             algo,
+            hash_name,
+            verity,
             digest: &dng[nul + 1..],
             path,
             signature: sig,
@@ -73,7 +81,12 @@ impl Record {
 
 /// File fields of an ima-ng-like record.
 pub struct FileInfo<'a> {
+    /// The digest field's name as recorded ("sha256", or "verity:sha256" in d-ngv2).
     pub algo: &'a str,
+    /// The hash algorithm's name alone.
+    pub hash_name: &'a str,
+    /// A `verity:` digest (fs-verity), signed with sigv3.
+    pub verity: bool,
     pub digest: &'a [u8],
     pub path: String,
     pub signature: Option<&'a [u8]>,

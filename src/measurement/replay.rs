@@ -174,19 +174,28 @@ fn check_record(rec: &Record, record: usize, verifier: Option<&Verifier>, report
     };
     // The list holds the digest the kernel measured; the signature must be over it, with
     // the same algorithm.
-    let verdict = verifier.verify(ValueKind::Ima, Some(sig), &mut |algo: HashAlgo| -> Result<
-        Vec<u8>,
-        String,
-    > {
-        if algo.name() == info.algo {
-            Ok(info.digest.to_vec())
-        } else {
-            Err(format!(
-                "the signature uses {algo} but the list holds a {} digest",
-                info.algo
-            ))
-        }
-    });
+    // A verity digest is checked as sigv3: the signature covers the ima_file_id.
+    let kind = if info.verity {
+        ValueKind::Verity
+    } else {
+        ValueKind::Ima
+    };
+    let verdict = verifier.verify(
+        kind,
+        Some(sig),
+        &mut |algo: HashAlgo| -> Result<Vec<u8>, String> {
+            if algo.name() != info.hash_name {
+                Err(format!(
+                    "the signature uses {algo} but the list holds a {} digest",
+                    info.algo
+                ))
+            } else if info.verity {
+                Ok(algo.digest(&crate::verity::file_id_bytes(algo, info.digest)))
+            } else {
+                Ok(info.digest.to_vec())
+            }
+        },
+    );
     let path = info.path.to_string();
     match verdict {
         Ok(v) if v.is_ok() => report.notes.push(Note::SignatureOk { record, path }),
@@ -287,5 +296,52 @@ mod tests {
         let r = check_list(&list, &[None, None], ALL, None);
         assert_eq!(r.template_digest_failures, 1);
         assert!(!r.ok());
+    }
+
+    /// An ima-sigv2 record: d-ngv2 `TYPE:sha256:` and `digest`, the path, the signature.
+    fn sigv2(dtype: &str, digest: &[u8], path: &str, sig: &[u8]) -> Record {
+        let mut dng = format!("{dtype}:sha256:\0").into_bytes();
+        dng.extend_from_slice(digest);
+        let mut data = Vec::new();
+        for f in [dng, format!("{path}\0").into_bytes(), sig.to_vec()] {
+            data.extend_from_slice(&(f.len() as u32).to_ne_bytes());
+            data.extend_from_slice(&f);
+        }
+        Record {
+            pcr: 10,
+            template_digest: HashAlgo::Sha1.digest(&data).try_into().unwrap(),
+            template_name: "ima-sigv2".into(),
+            data,
+        }
+    }
+
+    #[test]
+    fn verity_records_are_checked_as_sigv3_and_ima_ones_as_v2() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys");
+        let key = crate::keys::PrivateKey::load(&dir.join("rsa2048.pk8.pem"), None)
+            .unwrap()
+            .key;
+        let signer = crate::sign::SoftwareSigner::new(key, None, None);
+        let verifier = Verifier::from_certificate_list(&[dir.join("rsa2048.crt.pem")])
+            .unwrap()
+            .verifier;
+        let digest = HashAlgo::Sha256.digest(b"fs-verity descriptor");
+        let v3 = crate::verity::sign_sigv3(&signer, HashAlgo::Sha256, &digest).unwrap();
+        let v3 = crate::verity::verity_value(&v3);
+        let v2 =
+            crate::sign::sign_body(&signer, crate::sign::Scheme::V2, HashAlgo::Sha256, &digest)
+                .unwrap()
+                .ima_value();
+        let failures = |list: &[Record]| {
+            check_list(list, &[None, None], ALL, Some(&verifier)).signature_failures
+        };
+        assert_eq!(failures(&[sigv2("verity", &digest, "/usr/bin/v", &v3)]), 0);
+        assert_eq!(failures(&[sigv2("ima", &digest, "/usr/bin/i", &v2)]), 0);
+        // The other way round, or another digest, does not verify.
+        assert_eq!(failures(&[sigv2("verity", &digest, "/usr/bin/v", &v2)]), 1);
+        assert_eq!(failures(&[sigv2("ima", &digest, "/usr/bin/i", &v3)]), 1);
+        let mut other = digest.clone();
+        other[0] ^= 1;
+        assert_eq!(failures(&[sigv2("verity", &other, "/usr/bin/v", &v3)]), 1);
     }
 }

@@ -63,6 +63,7 @@ fn command_request(
             log: low.log(),
             algo: low.algo()?,
             key: low.key(),
+            verity: low.veritysig,
         }),
         CmdId::ImaVerify => Request::ImaVerify(VerifyRequest {
             log: low.log(),
@@ -113,7 +114,32 @@ fn command_request(
             log: low.log(),
             event_log: path(0),
             pcrs: low.pcr_sources()?,
+            hwtpm: low.hwtpm,
         }),
+        CmdId::Hmac => {
+            let mut evm = evm_sign_request(low, &rest)?;
+            // Upstream's HMAC reads the file itself: no overrides, no portable form.
+            evm.evm = crate::evm::EvmParams {
+                portable: false,
+                immutable: false,
+                selinux: None,
+                ima: None,
+                caps: None,
+                ino: None,
+                uid: None,
+                gid: None,
+                mode: None,
+                generation: None,
+                ..evm.evm
+            };
+            Request::Hmac(HmacRequest {
+                evm,
+                hmac_key: low
+                    .hmac_key
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(opts::DEFAULT_HMAC_KEY)),
+            })
+        }
     })
 }
 
@@ -214,6 +240,7 @@ mod tests {
                     | (CmdId::Import, Ok(Request::Import(_)))
                     | (CmdId::ImaMeasurement, Ok(Request::ImaMeasurement(_)))
                     | (CmdId::ImaBootAggregate, Ok(Request::ImaBootAggregate(_)))
+                    | (CmdId::Hmac, Ok(Request::Hmac(_)))
             );
             assert!(ok, "{}", c.name);
         }

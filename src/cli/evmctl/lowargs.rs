@@ -40,6 +40,9 @@ pub(super) struct LowArgs {
     pub(super) verify_sig: bool,
     pub(super) pcrs: Vec<String>,
     pub(super) verify_bank: Option<String>,
+    pub(super) hmac_key: Option<PathBuf>,
+    pub(super) hwtpm: bool,
+    pub(super) veritysig: bool,
 }
 
 fn lossy(v: Option<OsString>) -> String {
@@ -73,6 +76,7 @@ impl LowArgs {
             imahash: false,
             evm: EvmParams {
                 portable: false,
+                immutable: false,
                 layout: MiscLayout::Native,
                 smack: false,
                 uuid: UuidChoice::FromFilesystem,
@@ -93,6 +97,9 @@ impl LowArgs {
             verify_sig: false,
             pcrs: Vec::new(),
             verify_bank: None,
+            hmac_key: None,
+            hwtpm: false,
+            veritysig: false,
         }
     }
 
@@ -140,7 +147,18 @@ impl LowArgs {
             OptId::IgnoreUnsupported => self.ignore_unsupported = true,
             OptId::ImaSig => self.imasig = true,
             OptId::ImaHash => self.imahash = true,
+            // Upstream's rule: the first of -o and -i wins, the other is reported and ignored.
+            OptId::Portable if self.evm.immutable => {
+                eprintln!("Portable and immutable options are exclusive, ignoring portable option.")
+            }
+            OptId::Immutable if self.evm.portable => eprintln!(
+                "Portable and immutable options are exclusive, ignoring immutable option."
+            ),
             OptId::Portable => self.evm.portable = true,
+            OptId::Immutable => self.evm.immutable = true,
+            OptId::HmacKey => self.hmac_key = v.map(PathBuf::from),
+            OptId::Hwtpm => self.hwtpm = true,
+            OptId::VeritySig => self.veritysig = true,
             OptId::Smack => self.evm.smack = true,
             OptId::M32 => self.evm.layout = MiscLayout::Bits32,
             OptId::M64 => self.evm.layout = MiscLayout::Bits64,
@@ -180,6 +198,19 @@ impl LowArgs {
                 self.pcrs.push(lossy(v));
             }
             OptId::VerifyBank => self.verify_bank = Some(lossy(v)),
+            OptId::Engine | OptId::Provider => {
+                let name = lossy(v);
+                if name != "pkcs11" {
+                    let opt = long_name(o.id);
+                    return Err(Refusal::error(
+                        EXIT_ERROR,
+                        &[format!(
+                            "evmctl: --{opt} {name}: only --{opt} pkcs11 is supported (name a \
+                             key in a token with --key pkcs11:URI; OpenSSL {opt}s are not loaded)"
+                        )],
+                    ));
+                }
+            }
         }
         Ok(None)
     }

@@ -160,6 +160,12 @@ pub fn ima_boot_aggregate(req: BootAggregateRequest) -> i32 {
         }
     };
     if banks.is_empty() {
+        if req.hwtpm {
+            error(format_args!(
+                "--hwtpm: no PCRs in /sys/class/tpm/tpm0 (TPM 1.2 device/pcrs, or TPM 2.0 \
+                 pcr-sha1/ and pcr-sha256/, which need kernel 5.12)"
+            ));
+        }
         eprintln!("Failed to read any TPM PCRs");
         return EXIT_ERROR;
     }

@@ -13,6 +13,7 @@ mod lowargs;
 mod measurement;
 pub mod opts;
 mod output;
+mod parity;
 pub mod parse;
 mod progress;
 mod request;
@@ -61,7 +62,6 @@ pub fn run(args: &[OsString]) -> i32 {
         Request::ImaHash(r) => signing::ima_hash(r),
         Request::ImaSign(r) => signing::ima_sign(r),
         Request::Sign(r) => signing::sign_evm(r),
-        Request::SignHash(r) => signing::sign_hash(r),
         Request::ImaVerify(r) => verifying::ima_verify(r),
         Request::Verify(r) => verifying::verify_evm(r),
         Request::ImaSetxattr(r) => files::ima_setxattr(r),
@@ -71,6 +71,9 @@ pub fn run(args: &[OsString]) -> i32 {
         Request::Import(r) => import::cmd_import(r),
         Request::ImaMeasurement(r) => measurement::ima_measurement(r),
         Request::ImaBootAggregate(r) => measurement::ima_boot_aggregate(r),
+        Request::Hmac(r) => parity::hmac(r),
+        Request::SignHash(r) if r.verity => parity::sign_hash_verity(r),
+        Request::SignHash(r) => signing::sign_hash(r),
         Request::Unknown(name) => {
             println!("Invalid command: {name}");
             EXIT_ERROR

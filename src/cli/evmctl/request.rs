@@ -63,6 +63,7 @@ pub enum Request {
     Import(ImportRequest),
     ImaMeasurement(MeasurementRequest),
     ImaBootAggregate(BootAggregateRequest),
+    Hmac(HmacRequest),
     Unknown(String),
 }
 
@@ -125,6 +126,14 @@ pub struct SignHashRequest {
     pub log: Log,
     pub algo: HashAlgo,
     pub key: KeyRequest,
+    /// `--veritysig`: `fsverity digest` lines, sigv3 values.
+    pub verity: bool,
+}
+
+/// `hmac` (debug): an EVM HMAC with a symmetric key, after security.ima like `sign`.
+pub struct HmacRequest {
+    pub evm: EvmSignRequest,
+    pub hmac_key: PathBuf,
 }
 
 /// The keys a verification uses.
@@ -203,4 +212,6 @@ pub struct BootAggregateRequest {
     pub log: Log,
     pub event_log: Option<PathBuf>,
     pub pcrs: Vec<PcrSource>,
+    /// `--hwtpm`: the PCRs come from the TPM's sysfs files or nothing.
+    pub hwtpm: bool,
 }

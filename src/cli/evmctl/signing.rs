@@ -14,9 +14,11 @@ use super::request::{
 use crate::evm::{EvmError, EvmTrace};
 use crate::fsops::OpenFile;
 use crate::hash::{to_hex, HashAlgo};
+use crate::keyref::{self, AnySigner, KeyRef, OpenError};
 use crate::keys::{KeyError, KeyErrorKind, Password};
 use crate::ops::{self, Event, OpError, Target};
-use crate::sign::{KeyidChoice, KeyidSource, Scheme, Signer, SignerError, SoftwareSigner};
+use crate::pkcs11::Pkcs11Error;
+use crate::sign::{KeyidChoice, KeyidSource, Scheme, Signer, SignerError};
 
 /// 125 when any file failed, else 0.
 pub fn exit_code(failures: usize) -> i32 {
@@ -65,9 +67,30 @@ fn prompt_password() -> Result<Password, Refusal> {
         })
 }
 
-/// Loads the signing key (asking for a password on a terminal when it is encrypted) and
-/// resolves the keyid, in upstream's order of precedence.
-pub fn load_signer(log: Log, key: &KeyRequest) -> Result<SoftwareSigner, Refusal> {
+/// The PKCS#11 module when a `pkcs11:` URI names none (before p11-kit's proxy).
+fn pkcs11_module() -> Option<std::path::PathBuf> {
+    std::env::var_os(opts::ENV_PKCS11_MODULE)
+        .filter(|m| !m.is_empty())
+        .map(Into::into)
+}
+
+fn prompt_pin(token: &str) -> Result<Password, Refusal> {
+    rpassword::prompt_password(format!("PIN for token {token}: "))
+        .map(Password::new)
+        .map_err(|e| {
+            Refusal::error(
+                EXIT_ERROR,
+                &[format!(
+                    "evmctl: cannot read the PIN from the terminal: {}",
+                    crate::error::io_words(&e)
+                )],
+            )
+        })
+}
+
+/// Loads the signing key, a file or a `pkcs11:` URI (asking for a password or PIN on a
+/// terminal when one is needed), and resolves the keyid, in upstream's order of precedence.
+pub fn load_signer(log: Log, key: &KeyRequest) -> Result<AnySigner, Refusal> {
     let choice = match (key.keyid, &key.keyid_from_cert) {
         (Some(k), _) => KeyidChoice::Explicit(k),
         (None, Some(cert)) => KeyidChoice::FromCertificate(cert.clone()),
@@ -78,28 +101,55 @@ pub fn load_signer(log: Log, key: &KeyRequest) -> Result<SoftwareSigner, Refusal
         Some(PassSource::Given(p)) => Some(p.clone()),
         Some(PassSource::Prompt) => Some(prompt_password()?),
     };
+    let keyref = KeyRef::parse(key.path.as_os_str());
+    let module = pkcs11_module();
     let signer = loop {
-        match SoftwareSigner::load(&key.path, password.as_deref().map(String::as_str), &choice) {
+        let pass = password.as_deref().map(String::as_str);
+        match keyref::open(&keyref, pass, &choice, module.as_deref()) {
             Ok(s) => break s,
-            Err(SignerError::Key(KeyError {
+            Err(OpenError::Software(SignerError::Key(KeyError {
                 kind: KeyErrorKind::PasswordRequired,
                 ..
-            })) if password.is_none() && std::io::stdin().is_terminal() => {
+            }))) if password.is_none() && std::io::stdin().is_terminal() => {
                 password = Some(prompt_password()?);
             }
-            Err(SignerError::Key(e)) => {
+            Err(OpenError::Pkcs11(Pkcs11Error::PinRequired { token }))
+                if password.is_none() && std::io::stdin().is_terminal() =>
+            {
+                password = Some(prompt_pin(&token)?);
+            }
+            Err(OpenError::Software(SignerError::Key(e))) => {
                 return Err(Refusal::error(
                     EXIT_ERROR,
                     &[format!("evmctl: {}", key_error_hint(&e))],
                 ))
             }
-            Err(e @ (SignerError::KeyidCertificate(_) | SignerError::NoSkid(_))) => {
+            Err(OpenError::Software(
+                e @ (SignerError::KeyidCertificate(_) | SignerError::NoSkid(_)),
+            )) => {
                 return Err(Refusal::error(
                     EXIT_FAIL,
                     &[
                         "Error reading keyid.".into(),
                         format!("evmctl: --keyid-from-cert: {e}"),
                     ],
+                ))
+            }
+            Err(OpenError::Pkcs11(e @ Pkcs11Error::PinRequired { .. })) => {
+                return Err(Refusal::error(
+                    EXIT_ERROR,
+                    &[format!(
+                        "evmctl: {}: {e} (use --pass=PIN, a bare -p to be asked, {}, or \
+                         pin-value= in the URI)",
+                        keyref.display(),
+                        opts::ENV_KEY_PASSWORD
+                    )],
+                ))
+            }
+            Err(OpenError::Pkcs11(e)) => {
+                return Err(Refusal::error(
+                    EXIT_ERROR,
+                    &[format!("evmctl: {}: {e}", keyref.display())],
                 ))
             }
             Err(e) => return Err(Refusal::error(EXIT_ERROR, &[format!("evmctl: {e}")])),
@@ -195,7 +245,7 @@ fn ima_hash_one(
 
 fn ima_sign_one(
     req: &SignRequest,
-    signer: &SoftwareSigner,
+    signer: &AnySigner,
     file: &OpenFile,
     o: &mut FileOutcome,
 ) -> Result<(), OpError> {

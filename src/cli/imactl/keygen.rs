@@ -88,10 +88,11 @@ pub struct NewArgs {
     /// The CA certificate (PEM or DER) made by `imactl key ca`.
     #[arg(long, value_name = "CERT")]
     pub ca_cert: PathBuf,
-    /// The CA private key (encrypted: its password is read from IMACTL_CA_KEY_PASSWORD
-    /// or asked on the terminal).
+    /// The CA private key: a file (encrypted: its password is read from
+    /// IMACTL_CA_KEY_PASSWORD or asked on the terminal), or a pkcs11: URI (the PIN the
+    /// same way; the module from the URI, EVMCTL_PKCS11_MODULE or p11-kit's proxy).
     #[arg(long, value_name = "KEY")]
-    pub ca_key: PathBuf,
+    pub ca_key: std::ffi::OsString,
     #[command(flatten)]
     pub opts: NewKeyOpts,
 }
@@ -303,6 +304,12 @@ pub fn ca(a: CaArgs) -> i32 {
     0
 }
 
+/// The CA key: a file loaded here, or a key in a token.
+enum CaKey {
+    File(PrivateKey),
+    Token(crate::keyref::AnySigner),
+}
+
 /// Loads the CA key, asking for its password when it is encrypted.
 fn load_ca_key(path: &Path) -> Result<PrivateKey, String> {
     let env =
@@ -346,7 +353,12 @@ pub fn new(a: NewArgs) -> i32 {
         );
         return 1;
     }
-    let ca_key = match load_ca_key(&a.ca_key) {
+    let ca_ref = crate::keyref::KeyRef::parse(&a.ca_key);
+    let ca_key = match &ca_ref {
+        crate::keyref::KeyRef::File(path) => load_ca_key(path).map(CaKey::File),
+        token => super::modsig::open_signer(token, CA_PASSWORD_ENV).map(CaKey::Token),
+    };
+    let ca_key = match ca_key {
         Ok(k) => k,
         Err(e) => {
             eprintln!("imactl: {e}");
@@ -359,12 +371,16 @@ pub fn new(a: NewArgs) -> i32 {
         .unwrap_or_else(|| "CN=IMA signing key".into());
     let days = opts.days.unwrap_or(1095);
     let made = match make(opts, "ima", KEY_PASSWORD_ENV, "IMA key", |key| {
-        x509gen::issue_signing_cert(
-            &ca_key,
-            &ca_cert,
-            &key.public_key(),
-            &CertSpec::starting_now(&subject, days),
-        )
+        let spec = CertSpec::starting_now(&subject, days);
+        match &ca_key {
+            CaKey::File(k) => x509gen::issue_signing_cert(k, &ca_cert, &key.public_key(), &spec),
+            CaKey::Token(t) => {
+                use crate::sign::Signer;
+                let sign = |algo: crate::hash::HashAlgo, d: &[u8]| t.sign_digest(algo, d);
+                let ca_pub = t.public_key();
+                x509gen::issue_signing_cert_with(&ca_pub, &sign, &ca_cert, &key.public_key(), &spec)
+            }
+        }
     }) {
         Ok(m) => m,
         Err(e) => {

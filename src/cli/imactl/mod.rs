@@ -9,6 +9,7 @@ pub mod json;
 pub mod key;
 pub mod keygen;
 pub mod keyshow;
+pub mod modsig;
 pub mod policy;
 pub mod status;
 pub mod values;
@@ -55,6 +56,13 @@ pub enum Command {
     /// certificate is in the keyring, 3 in force but a certificate is missing, 1 the
     /// policy is not in force, 2 bad arguments.
     Boot(boot::BootArgs),
+    /// Appended signatures for kernel images and initramfs (the kernel module format).
+    ///
+    /// For files on filesystems without xattrs (a vfat ESP or /boot): IMA accepts them with
+    /// `appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig|modsig` on a kernel built
+    /// with CONFIG_IMA_APPRAISE_MODSIG, with the signing certificate in .ima.
+    #[command(subcommand)]
+    Modsig(modsig::ModsigCommand),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -73,5 +81,6 @@ pub fn main() -> i32 {
         Command::Verify(a) => verify::run(a),
         Command::Status(a) => status::run(a),
         Command::Boot(a) => boot::run(a),
+        Command::Modsig(c) => modsig::run(c),
     }
 }

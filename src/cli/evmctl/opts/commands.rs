@@ -66,7 +66,7 @@ pub const COMMANDS: &[CmdDef] = &[
     CmdDef {
         id: CmdId::ImaBootAggregate,
         name: "ima_boot_aggregate",
-        synopsis: "[--pcrs hash-algorithm,file] [TPM 1.2 BIOS event log]",
+        synopsis: "[--pcrs hash-algorithm,file] [TPM 1.2 BIOS event log] [--hwtpm]",
         summary: "Calculate per TPM bank boot_aggregate digests",
         description: "Prints `bank:hex` for every PCR bank read (TPM or --pcrs files): \
                       H(PCR0..7) for sha1, H(PCR0..9) for other banks; with a TPM 1.2 BIOS \
@@ -122,12 +122,14 @@ pub const COMMANDS: &[CmdDef] = &[
     CmdDef {
         id: CmdId::SignHash,
         name: "sign_hash",
-        synopsis: "[--key key] [--pass [password]",
-        summary: "Sign hashes from shaXsum output.",
+        synopsis: "[--veritysig] [--key key] [--pass [password]",
+        summary: "Sign hashes from shaXsum or fsverity digest output.",
         description: "Reads lines of sha256sum-style output (a hex digest, then a separator and \
                       anything) on standard input and prints each line followed by a space and \
                       the hex of a security.ima v2 signature over that digest (-a names the \
-                      digest's algorithm).",
+                      digest's algorithm). With --veritysig the lines are `fsverity digest` \
+                      output (ALG:HEXDIGEST PATH) and each value is an fs-verity sigv3 \
+                      signature (type 0x06) over the ima_file_id {type, algorithm, digest}.",
     },
     CmdDef {
         id: CmdId::ImaHash,
@@ -136,5 +138,18 @@ pub const COMMANDS: &[CmdDef] = &[
         summary: "Make file content hash.",
         description: "Writes the file's digest to security.ima: type 0x04 (algorithm byte and \
                       digest), or 0x01 for md4, md5 and sha1. The value is printed in hex.",
+    },
+    CmdDef {
+        id: CmdId::Hmac,
+        name: "hmac",
+        synopsis: "[--imahash | --imasig] [--hmackey key] file",
+        summary: "Debug: write an EVM HMAC with a symmetric key (for tests).",
+        description: "A debugging command, as upstream has it: computes the HMAC-SHA1 of the \
+                      file's EVM inputs with the key of --hmackey (default \
+                      /etc/keys/evm-key-plain, at most 128 bytes, zero-padded) and writes it to \
+                      security.evm as type 0x02 (not with -n). The kernel makes and checks these \
+                      HMACs itself with its own key; this only reproduces one for testing. \
+                      --imasig or --imahash first writes security.ima. Overrides such as \
+                      --inode or --selinux are not applied, as upstream.",
     },
 ];

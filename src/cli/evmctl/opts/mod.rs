@@ -50,6 +50,12 @@ pub enum OptId {
     VerifySig,
     Pcrs,
     VerifyBank,
+    Engine,
+    Provider,
+    Immutable,
+    HmacKey,
+    Hwtpm,
+    VeritySig,
 }
 
 /// One option of the evmctl grammar.
@@ -83,6 +89,7 @@ pub enum CmdId {
     ImaFix,
     SignHash,
     ImaHash,
+    Hmac,
 }
 
 /// One evmctl command.
@@ -156,12 +163,26 @@ pub struct EnvDef {
 /// The password of an encrypted private key, when no --pass is given.
 pub const ENV_KEY_PASSWORD: &str = crate::cli::KEY_PASSWORD_ENV;
 
-pub const ENV_VARS: &[EnvDef] = &[EnvDef {
-    name: ENV_KEY_PASSWORD,
-    help: "Private key password to use; do not use --pass option",
-    description: "Password of an encrypted private key, used when no --pass option is given. \
-                  Prefer it (or the prompt) to --pass: a command line is visible to every user.",
-}];
+/// The PKCS#11 module for `pkcs11:` keys whose URI has no module-path.
+pub const ENV_PKCS11_MODULE: &str = "EVMCTL_PKCS11_MODULE";
+
+pub const ENV_VARS: &[EnvDef] = &[
+    EnvDef {
+        name: ENV_KEY_PASSWORD,
+        help: "Private key password to use; do not use --pass option",
+        description: "Password of an encrypted private key, or the PIN of a PKCS#11 token, used \
+                      when no --pass option is given. Prefer it (or the prompt) to --pass: a \
+                      command line is visible to every user.",
+    },
+    EnvDef {
+        name: ENV_PKCS11_MODULE,
+        help: "PKCS#11 module for pkcs11: keys whose URI has no module-path",
+        description: "The PKCS#11 module (shared library) that holds a --key pkcs11: URI's key \
+                      when the URI has neither module-path= nor module-name=. Without it, \
+                      p11-kit's proxy (p11-kit-proxy.so) is used, which loads every module \
+                      registered with p11-kit.",
+    },
+];
 
 /// A file evmctl uses when none is named.
 #[derive(Debug)]
@@ -170,6 +191,8 @@ pub struct FileDef {
     pub help: &'static str,
 }
 
+/// The EVM HMAC key of the `hmac` debug command when --hmackey is not given.
+pub const DEFAULT_HMAC_KEY: &str = "/etc/keys/evm-key-plain";
 /// The signing key when --key is not given.
 pub const DEFAULT_PRIVATE_KEY: &str = "/etc/keys/privkey_evm.pem";
 /// The verification certificate (and the key `import` imports) when none is given.
@@ -185,6 +208,10 @@ pub const DEFAULT_FILES: &[FileDef] = &[
     FileDef {
         path: DEFAULT_CERT,
         help: "Default certificate for verifying, and for import.",
+    },
+    FileDef {
+        path: DEFAULT_HMAC_KEY,
+        help: "Default symmetric key of the hmac debug command.",
     },
     FileDef {
         path: DEFAULT_PUBLIC_KEY,
@@ -249,7 +276,7 @@ mod tests {
                 c.name
             );
         }
-        assert_eq!(COMMANDS.len(), 14);
+        assert_eq!(COMMANDS.len(), 15);
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub const OPTIONS: &[OptDef] = &[
         long: Some("key"),
         has_arg: HasArg::Required,
         value_name: "KEY",
-        help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem); \
+        help: "signing: private key file (PEM or DER; default /etc/keys/privkey_evm.pem) or a \
+               key in a PKCS#11 token as an RFC 7512 pkcs11: URI; \
                verifying: certificate(s), comma-separated (PEM or DER; default \
                /etc/keys/x509_evm.der)",
         commands: &["ima_sign", "ima_verify", "sign_hash", "sign", "verify", "ima_measurement"],
@@ -89,6 +90,26 @@ pub const OPTIONS: &[OptDef] = &[
         commands: &["ima_sign", "sign_hash", "sign"],
     },
     OptDef {
+        id: OptId::Engine,
+        short: None,
+        long: Some("engine"),
+        has_arg: HasArg::Required,
+        value_name: "pkcs11",
+        help: "upstream 1.5's OpenSSL engine for keys in tokens: only pkcs11 is accepted, and \
+               a --key pkcs11: URI is used through a PKCS#11 module with or without it",
+        commands: &["ima_sign", "sign_hash", "sign"],
+    },
+    OptDef {
+        id: OptId::Provider,
+        short: None,
+        long: Some("provider"),
+        has_arg: HasArg::Required,
+        value_name: "pkcs11",
+        help: "upstream 1.6's OpenSSL provider for keys in tokens: only pkcs11 is accepted \
+               (as --engine)",
+        commands: &["ima_sign", "sign_hash", "sign"],
+    },
+    OptDef {
         id: OptId::ImaSig,
         short: Some('s'),
         long: Some("imasig"),
@@ -114,6 +135,27 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "",
         help: "sign: a portable EVM signature (type 0x05: no inode, generation or UUID; needs security.ima)",
         commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::Immutable,
+        short: Some('i'),
+        long: None,
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign: an immutable EVM signature (experimental, upstream 1.5): only uid, gid and \
+               mode of the metadata, header version 3; exclusive with --portable (the later \
+               one is ignored)",
+        commands: &["sign"],
+    },
+    OptDef {
+        id: OptId::HmacKey,
+        short: None,
+        long: Some("hmackey"),
+        has_arg: HasArg::Required,
+        value_name: "KEY",
+        help: "hmac: the symmetric EVM key file (at most 128 bytes; default \
+               /etc/keys/evm-key-plain)",
+        commands: &["hmac"],
     },
     OptDef {
         id: OptId::Uuid,
@@ -258,6 +300,27 @@ pub const OPTIONS: &[OptDef] = &[
         value_name: "ALGO",
         help: "ima_measurement: check only this bank (sha1 or sha256)",
         commands: &["ima_measurement"],
+    },
+    OptDef {
+        id: OptId::Hwtpm,
+        short: None,
+        long: Some("hwtpm"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "ima_boot_aggregate: read the PCRs of the hardware TPM through sysfs \
+               (/sys/class/tpm/tpm0/pcr-ALGO/N, kernel 5.12 and later); an error when none can \
+               be read",
+        commands: &["ima_boot_aggregate"],
+    },
+    OptDef {
+        id: OptId::VeritySig,
+        short: None,
+        long: Some("veritysig"),
+        has_arg: HasArg::No,
+        value_name: "",
+        help: "sign_hash: read 'ALG:HEXDIGEST PATH' lines (fsverity digest output) and sign \
+               each fs-verity digest as a sigv3 value (type 0x06)",
+        commands: &["sign_hash"],
     },
     OptDef {
         id: OptId::Rsa,

@@ -1,0 +1,204 @@
+//! `imactl modsig sign|verify|remove`: appended signatures in the kernel module format, for
+//! kernel images and initramfs on filesystems without xattrs (a vfat ESP or /boot). The
+//! kernel checks them with `appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig|modsig`
+//! (CONFIG_IMA_APPRAISE_MODSIG) and the keys in .ima.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use zeroize::Zeroizing;
+
+use crate::cli::evmctl::opts::{ENV_KEY_PASSWORD, ENV_PKCS11_MODULE};
+use crate::hash::HashAlgo;
+use crate::keyref::{self, KeyRef, OpenError};
+use crate::keys::{Certificate, KeyError, KeyErrorKind};
+use crate::modsig;
+use crate::sign::{KeyidChoice, SignerError};
+
+#[derive(Subcommand, Debug)]
+pub enum ModsigCommand {
+    /// Append a signature (PKCS#7, detached, no attributes, module_signature trailer).
+    ///
+    /// The key is a file or a pkcs11: URI (PIN or password from EVMCTL_KEY_PASSWORD or a
+    /// prompt; module from the URI, EVMCTL_PKCS11_MODULE or p11-kit's proxy). The file is
+    /// replaced atomically unless --out names another.
+    Sign(SignArgs),
+    /// Check a file's appended signature against certificates (exit 0 valid, 1 not).
+    Verify(VerifyArgs),
+    /// Remove the appended signature (an error when there is none).
+    Remove(RemoveArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// Private key: a PEM/DER file or a pkcs11: URI.
+    #[arg(long, value_name = "KEY")]
+    pub key: std::ffi::OsString,
+    /// The key's X.509 certificate (it names the signer; the kernel needs it in .ima).
+    #[arg(long, value_name = "CERT")]
+    pub cert: PathBuf,
+    /// Digest algorithm: sha1, sha224, sha256, sha384 or sha512.
+    #[arg(long, value_name = "ALGO", default_value = "sha256")]
+    pub hash: String,
+    /// Write the signed file here instead of replacing FILE.
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Certificates that may have signed (repeat the option or separate with commas).
+    #[arg(long, value_name = "CERT", required = true, value_delimiter = ',')]
+    pub cert: Vec<PathBuf>,
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RemoveArgs {
+    /// Write the unsigned file here instead of replacing FILE.
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+pub fn run(c: ModsigCommand) -> i32 {
+    match c {
+        ModsigCommand::Sign(a) => sign(a),
+        ModsigCommand::Verify(a) => verify(a),
+        ModsigCommand::Remove(a) => remove(a),
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| {
+        format!(
+            "{}: cannot read: {}",
+            path.display(),
+            crate::error::io_words(&e)
+        )
+    })
+}
+
+fn write(path: &Path, data: &[u8]) -> Result<(), String> {
+    crate::fsops::write_atomic(path, data).map_err(|e| {
+        format!(
+            "{}: cannot write: {}",
+            path.display(),
+            crate::error::io_words(&e)
+        )
+    })
+}
+
+/// Opens a key file or a pkcs11: URI; the password or PIN comes from `pass_env`, else a
+/// prompt on the terminal; the module for URIs without one from EVMCTL_PKCS11_MODULE.
+pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySigner, String> {
+    let module = std::env::var_os(ENV_PKCS11_MODULE)
+        .filter(|m| !m.is_empty())
+        .map(PathBuf::from);
+    let mut pass =
+        std::env::var_os(pass_env).map(|v| Zeroizing::new(v.to_string_lossy().into_owned()));
+    loop {
+        let p = pass.as_deref().map(String::as_str);
+        let asked = match keyref::open(key, p, &KeyidChoice::Default, module.as_deref()) {
+            Ok(s) => return Ok(s),
+            Err(OpenError::Software(SignerError::Key(KeyError {
+                kind: KeyErrorKind::PasswordRequired,
+                ..
+            }))) if pass.is_none() => format!("Password for {}: ", key.display()),
+            Err(OpenError::Pkcs11(crate::pkcs11::Pkcs11Error::PinRequired { token }))
+                if pass.is_none() =>
+            {
+                format!("PIN for token {token}: ")
+            }
+            Err(e) => return Err(format!("{}: {e}", key.display())),
+        };
+        let answer = rpassword::prompt_password(asked).map_err(|_| {
+            format!(
+                "{}: a password or PIN is needed: set {pass_env} or run on a terminal",
+                key.display()
+            )
+        })?;
+        pass = Some(Zeroizing::new(answer));
+    }
+}
+
+fn sign(a: SignArgs) -> i32 {
+    let result = (|| -> Result<PathBuf, String> {
+        let algo = HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
+        let cert = Certificate::load(&a.cert).map_err(|e| e.to_string())?;
+        let key = KeyRef::parse(&a.key);
+        let content = read(&a.file)?;
+        let signer = open_signer(&key, ENV_KEY_PASSWORD)?;
+        let signed = modsig::append(&signer, &cert, algo, &content).map_err(|e| match e {
+            modsig::ModsigError::CertificateMismatch => format!(
+                "{}: the certificate is not for the key {}",
+                a.cert.display(),
+                key.display()
+            ),
+            e => format!("{}: {e}", a.file.display()),
+        })?;
+        let out = a.out.clone().unwrap_or_else(|| a.file.clone());
+        write(&out, &signed)?;
+        Ok(out)
+    })();
+    match result {
+        Ok(out) => {
+            println!("{}: signed ({})", out.display(), a.hash);
+            0
+        }
+        Err(m) => {
+            eprintln!("imactl: {m}");
+            1
+        }
+    }
+}
+
+fn verify(a: VerifyArgs) -> i32 {
+    let mut certs = Vec::new();
+    for p in &a.cert {
+        match Certificate::load(p) {
+            Ok(c) => certs.push(c),
+            Err(e) => {
+                eprintln!("imactl: {e}");
+                return 1;
+            }
+        }
+    }
+    let mut failed = false;
+    for f in &a.files {
+        let verdict = read(f).and_then(|d| modsig::verify(&d, &certs).map_err(|e| e.to_string()));
+        match verdict {
+            Ok(i) => println!(
+                "{}: OK ({}, signed by {}, serial {}, certificate {})",
+                f.display(),
+                i.hash,
+                i.issuer,
+                crate::hash::to_hex(&i.serial),
+                i.certificate
+            ),
+            Err(m) => {
+                failed = true;
+                println!("{}: {m}", f.display());
+            }
+        }
+    }
+    i32::from(failed)
+}
+
+fn remove(a: RemoveArgs) -> i32 {
+    let result = read(&a.file).and_then(|d| {
+        let content = modsig::remove(&d).map_err(|e| format!("{}: {e}", a.file.display()))?;
+        write(a.out.as_ref().unwrap_or(&a.file), content)
+    });
+    match result {
+        Ok(()) => 0,
+        Err(m) => {
+            eprintln!("imactl: {m}");
+            1
+        }
+    }
+}

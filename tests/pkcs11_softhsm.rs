@@ -1,0 +1,532 @@
+//! PKCS#11 keys (`--key pkcs11:URI`) against SoftHSM2 in a throwaway token directory.
+//!
+//! The token is initialised and the keys imported with p11tool (gnutls-bin), the tool
+//! users of tokens have; PINs travel in environment variables only (GNUTLS_PIN,
+//! GNUTLS_SO_PIN for p11tool, EVMCTL_KEY_PASSWORD or a pin-source file for evmctl).
+//! RSA signatures made in the token must be byte-identical to the same key used from its
+//! file (PKCS#1 v1.5 is deterministic); ECDSA signatures must verify with openssl.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{evmctl, fixture, hex, run, scratch, skip, stderr, stdout, write_sample};
+
+const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+/// Test-only PINs of a token that lives in a temporary directory.
+const USER_PIN: &str = "4321";
+const SO_PIN: &str = "87654321";
+
+struct Token {
+    _dir: tempfile::TempDir,
+    conf: PathBuf,
+    dir: PathBuf,
+}
+
+impl Token {
+    /// A command with this token's SoftHSM configuration (and nothing of the host's).
+    fn cmd(&self, mut c: Command) -> Command {
+        c.env("SOFTHSM2_CONF", &self.conf)
+            .env_remove("EVMCTL_KEY_PASSWORD")
+            .env_remove("EVMCTL_PKCS11_MODULE");
+        c
+    }
+
+    fn p11tool(&self, args: &[&str]) {
+        let mut c = self.cmd(Command::new("p11tool"));
+        c.env("GNUTLS_PIN", USER_PIN)
+            .env("GNUTLS_SO_PIN", SO_PIN)
+            .arg("--provider")
+            .arg(SOFTHSM)
+            .args(args);
+        let o = run(&mut c);
+        assert!(o.status.success(), "p11tool {args:?}: {}", stderr(&o));
+    }
+
+    fn evmctl(&self, args: &[&str], pin: Option<&str>) -> Output {
+        let mut c = self.cmd(evmctl());
+        if let Some(p) = pin {
+            c.env("EVMCTL_KEY_PASSWORD", p);
+        }
+        run(c.args(args))
+    }
+}
+
+/// SoftHSM with one token "imaevm": the fixture's RSA 2048 key (id 01, no certificate),
+/// its P-256 key (id 02, public key and certificate alongside).
+fn token(test: &str) -> Option<Token> {
+    for (what, path) in [
+        ("softhsm2", SOFTHSM),
+        ("p11tool (gnutls-bin)", "/usr/bin/p11tool"),
+    ] {
+        if !Path::new(path).exists() {
+            skip(
+                test,
+                &format!("{what} is not installed (tests/setup.sh installs it)"),
+            );
+            return None;
+        }
+    }
+    let dir = scratch();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let t = Token {
+        conf,
+        dir: dir.path().to_path_buf(),
+        _dir: dir,
+    };
+    t.p11tool(&[
+        "--initialize",
+        "--label",
+        "imaevm",
+        "pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=;token=",
+    ]);
+    t.p11tool(&["--initialize-pin", "pkcs11:token=imaevm"]);
+    let f = fixture();
+    let write = |args: &[&str]| {
+        let mut a = vec!["--login", "--write"];
+        a.extend_from_slice(args);
+        a.push("pkcs11:token=imaevm");
+        t.p11tool(&a);
+    };
+    let key = |p: &Path| p.to_str().unwrap().to_string();
+    write(&[
+        "--load-privkey",
+        &key(&f.rsa2048.key),
+        "--label",
+        "rsa",
+        "--id",
+        "01",
+    ]);
+    write(&[
+        "--load-privkey",
+        &key(&f.p256.key),
+        "--label",
+        "ec",
+        "--id",
+        "02",
+    ]);
+    let ec_pub = t.dir.join("p256.pub.pem");
+    common::openssl(
+        &t.dir,
+        &[
+            "pkey",
+            "-in",
+            &key(&f.p256.key),
+            "-pubout",
+            "-out",
+            &key(&ec_pub),
+        ],
+    );
+    write(&[
+        "--load-pubkey",
+        &key(&ec_pub),
+        "--label",
+        "ec",
+        "--id",
+        "02",
+    ]);
+    write(&[
+        "--load-certificate",
+        &key(&f.p256.cert_pem),
+        "--label",
+        "ec",
+        "--id",
+        "02",
+    ]);
+    Some(t)
+}
+
+fn uri(object: &str, module: bool) -> String {
+    if module {
+        format!("pkcs11:token=imaevm;object={object}?module-path={SOFTHSM}")
+    } else {
+        format!("pkcs11:token=imaevm;object={object}")
+    }
+}
+
+#[test]
+fn token_keys_sign_like_their_files() {
+    let Some(t) = token("token_keys_sign_like_their_files") else {
+        return;
+    };
+    let f = fixture();
+    let file = t.dir.join("payload");
+    write_sample(&file, 5000, 3);
+    let file = file.to_str().unwrap();
+    let rsa_file = f.rsa2048.key.to_str().unwrap();
+
+    // RSA: ima_sign, with and without --engine/--provider, is byte-identical.
+    for (algo, extra) in [
+        ("sha256", None),
+        ("sha512", Some("--provider")),
+        ("sha1", Some("--engine")),
+    ] {
+        let from_file = t.evmctl(
+            &["ima_sign", "-n", "-a", algo, "--key", rsa_file, file],
+            None,
+        );
+        assert!(from_file.status.success(), "{}", stderr(&from_file));
+        let mut args = vec!["ima_sign", "-n", "-a", algo];
+        if let Some(e) = extra {
+            args.extend([e, "pkcs11"]);
+        }
+        let u = uri("rsa", true);
+        args.extend(["--key", &u, file]);
+        let from_token = t.evmctl(&args, Some(USER_PIN));
+        assert!(from_token.status.success(), "{}", stderr(&from_token));
+        assert_eq!(stdout(&from_token), stdout(&from_file), "{algo}");
+        println!(
+            "ima_sign {algo}: token == file: {}",
+            stdout(&from_token).trim()
+        );
+    }
+
+    // --keyid and --keyid-from-cert apply to token keys as to files; a certificate of
+    // another key is refused.
+    let u = uri("rsa", true);
+    let cert = f.rsa2048.cert_pem.to_str().unwrap();
+    for extra in [
+        &["--keyid", "1a2b3c4d"][..],
+        &["--keyid-from-cert", cert][..],
+    ] {
+        let mut a = vec!["ima_sign", "-n"];
+        a.extend_from_slice(extra);
+        let from_token = {
+            let mut b = a.clone();
+            b.extend(["--key", &u, file]);
+            t.evmctl(&b, Some(USER_PIN))
+        };
+        a.extend(["--key", rsa_file, file]);
+        let from_file = t.evmctl(&a, None);
+        assert!(
+            from_token.status.success(),
+            "{extra:?}: {}",
+            stderr(&from_token)
+        );
+        assert_eq!(stdout(&from_token), stdout(&from_file), "{extra:?}");
+    }
+    let other = f.other_rsa.cert_pem.to_str().unwrap();
+    let o = t.evmctl(
+        &[
+            "ima_sign",
+            "-n",
+            "--keyid-from-cert",
+            other,
+            "--key",
+            &u,
+            file,
+        ],
+        Some(USER_PIN),
+    );
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("another key"), "{}", stderr(&o));
+
+    // sign (EVM, portable so no inode-specific input): token == file.
+    let evm = |key: &str, pin: Option<&str>| {
+        let uuid = "--uuid=01234567-89ab-cdef-0123-456789abcdef";
+        let o = t.evmctl(
+            &[
+                "sign", "-n", "--ima", "0404aabb", "-o", uuid, "--key", key, file,
+            ],
+            pin,
+        );
+        assert!(o.status.success(), "sign {key}: {}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(evm(&uri("rsa", true), Some(USER_PIN)), evm(rsa_file, None));
+
+    // sign_hash: the same lines, and the module from EVMCTL_PKCS11_MODULE.
+    let digest = format!("{}  {file}\n", hex(&[0x5a; 32]));
+    let run_hash = |key: &str, pin: Option<&str>, module: bool| {
+        let mut c = t.cmd(evmctl());
+        if let Some(p) = pin {
+            c.env("EVMCTL_KEY_PASSWORD", p);
+        }
+        if module {
+            c.env("EVMCTL_PKCS11_MODULE", SOFTHSM);
+        }
+        let mut child = c
+            .args(["sign_hash", "--key", key])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(digest.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let a = run_hash(rsa_file, None, false);
+    let b = run_hash(&uri("rsa", false), Some(USER_PIN), true);
+    assert!(b.status.success(), "{}", stderr(&b));
+    assert_eq!(stdout(&a), stdout(&b));
+
+    // imactl takes the same key reference: an appended signature made in the token is
+    // the file key's, byte for byte.
+    let signed = |key: &str, out: &str| {
+        let mut c = t.cmd(Command::new(env!("CARGO_BIN_EXE_imactl")));
+        c.env("EVMCTL_KEY_PASSWORD", USER_PIN)
+            .args(["modsig", "sign", "--key", key, "--cert"])
+            .arg(&f.rsa2048.cert_pem)
+            .arg("--out")
+            .arg(t.dir.join(out))
+            .arg(file);
+        let o = run(&mut c);
+        assert!(
+            o.status.success(),
+            "imactl modsig sign {key}: {}",
+            stderr(&o)
+        );
+        std::fs::read(t.dir.join(out)).unwrap()
+    };
+    assert_eq!(
+        signed(&uri("rsa", true), "token.signed"),
+        signed(rsa_file, "file.signed")
+    );
+
+    // The PIN from a pin-source file, the module from p11-kit's proxy (when installed).
+    let pin_file = t.dir.join("pin");
+    std::fs::write(&pin_file, format!("{USER_PIN}\n")).unwrap();
+    let proxy = "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so";
+    if Path::new(proxy).exists() {
+        let u = format!(
+            "{}?pin-source=file:{}",
+            uri("rsa", false),
+            pin_file.display()
+        );
+        let o = t.evmctl(&["ima_sign", "-n", "--key", &u, file], None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let want = t.evmctl(&["ima_sign", "-n", "--key", rsa_file, file], None);
+        assert_eq!(stdout(&o), stdout(&want));
+    } else {
+        common::skip_part(
+            "token_keys_sign_like_their_files",
+            "p11-kit-proxy",
+            "p11-kit-modules is not installed (tests/setup.sh installs it)",
+        );
+    }
+}
+
+#[test]
+fn token_ecdsa_signatures_verify_with_openssl() {
+    let Some(t) = token("token_ecdsa_signatures_verify_with_openssl") else {
+        return;
+    };
+    let f = fixture();
+    let file = t.dir.join("payload");
+    write_sample(&file, 7000, 9);
+    let o = t.evmctl(
+        &[
+            "ima_sign",
+            "-n",
+            "--key",
+            &uri("ec", true),
+            file.to_str().unwrap(),
+        ],
+        Some(USER_PIN),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let value = stdout(&o);
+    let value = value.lines().last().unwrap().trim();
+    let bytes: Vec<u8> = (0..value.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&value[i..i + 2], 16).unwrap())
+        .collect();
+    // 03 02 hash(04=sha256) keyid[4] size[2] DER
+    assert_eq!(&bytes[..3], &[3, 2, 4]);
+    // The keyid is the SKID of the token's certificate (openssl's SKID is the key's SHA-1).
+    let skid = run(Command::new("openssl").args([
+        "x509",
+        "-noout",
+        "-ext",
+        "subjectKeyIdentifier",
+        "-in",
+        f.p256.cert_pem.to_str().unwrap(),
+    ]));
+    let skid: String = stdout(&skid)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .replace(':', "")
+        .to_lowercase();
+    assert_eq!(hex(&bytes[3..7]), skid[skid.len() - 8..]);
+    let sig = &bytes[9..];
+    assert_eq!(u16::from_be_bytes([bytes[7], bytes[8]]) as usize, sig.len());
+    let digest = {
+        use sha2::Digest;
+        sha2::Sha256::digest(std::fs::read(&file).unwrap()).to_vec()
+    };
+    std::fs::write(t.dir.join("digest"), &digest).unwrap();
+    std::fs::write(t.dir.join("sig"), sig).unwrap();
+    let v = run(Command::new("openssl").current_dir(&t.dir).args([
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        "p256.pub.pem",
+        "-in",
+        "digest",
+        "-sigfile",
+        "sig",
+    ]));
+    assert!(v.status.success(), "openssl: {}{}", stdout(&v), stderr(&v));
+    println!("openssl: {}", stdout(&v).trim());
+}
+
+#[test]
+fn token_errors_name_the_cause() {
+    let Some(t) = token("token_errors_name_the_cause") else {
+        return;
+    };
+    let file = t.dir.join("payload");
+    write_sample(&file, 10, 1);
+    let file = file.to_str().unwrap();
+    let cases: &[(&[&str], Option<&str>, &str)] = &[
+        (&["--key", &uri("rsa", true)], None, "needs a PIN"),
+        (&["--key", &uri("rsa", true)], Some("0000"), "PIN incorrect"),
+        (
+            &["--key", &uri("nosuch", true)],
+            Some(USER_PIN),
+            "no private key",
+        ),
+        (
+            &[
+                "--key",
+                "pkcs11:token=other?module-path=/usr/lib/softhsm/libsofthsm2.so",
+            ],
+            Some(USER_PIN),
+            "no token matches",
+        ),
+        (
+            &[
+                "--key",
+                "pkcs11:token=imaevm?module-path=/nonexistent/module.so",
+            ],
+            Some(USER_PIN),
+            "/nonexistent/module.so",
+        ),
+        (
+            &["--key", "pkcs11:tokn=imaevm"],
+            Some(USER_PIN),
+            "unknown path attribute 'tokn'",
+        ),
+        (
+            &[
+                "--key",
+                "pkcs11:token=imaevm?module-path=/usr/lib/softhsm/libsofthsm2.so",
+            ],
+            Some(USER_PIN),
+            "private keys match the URI: add object=LABEL or id=ID",
+        ),
+        (
+            &[
+                "--key",
+                "pkcs11:token=imaevm;type=cert?module-path=/usr/lib/softhsm/libsofthsm2.so",
+            ],
+            Some(USER_PIN),
+            "signing needs type=private",
+        ),
+        (
+            &["--rsa", "--key", &uri("rsa", true)],
+            Some(USER_PIN),
+            "legacy v1 signatures are made with key files only",
+        ),
+        (
+            &["--provider", "tpm2", "--key", &uri("rsa", true)],
+            Some(USER_PIN),
+            "--provider tpm2",
+        ),
+        (
+            &["--engine", "gost", "--key", &uri("rsa", true)],
+            Some(USER_PIN),
+            "--engine gost",
+        ),
+    ];
+    for (args, pin, want) in cases {
+        let mut a = vec!["ima_sign", "-n"];
+        a.extend_from_slice(args);
+        a.push(file);
+        let o = t.evmctl(&a, *pin);
+        assert_eq!(o.status.code(), Some(125), "{a:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{a:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains(USER_PIN), "{a:?} printed the PIN");
+    }
+}
+
+#[test]
+fn a_token_ca_key_issues_ima_certificates() {
+    let Some(t) = token("a_token_ca_key_issues_ima_certificates") else {
+        return;
+    };
+    let imactl = || t.cmd(Command::new(env!("CARGO_BIN_EXE_imactl")));
+    let ca = t.dir.join("ca");
+    let new = t.dir.join("new");
+    std::fs::create_dir(&ca).unwrap();
+    std::fs::create_dir(&new).unwrap();
+    let o = run(imactl()
+        .args(["key", "ca", "--type", "p256", "--out"])
+        .arg(&ca));
+    assert!(o.status.success(), "key ca: {}", stderr(&o));
+    let ca_key = ca.join("ca.key");
+    t.p11tool(&[
+        "--login",
+        "--write",
+        "--load-privkey",
+        ca_key.to_str().unwrap(),
+        "--label",
+        "ca",
+        "--id",
+        "03",
+        "pkcs11:token=imaevm",
+    ]);
+    // With its certificate (same id): an EC private key does not carry its public point.
+    t.p11tool(&[
+        "--login",
+        "--write",
+        "--load-certificate",
+        ca.join("ca.pem").to_str().unwrap(),
+        "--label",
+        "ca",
+        "--id",
+        "03",
+        "pkcs11:token=imaevm",
+    ]);
+    // The CA key now lives in the token only.
+    std::fs::remove_file(&ca_key).unwrap();
+    let mut c = imactl();
+    c.env("IMACTL_CA_KEY_PASSWORD", USER_PIN)
+        .args(["key", "new", "--ca-cert"])
+        .arg(ca.join("ca.pem"))
+        .args(["--ca-key", &uri("ca", true), "--out"])
+        .arg(&new);
+    let o = run(&mut c);
+    assert!(o.status.success(), "key new: {}", stderr(&o));
+    let v = run(Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(ca.join("ca.pem"))
+        .arg(new.join("ima.pem")));
+    assert!(
+        v.status.success(),
+        "openssl verify: {}{}",
+        stdout(&v),
+        stderr(&v)
+    );
+    println!("{}", stdout(&v).trim());
+}
