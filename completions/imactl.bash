@@ -16,6 +16,9 @@ _imactl() {
             ",$1")
                 cmd="imactl"
                 ;;
+            imactl,boot)
+                cmd="imactl__subcmd__boot"
+                ;;
             imactl,help)
                 cmd="imactl__subcmd__help"
                 ;;
@@ -33,6 +36,9 @@ _imactl() {
                 ;;
             imactl,verify)
                 cmd="imactl__subcmd__verify"
+                ;;
+            imactl__subcmd__help,boot)
+                cmd="imactl__subcmd__help__subcmd__boot"
                 ;;
             imactl__subcmd__help,help)
                 cmd="imactl__subcmd__help__subcmd__help"
@@ -185,7 +191,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify status modsig help"
+            opts="-h -V --help --version policy key verify status boot modsig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,9 +204,61 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        imactl__subcmd__help)
-            opts="policy key verify status modsig help"
+        imactl__subcmd__boot)
+            opts="-h --keys-dir --kernel-cert --policy --by-path --kernel --securityfs --state-dir --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keys-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel)
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
+                    return 0
+                    ;;
+                --securityfs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help)
+            opts="policy key verify status boot modsig help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__boot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -632,7 +690,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -650,7 +708,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -710,7 +768,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -906,7 +964,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --kernel)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -998,7 +1056,7 @@ _imactl() {
                     return 0
                     ;;
                 --kernel)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1009,7 +1067,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__policy__subcmd__show)
-            opts="-h --securityfs --help"
+            opts="-h --securityfs --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,7 +1110,7 @@ _imactl() {
             fi
             case "${prev}" in
                 --keyring)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -24,12 +24,13 @@ function __fish_imactl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c imactl -n "__fish_imactl_needs_command" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_needs_command" -s V -l version -d 'Print version'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "policy" -d 'Check, load and show IMA policies'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
+complete -c imactl -n "__fish_imactl_needs_command" -f -a "boot" -d 'The boot step: import the IMA certificates, then load the IMA policy'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "modsig" -d 'Appended signatures for kernel images and initramfs (the kernel module format)'
 complete -c imactl -n "__fish_imactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -s h -l help -d 'Print help'
@@ -37,16 +38,21 @@ complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_see
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -f -a "load" -d 'Check a policy file, then write it to the kernel, one rule per write()'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -f -a "show" -d 'Print the policy the kernel has loaded, when the kernel allows reading it'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and not __fish_seen_subcommand_from check load show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from check" -l kernel -d 'Kernel to check for: 6.1, 6.12, 7.2 or any release from 6.1 on (default: the running kernel, from uname)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from check" -l kernel -d 'Kernel to check for: 6.1, 6.12, 7.2 or any release from 6.1 on (default: the running kernel, from uname)' -r -f -a "6.1\t''
+6.12\t''
+7.2\t''"
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from check" -l json -d 'Print the findings as one JSON object'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from check" -l strict -d 'Fail (exit 1) on warnings too'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l securityfs -d 'Where securityfs is mounted (default /sys/kernel/security, mounted if needed)' -r -F
-complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l kernel -d 'Kernel to check for before loading (default: the running kernel)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l kernel -d 'Kernel to check for before loading (default: the running kernel)' -r -f -a "6.1\t''
+6.12\t''
+7.2\t''"
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l dry-run -d 'Print exactly the writes that would be made, and write nothing'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l by-path -d 'Write the file\'s absolute path so that the kernel reads and appraises the file itself (needed when an `appraise func=POLICY_CHECK` rule is in force; the file must be signed)'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from show" -l securityfs -d 'Where securityfs is mounted (default /sys/kernel/security, mounted if needed)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON object: {version, command, policy_file, rules, demands_signed_policies} or {version, command, error}'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "load" -d 'Check a policy file, then write it to the kernel, one rule per write()'
@@ -60,12 +66,36 @@ complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_s
 complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "new" -d 'Make an IMA signing key issued by a local CA'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "show" -d 'Show certificates and what the kernel will think of them'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and not __fish_seen_subcommand_from import list remove ca new show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from import" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from import" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r -f -a "ima\t''
+evm\t''
+platform\t''
+_ima\t''
+.ima\t''
+_evm\t''
+.evm\t''
+@u\t''
+@s\t''"
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r -f -a "ima\t''
+evm\t''
+platform\t''
+_ima\t''
+.ima\t''
+_evm\t''
+.evm\t''
+@u\t''
+@s\t''"
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print JSON: {"keyring": {...}, "keys": [{serial, type, description, keyid, algorithm, bits}]}'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from remove" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from remove" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r -f -a "ima\t''
+evm\t''
+platform\t''
+_ima\t''
+.ima\t''
+_evm\t''
+.evm\t''
+@u\t''
+@s\t''"
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l type -d 'Key type: rsa2048, rsa3072, rsa4096, p256 or p384 (ECDSA keys need a kernel with CONFIG_CRYPTO_ECDSA; Debian\'s 6.1 has none)' -r
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from ca" -l subject -d 'The certificate\'s subject, an RFC 4514 name (default: CN=IMA local CA for a CA, CN=IMA signing key for a signing key)' -r
@@ -83,7 +113,7 @@ complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subco
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l name -d 'Base name of the files: NAME.key (private key, PKCS#8 PEM, mode 0600), NAME.pem and NAME.der (the certificate). Default: ca for a CA, ima for a signing key' -r
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -l encrypt -d 'Encrypt the private key with a password asked twice on the terminal (unless the password\'s environment variable is set: then the key is encrypted with it anyway)'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from show" -l json -d 'Print JSON: a list of {path, subject, issuer, serial, not_before, not_after, algorithm, bits, skid, akid, ima_keyid, basic_constraints, key_usage, extended_key_usage, is_ca, self_signed, expired, ima_acceptable, findings}'
+complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON object: {version, command, certificates: [{path, subject, issuer, serial, not_before, not_after, algorithm, bits, skid, akid, ima_keyid, basic_constraints, key_usage, extended_key_usage, is_ca, self_signed, expired, ima_acceptable, findings}], errors: [{path, error}]}'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Add X.509 certificates (PEM or DER) to the IMA keyring. Prints, per certificate, the new key\'s serial and the keyid IMA will match (id:xxxxxxxx)'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keys in the keyring: serial, IMA keyid, algorithm and size, description'
@@ -92,13 +122,32 @@ complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subco
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make an IMA signing key issued by a local CA'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show certificates and what the kernel will think of them'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imactl -n "__fish_imactl_using_subcommand verify" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r
+complete -c imactl -n "__fish_imactl_using_subcommand verify" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r -f -a "ima\t''
+evm\t''
+platform\t''
+_ima\t''
+.ima\t''
+_evm\t''
+.evm\t''
+@u\t''
+@s\t''"
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l sigfile -d 'Read the signature from FILE.sig instead of security.ima'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l json -d 'Print JSON: {"keyring": {...}, "files": [{file, ok, verdict, reason, keyid, key_serial, hash}]}'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l root -d 'Read /proc, /sys, /boot and /etc under DIR instead of / (for tests)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l json -d 'Print JSON: {release, checks: [{name, state, detail}], keyrings: [{name, serial, keys, members, role}], verdict, reasons, first_step}'
 complete -c imactl -n "__fish_imactl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l keys-dir -d 'Directory of certificates (PEM or DER) for the IMA keyring: every regular file in it whose name does not start with \'.\'' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l kernel-cert -d 'A further certificate, imported when it exists' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l policy -d 'The IMA policy to load' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l kernel -d 'Kernel to check the policy for (default: the running kernel)' -r -f -a "6.1\t''
+6.12\t''
+7.2\t''"
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l securityfs -d 'Where securityfs is mounted (default /sys/kernel/security, mounted if needed)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l state-dir -d 'Where the record of a load is kept for the rest of the boot' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l by-path -d 'Write the policy\'s path instead of its rules: the kernel reads and appraises the file (needed when the policy must be signed; chosen automatically when the loaded policy appraises POLICY_CHECK)'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l json -d 'Print one JSON object: {version, command, keyring, keys, policy, verdict}'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "sign" -d 'Append a signature (PKCS#7, detached, no attributes, module_signature trailer)'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "verify" -d 'Check a file\'s appended signature against certificates (exit 0 valid, 1 not)'
@@ -117,12 +166,13 @@ complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_su
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a file\'s appended signature against certificates (exit 0 valid, 1 not)'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove the appended signature (an error when there is none)'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "policy" -d 'Check, load and show IMA policies'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "modsig" -d 'Appended signatures for kernel images and initramfs (the kernel module format)'
-complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status modsig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot modsig help" -f -a "policy" -d 'Check, load and show IMA policies'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot modsig help" -f -a "key" -d 'Manage the keys in the keyring IMA (or EVM) uses'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot modsig help" -f -a "verify" -d 'Ask the kernel whether files\' IMA signatures verify with the keys it holds'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot modsig help" -f -a "status" -d 'Tell whether kexec is protected on this machine, and if not, why not'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot modsig help" -f -a "boot" -d 'The boot step: import the IMA certificates, then load the IMA policy'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot modsig help" -f -a "modsig" -d 'Appended signatures for kernel images and initramfs (the kernel module format)'
+complete -c imactl -n "__fish_imactl_using_subcommand help; and not __fish_seen_subcommand_from policy key verify status boot modsig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "check" -d 'Check policy files against a kernel\'s rules; report every error and warning'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "load" -d 'Check a policy file, then write it to the kernel, one rule per write()'
 complete -c imactl -n "__fish_imactl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "show" -d 'Print the policy the kernel has loaded, when the kernel allows reading it'

@@ -301,6 +301,58 @@ pub const PAGES: &[PageText] = &[
             },
         ],
     },
+    PageText {
+        name: "imactl-modsig",
+        description: &[
+            "Appended signatures (\"modsig\") in the kernel module format, for kernel images and initramfs kept where extended attributes are not (a vfat ESP or /boot): a PKCS#7 SignedData (detached, content type pkcs7-data, no authenticated attributes), then the module_signature trailer and the marker \"~Module signature appended~\". IMA accepts such a signature under `appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig|modsig` on a kernel built with CONFIG_IMA_APPRAISE_MODSIG, with the signer's certificate in .ima. Debian's 6.1 and 6.12 kernels are built without it.",
+        ],
+        exit: &[("0", "Success."), ("1", "Failure: an unreadable or unsigned file, a signature that does not verify, a key that cannot sign."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "Sign a kernel image in place, check it, and take the signature off again:",
+            lines: &[
+                "imactl modsig sign --key /root/ima-key/ima.key --cert /root/ima-key/ima.pem /boot/efi/vmlinuz",
+                "imactl modsig verify --cert /root/ima-key/ima.pem /boot/efi/vmlinuz",
+                "imactl modsig remove /boot/efi/vmlinuz",
+            ],
+        }],
+    },
+    PageText {
+        name: "imactl-modsig-sign",
+        description: &[
+            "Appends a signature of FILE's contents made with KEY, whose certificate CERT names the signer. The file is replaced atomically (or the result goes to --out). The key is a PEM or DER file, or a pkcs11: URI (a key in a token); its password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt, never from the command line. RSA signatures are byte-identical to the kernel's scripts/sign-file.",
+        ],
+        exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file could not be used."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "Sign with a key in a token, writing a new file:",
+            lines: &["imactl modsig sign --key pkcs11:object=ima-key --cert ima.pem --out vmlinuz.signed vmlinuz"],
+        }],
+    },
+    PageText {
+        name: "imactl-modsig-verify",
+        description: &[
+            "Checks FILE's appended signature as the kernel does (the trailer, the marker, a detached pkcs7-data SignedData with one signer and no authenticated attributes) and verifies it with the certificates given, found by issuer and serial or by subject key identifier.",
+        ],
+        exit: &[("0", "The signature is valid."), ("1", "No signature, a malformed one, an unknown signer or a signature that does not verify."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "Check a kernel image:",
+            lines: &["imactl modsig verify --cert ima.pem vmlinuz"],
+        }],
+    },
+    PageText {
+        name: "imactl-modsig-remove",
+        description: &[
+            "Removes the appended signature from FILE, giving back exactly the bytes that were signed, written atomically. A file without one is an error and is left as it is. Use it before signing again with another key, or to hand the image to a tool that does not expect the trailer.",
+        ],
+        exit: &[("0", "The signature was removed."), ("1", "No signature, or the file could not be rewritten."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "Before signing again with another key:",
+            lines: &["imactl modsig remove vmlinuz"],
+        }],
+    },
 ];
 
 /// The page of `name`, if written.
