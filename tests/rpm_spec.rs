@@ -90,6 +90,15 @@ fn spec_fits_fedora_and_rhel() {
         !text.contains("ExclusiveArch:  x86_64"),
         "a hard ExclusiveArch x86_64"
     );
+    // The boot integration is installed and packaged.
+    let files = &text[text.find("\n%files").expect("a %files section")..];
+    for f in [
+        "%{_prefix}/lib/dracut/modules.d/98imaevm/",
+        "%{_prefix}/lib/systemd/system/imaevm-boot.service",
+        "%{_mandir}/man7/imaevm-rpm-macros.7*",
+    ] {
+        assert!(files.contains(f), "%files lacks {f}");
+    }
     for (arch, triple) in [
         ("aarch64", "aarch64-unknown-linux-gnu"),
         ("x86_64", "x86_64-unknown-linux-gnu"),
