@@ -86,7 +86,7 @@ fn check_reports_every_error_with_line_and_column() {
             c
         });
         assert_eq!(out.status.code(), Some(1), "{v}");
-        let stdout = text(&out.stderr);
+        let stdout = text(&out.stdout);
         let fname = f.display().to_string();
         let errors: Vec<&str> = stdout.lines().filter(|l| l.contains(": error: ")).collect();
         assert_eq!(errors.len(), 3, "{stdout}");
@@ -122,7 +122,7 @@ fn shadowed_rule_warns_and_strict_fails() {
         c
     });
     assert_eq!(out.status.code(), Some(0));
-    let stdout = text(&out.stderr);
+    let stdout = text(&out.stdout);
     assert!(
         stdout.contains(&format!(
             "{}:2:1: warning: this rule can never match: the measure rule at line 1",
@@ -179,7 +179,7 @@ fn default_profile_is_the_running_kernel() {
     });
     assert_eq!(out.status.code(), Some(0));
     let release = imaevm::policy::kernel_release().unwrap();
-    assert!(text(&out.stderr).contains(&format!("running kernel {release}")));
+    assert!(text(&out.stdout).contains(&format!("running kernel {release}")));
 }
 
 fn policy_files() -> Vec<PathBuf> {

@@ -196,10 +196,8 @@ fn check(a: CheckArgs) -> i32 {
         });
         let _ = writeln!(out, "{}", super::json::envelope("policy check", doc));
     } else {
-        // The text report goes to stderr, like `load`'s and a compiler's: stdout stays
-        // empty, so a failing check prints nothing there.
-        let stderr = io::stderr();
-        let mut out = stderr.lock();
+        // The findings are this command's output (a linter's): on stdout, so that
+        // `imactl policy check F | grep error` finds them.
         for (f, r) in &results {
             for d in &r.diagnostics {
                 let _ = print_diagnostic(&mut out, f, d);
