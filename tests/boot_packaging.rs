@@ -11,6 +11,9 @@
 //!
 //! The boots with these images are tests/vm/boot.sh.
 
+#[path = "common/user_ima.rs"]
+mod user_ima;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -66,6 +69,7 @@ fn boot_cmd(dir: &Path, extra: &[&str]) -> Output {
 
 #[test]
 fn boot_loads_once_and_a_second_run_reports_the_policy_in_force() {
+    let _ima = user_ima::UserImaGuard::new();
     let t = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(t.path().join("sec/ima")).unwrap();
     std::fs::write(t.path().join("sec/ima/policy"), "").unwrap();
@@ -97,6 +101,7 @@ fn boot_loads_once_and_a_second_run_reports_the_policy_in_force() {
 
 #[test]
 fn boot_with_an_invalid_policy_writes_nothing_and_fails() {
+    let _ima = user_ima::UserImaGuard::new();
     let t = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(t.path().join("sec/ima")).unwrap();
     std::fs::create_dir_all(t.path().join("keys")).unwrap();

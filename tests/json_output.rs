@@ -3,6 +3,9 @@
 //! having results; a file that cannot be read is in the results, not left out; `policy
 //! show` has --json. Runs without root: fake securityfs, missing keyrings and files.
 
+#[path = "common/user_ima.rs"]
+mod user_ima;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -104,6 +107,7 @@ fn policy_show_has_json_and_an_error_object() {
 
 #[test]
 fn key_list_verify_key_show_status_and_boot_print_one_versioned_object() {
+    let _ima = user_ima::UserImaGuard::new();
     let (code, v) = run(&[
         "key",
         "list",
