@@ -158,6 +158,7 @@ pub fn measurement_list(data: &[u8]) {
     let opts = ReplayOptions {
         violations: Violations::AsExtended,
         only_bank: None,
+        file_notes: true,
     };
     let _ = check_list(&records, &[None, None], opts, Some(cert_verifier()));
 }

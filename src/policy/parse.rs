@@ -55,12 +55,13 @@ pub struct PartialRule {
     pub func_unreadable: bool,
 }
 
-/// The most rule lines a policy may have: more is an error, and the rest is not parsed,
-/// which keeps the memory of a check bounded (about 1 KiB per rule).
-pub const MAX_RULES: usize = 131_072;
+pub use super::limits::MAX_RULES;
+use super::limits::{self, MAX_DIAGNOSTICS, MAX_LINE_BYTES};
 
 /// Parses a policy text. Blank lines and lines whose first non-blank character is `#` are
-/// skipped, as the kernel does. Past [`MAX_RULES`] rule lines, an error ends the parse.
+/// skipped, as the kernel does. The bounds of [`limits`] apply: a line that is too long is
+/// an error and not parsed; past [`MAX_RULES`] rule lines or [`MAX_DIAGNOSTICS`] findings,
+/// an error ends the parse.
 pub fn parse_policy(text: &str) -> ParsedPolicy {
     let mut out = ParsedPolicy::default();
     for (i, line) in text.split('\n').enumerate() {
@@ -70,22 +71,19 @@ pub fn parse_policy(text: &str) -> ParsedPolicy {
             continue;
         }
         if out.rule_lines == MAX_RULES {
-            let tok = tokenize(line_no, line).into_iter().next().unwrap_or(Token {
-                text: String::new(),
-                line: line_no,
-                column: 1,
-            });
-            out.diagnostics.push(
-                Diagnostic::error(
-                    &tok,
-                    format!("more than {MAX_RULES} rules: the rest of the policy is not read"),
-                    Some("the kernel walks the rules one by one for every event; merge rules or split the policy".into()),
-                )
-                .with_code("too-many-rules"),
-            );
+            out.diagnostics.push(limits::too_many_rules(line_no, line));
+            break;
+        }
+        if out.diagnostics.len() >= MAX_DIAGNOSTICS {
+            out.diagnostics
+                .push(limits::too_many_diagnostics_at(line_no, line));
             break;
         }
         out.rule_lines += 1;
+        if line.len() > MAX_LINE_BYTES {
+            out.diagnostics.push(limits::line_too_long(line_no, line));
+            continue;
+        }
         let (rule, mut errors) = parse_rule_parts(line_no, line);
         match rule {
             Some(r) if errors.is_empty() => out.rules.push(r),
