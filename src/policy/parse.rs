@@ -242,10 +242,20 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
         Some(i) => (&text[..i], text.as_bytes()[i] as char, &text[i + 1..]),
         None => (text, ' ', ""),
     };
-    if keyword(key).is_none() {
+    let Some(kw) = keyword(key) else {
         let names: Vec<&str> = KEYWORDS.iter().map(|k| k.name).collect();
         let message = format!("unknown keyword `{key}`: the kernel refuses the rule (EINVAL)");
         return Err(err(tok, message, mean(key, &names)).with_code("unknown-keyword"));
+    };
+    if kw.kind == super::KeywordKind::Action {
+        // Found by fuzzing: `hash=X` reached the option parser.
+        return Err(err(
+            tok,
+            format!(
+                "`{key}` is an action and takes no value: the kernel refuses the rule (EINVAL)"
+            ),
+            Some(format!("write `{key}` alone, once, as the rule's action")),
+        ));
     }
     if key == "permit_directio" {
         if split.is_some() {
