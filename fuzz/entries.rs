@@ -38,7 +38,18 @@ pub const TARGETS: &[(&str, Entry)] = &[
 const CERT_DER: &[u8] = include_bytes!("../tests/data/keys/rsa2048.crt.der");
 const P256_CERT_PEM: &[u8] = include_bytes!("../tests/data/keys/p256.crt.pem");
 
-fn cert_verifier() -> Verifier {
+/// Built once per process: parsing the certificates for every input would dominate.
+fn cert_verifier() -> &'static Verifier {
+    static V: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
+    V.get_or_init(make_cert_verifier)
+}
+
+fn v1_verifier() -> &'static Verifier {
+    static V: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
+    V.get_or_init(make_v1_verifier)
+}
+
+fn make_cert_verifier() -> Verifier {
     let rsa = Certificate::from_bytes(Path::new("rsa"), CERT_DER).unwrap();
     let ec = Certificate::from_bytes(Path::new("p256"), P256_CERT_PEM).unwrap();
     let keys = vec![
@@ -48,7 +59,7 @@ fn cert_verifier() -> Verifier {
     Verifier::new(Keys::Certificates(keys))
 }
 
-fn v1_verifier() -> Verifier {
+fn make_v1_verifier() -> Verifier {
     let rsa = Certificate::from_bytes(Path::new("rsa"), CERT_DER).unwrap();
     Verifier::new(Keys::LegacyV1(rsa.public_key().unwrap()))
 }
@@ -147,8 +158,9 @@ pub fn measurement_list(data: &[u8]) {
     let opts = ReplayOptions {
         violations: Violations::AsExtended,
         only_bank: None,
+        file_notes: true,
     };
-    let _ = check_list(&records, &[None, None], opts, Some(&cert_verifier()));
+    let _ = check_list(&records, &[None, None], opts, Some(cert_verifier()));
 }
 
 /// Template data of one record, under each known template name.

@@ -63,8 +63,9 @@ impl InputKind {
             InputKind::Signature => 64 * KIB,
             // 100k rules of 100 bytes each are 10 MB.
             InputKind::Policy | InputKind::SecurityfsPolicy => 64 * MIB,
-            // About a million records; the parsed list stays under 256 MiB in memory.
-            InputKind::MeasurementList => 64 * MIB,
+            // About 400,000 of the smallest records, or 100,000 signed ones; parsed, with
+            // every per-record note of -v, the list stays under 256 MiB in memory.
+            InputKind::MeasurementList => 32 * MIB,
             // A firmware event log is tens of KiB; 16 MiB leaves room for large logs.
             InputKind::EventLog => 16 * MIB,
             // At most 24 lines per bank.

@@ -762,3 +762,24 @@ fn defect8_import_refusals_name_the_certificate_problem() {
         assert!(!err.contains("not a valid keyring id"), "{err}");
     }
 }
+
+/// Defect 7 (and the 256 MiB bound): a line over the line cap is one error, not parsed; a
+/// policy with more findings than the cap stops at the cap, saying so.
+#[test]
+fn policy_checks_keep_bounded_findings() {
+    use imaevm::policy::limits::{MAX_DIAGNOSTICS, MAX_LINE_BYTES};
+    use imaevm::policy::validate::check_text;
+    use imaevm::policy::Profile;
+    let long = format!("measure {}\n", "uid=1 ".repeat(MAX_LINE_BYTES / 6 + 1));
+    let (_, r) = check_text(&long, Profile::V6_1);
+    assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(r.diagnostics[0].code, "too-long");
+    let many = "measure func=NOPE\n".repeat(MAX_DIAGNOSTICS + 50);
+    let (_, r) = check_text(&many, Profile::V6_1);
+    assert_eq!(r.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+    assert_eq!(r.diagnostics.last().unwrap().code, "too-many-diagnostics");
+    let shadowed = "measure\n".repeat(MAX_DIAGNOSTICS + 50);
+    let (_, r) = check_text(&shadowed, Profile::V6_1);
+    assert_eq!(r.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+    assert_eq!(r.diagnostics.last().unwrap().code, "too-many-diagnostics");
+}

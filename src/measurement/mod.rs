@@ -143,7 +143,9 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, ListError> {
                 format!("template name too long ({name_len} bytes)"),
             ));
         }
-        let name = String::from_utf8_lossy(take(&mut pos, name_len, "template name")?).into_owned();
+        // Found by fuzzing: a lossy decoding changed the name (the kernel's are ASCII).
+        let name = String::from_utf8(take(&mut pos, name_len, "template name")?.to_vec())
+            .map_err(|_| err(start, "the template name is not UTF-8 text".into()))?;
         let is_ima = name == "ima";
         match legacy {
             None => legacy = Some(is_ima),

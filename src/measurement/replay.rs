@@ -20,6 +20,9 @@ pub struct ReplayOptions {
     pub violations: Violations,
     /// Only this bank is compared (`None`: every bank with PCR values).
     pub only_bank: Option<HashAlgo>,
+    /// Whether a [`Note::File`] is kept for every record (for a verbose listing); without
+    /// it, a long list costs no memory beyond its records.
+    pub file_notes: bool,
 }
 
 /// Which replay matched the PCRs.
@@ -116,7 +119,7 @@ pub fn check_list(
             report.template_digest_failures += 1;
             report.notes.push(Note::TemplateDigestMismatch { record });
         }
-        check_record(rec, record, verifier, &mut report);
+        check_record(rec, record, verifier, opts.file_notes, &mut report);
         if !have_pcrs || !compared.iter().any(|&c| c) {
             continue;
         }
@@ -156,19 +159,27 @@ pub fn check_list(
 }
 
 /// Notes the record's file and checks the signature it carries.
-fn check_record(rec: &Record, record: usize, verifier: Option<&Verifier>, report: &mut ListReport) {
+fn check_record(
+    rec: &Record,
+    record: usize,
+    verifier: Option<&Verifier>,
+    file_notes: bool,
+    report: &mut ListReport,
+) {
     let Some(info) = rec.file_info() else {
         return;
     };
-    report.notes.push(Note::File {
-        record,
-        pcr: rec.pcr,
-        template_digest: rec.template_digest,
-        template: rec.template_name.clone(),
-        algo: info.algo.to_string(),
-        digest: info.digest.to_vec(),
-        path: info.path.to_string(),
-    });
+    if file_notes {
+        report.notes.push(Note::File {
+            record,
+            pcr: rec.pcr,
+            template_digest: rec.template_digest,
+            template: rec.template_name.clone(),
+            algo: info.algo.to_string(),
+            digest: info.digest.to_vec(),
+            path: info.path.to_string(),
+        });
+    }
     let (Some(verifier), Some(sig)) = (verifier, info.signature) else {
         return;
     };
@@ -198,7 +209,11 @@ fn check_record(rec: &Record, record: usize, verifier: Option<&Verifier>, report
     );
     let path = info.path.to_string();
     match verdict {
-        Ok(v) if v.is_ok() => report.notes.push(Note::SignatureOk { record, path }),
+        Ok(v) if v.is_ok() => {
+            if file_notes {
+                report.notes.push(Note::SignatureOk { record, path })
+            }
+        }
         Ok(v) => {
             report.signature_failures += 1;
             report.notes.push(Note::SignatureBad {
@@ -235,6 +250,7 @@ mod tests {
     const ALL: ReplayOptions = ReplayOptions {
         violations: Violations::AsRecorded,
         only_bank: None,
+        file_notes: true,
     };
 
     #[test]

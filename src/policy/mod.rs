@@ -13,6 +13,7 @@
 //! `ima_validate_rule`, `ima_match_rules`) and ima_fs.c, as summarised in the project's
 //! docs/kernel.md ("Policy rules", "Loading a policy").
 
+pub mod limits;
 pub mod load;
 pub mod parse;
 pub mod plan;

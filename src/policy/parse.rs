@@ -58,16 +58,17 @@ pub struct PartialRule {
     pub func_unreadable: bool,
 }
 
-/// The most rule lines a policy may have: more is an error, and the rest is not parsed,
-/// which keeps the memory of a check bounded (about 1 KiB per rule).
-pub const MAX_RULES: usize = 131_072;
+pub use super::limits::MAX_RULES;
+use super::limits::{self, MAX_DIAGNOSTICS, MAX_LINE_BYTES};
 
 /// The comment that marks the warnings of the next rule as intended:
 /// `# imactl: intended policy-check`.
 pub const INTENDED_MARKER: &str = "imactl: intended ";
 
 /// Parses a policy text. Blank lines and lines whose first non-blank character is `#` are
-/// skipped, as the kernel does. Past [`MAX_RULES`] rule lines, an error ends the parse.
+/// skipped, as the kernel does. The bounds of [`limits`] apply: a line that is too long is
+/// an error and not parsed; past [`MAX_RULES`] rule lines or [`MAX_DIAGNOSTICS`] findings,
+/// an error ends the parse.
 pub fn parse_policy(text: &str) -> ParsedPolicy {
     let mut out = ParsedPolicy::default();
     for (i, line) in text.split('\n').enumerate() {
@@ -85,22 +86,19 @@ pub fn parse_policy(text: &str) -> ParsedPolicy {
             continue;
         }
         if out.rule_lines == MAX_RULES {
-            let tok = tokenize(line_no, line).into_iter().next().unwrap_or(Token {
-                text: String::new(),
-                line: line_no,
-                column: 1,
-            });
-            out.diagnostics.push(
-                Diagnostic::error(
-                    &tok,
-                    format!("more than {MAX_RULES} rules: the rest of the policy is not read"),
-                    Some("the kernel walks the rules one by one for every event; merge rules or split the policy".into()),
-                )
-                .with_code("too-many-rules"),
-            );
+            out.diagnostics.push(limits::too_many_rules(line_no, line));
+            break;
+        }
+        if out.diagnostics.len() >= MAX_DIAGNOSTICS {
+            out.diagnostics
+                .push(limits::too_many_diagnostics_at(line_no, line));
             break;
         }
         out.rule_lines += 1;
+        if line.len() > MAX_LINE_BYTES {
+            out.diagnostics.push(limits::line_too_long(line_no, line));
+            continue;
+        }
         let (rule, mut errors) = parse_rule_parts(line_no, line);
         match rule {
             Some(r) if errors.is_empty() => out.rules.push(r),
@@ -265,10 +263,20 @@ fn parse_term(tok: &Token) -> Result<Term, Diagnostic> {
         Some(i) => (&text[..i], text.as_bytes()[i] as char, &text[i + 1..]),
         None => (text, ' ', ""),
     };
-    if keyword(key).is_none() {
+    let Some(kw) = keyword(key) else {
         let names: Vec<&str> = KEYWORDS.iter().map(|k| k.name).collect();
         let message = format!("unknown keyword `{key}`: the kernel refuses the rule (EINVAL)");
         return Err(err(tok, message, mean(key, &names)).with_code("unknown-keyword"));
+    };
+    if kw.kind == super::KeywordKind::Action {
+        // Found by fuzzing: `hash=X` reached the option parser.
+        return Err(err(
+            tok,
+            format!(
+                "`{key}` is an action and takes no value: the kernel refuses the rule (EINVAL)"
+            ),
+            Some(format!("write `{key}` alone, once, as the rule's action")),
+        ));
     }
     if key == "permit_directio" {
         if split.is_some() {

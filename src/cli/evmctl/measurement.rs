@@ -83,6 +83,8 @@ pub fn ima_measurement(req: MeasurementRequest) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // The records hold copies of what they need: free the file's bytes.
+    drop(bytes);
     let verifier = match &req.verify_sig {
         Some(keys) => match load_verifier(req.log, keys) {
             Ok(v) => Some(v),
@@ -100,6 +102,8 @@ pub fn ima_measurement(req: MeasurementRequest) -> i32 {
     let opts = ReplayOptions {
         violations: req.violations,
         only_bank: req.only_bank,
+        // The per-file lines are printed at debug level only.
+        file_notes: req.log.shows_debug(),
     };
     let report = replay::check_list(&records, &banks, opts, verifier.as_ref());
     for note in &report.notes {

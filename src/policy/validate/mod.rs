@@ -16,6 +16,7 @@ pub use errors::rule_errors;
 pub use shadow::covers;
 pub use warnings::{rule_warnings, shadow_warnings};
 
+use super::limits::{self, MAX_DIAGNOSTICS};
 use super::parse::{parse_policy, ParsedPolicy, Token};
 use super::{Diagnostic, Profile, Severity};
 
@@ -104,6 +105,11 @@ pub fn check_policy(parsed: &ParsedPolicy, profile: Profile) -> Report {
     let mut diagnostics = parsed.diagnostics.clone();
     let mut accepted = Vec::new();
     for r in &parsed.rules {
+        if diagnostics.len() >= MAX_DIAGNOSTICS {
+            let near = Diagnostic::error(&r.action_token, "", None);
+            diagnostics.push(limits::too_many_diagnostics(&near));
+            break;
+        }
         let errors = rule_errors(r, profile);
         if errors.is_empty() {
             diagnostics.extend(rule_warnings(r, profile));
@@ -128,7 +134,14 @@ pub fn check_policy(parsed: &ParsedPolicy, profile: Profile) -> Report {
                 .filter(|d| !(p.func_unreadable && func_dependent.contains(&d.code))),
         );
     }
-    diagnostics.extend(shadow_warnings(&accepted));
+    let room = MAX_DIAGNOSTICS.saturating_sub(diagnostics.len());
+    let mut shadowed = shadow_warnings(&accepted, room + 1);
+    if shadowed.len() > room {
+        shadowed.truncate(room + 1);
+        let stop = limits::too_many_diagnostics(&shadowed[room]);
+        shadowed[room] = stop;
+    }
+    diagnostics.extend(shadowed);
     for d in &mut diagnostics {
         if let Some(what) = crate::escape::describe_invisible(&d.token) {
             d.message = format!("{} (the word {what})", d.message);

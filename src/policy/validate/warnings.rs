@@ -82,11 +82,15 @@ pub fn rule_warnings(pr: &ParsedRule, profile: Profile) -> Vec<Diagnostic> {
 }
 
 /// Rules that can never take effect because an earlier rule of the same family (measure /
-/// dont_measure, appraise / dont_appraise, ...) matches all their events first.
-pub fn shadow_warnings(rules: &[&ParsedRule]) -> Vec<Diagnostic> {
+/// dont_measure, appraise / dont_appraise, ...) matches all their events first. At most
+/// `limit` warnings are made.
+pub fn shadow_warnings(rules: &[&ParsedRule], limit: usize) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut index = ShadowIndex::default();
     for (j, later) in rules.iter().enumerate() {
+        if out.len() >= limit {
+            break;
+        }
         let la = later.rule.action;
         let found = index.first_cover(rules, later);
         index.add(j, later);
