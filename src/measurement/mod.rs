@@ -165,7 +165,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, ListError> {
             if flen > TEMPLATE_NAME_MAX {
                 return Err(err(start, format!("file name too long ({flen} bytes)")));
             }
-            d.extend_from_slice(take(&mut pos, flen, "file name")?);
+            let fname = take(&mut pos, flen, "file name")?;
+            // Found by fuzzing: the kernel writes a C string; a NUL inside would be lost.
+            if fname.contains(&0) {
+                return Err(err(start, "the file name holds a NUL byte".into()));
+            }
+            d.extend_from_slice(fname);
             d.resize(IMA_TEMPLATE_LEN, 0);
             d
         } else {
