@@ -8,7 +8,7 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use xattr::FileExt;
@@ -129,24 +129,6 @@ pub struct OpenFile {
     file: File,
 }
 
-fn kind_name(ft: std::fs::FileType) -> &'static str {
-    if ft.is_dir() {
-        "a directory"
-    } else if ft.is_fifo() {
-        "a FIFO"
-    } else if ft.is_socket() {
-        "a socket"
-    } else if ft.is_block_device() {
-        "a block device"
-    } else if ft.is_char_device() {
-        "a character device"
-    } else if ft.is_symlink() {
-        "a symbolic link"
-    } else {
-        "not a file"
-    }
-}
-
 impl OpenFile {
     /// Opens `path` read-only with O_NOFOLLOW|O_NONBLOCK (a FIFO does not block us) and
     /// checks that it is a regular file.
@@ -170,7 +152,9 @@ impl OpenFile {
             })?;
         let md = file.metadata().map_err(|e| err(FileErrorKind::Open(e)))?;
         if !md.file_type().is_file() {
-            return Err(err(FileErrorKind::NotRegular(kind_name(md.file_type()))));
+            return Err(err(FileErrorKind::NotRegular(
+                crate::input::file_type_words(md.file_type()),
+            )));
         }
         Ok(OpenFile {
             path: path.to_path_buf(),
