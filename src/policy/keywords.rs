@@ -139,16 +139,15 @@ pub fn keyword(name: &str) -> Option<&'static Keyword> {
 
 /// The closest candidate to `word` by edit distance, when it is close enough to be a typo.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).clamp(1, 3);
+    let len = word.chars().count();
+    let limit = (len / 3).clamp(1, 3);
+    let lower = word.to_ascii_lowercase();
     candidates
         .iter()
-        .map(|c| {
-            (
-                edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
-                *c,
-            )
-        })
-        .filter(|(d, _)| *d <= limit)
+        // The distance is at least the difference in length: skip the table for those, so a
+        // long garbage word costs nothing (a fuzzed policy spent most of its time here).
+        .filter(|c| len.abs_diff(c.chars().count()) <= limit)
+        .filter_map(|c| distance_within(&lower, &c.to_ascii_lowercase(), limit).map(|d| (d, *c)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
         .or_else(|| only_extension(word, candidates))
@@ -170,30 +169,35 @@ fn only_extension<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     }
 }
 
-/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment).
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment),
+/// when it is at most `limit`. Keeps three rows and stops as soon as two rows in a row are
+/// all above the limit: no later cell can come back under it.
+fn distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
+    let mut older = vec![0usize; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0usize; b.len() + 1];
+    let mut prev_min = 0;
     for i in 1..=a.len() {
+        cur[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
+                v = v.min(older[j - 2] + 1);
             }
-            d[i][j] = v;
+            cur[j] = v;
         }
+        let cur_min = cur.iter().copied().min().unwrap_or(0);
+        if cur_min > limit && prev_min > limit {
+            return None;
+        }
+        prev_min = cur_min;
+        std::mem::swap(&mut older, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
-    d[a.len()][b.len()]
+    Some(prev[b.len()]).filter(|d| *d <= limit)
 }
 
 #[cfg(test)]
@@ -224,5 +228,20 @@ mod tests {
             Some("KEXEC_KERNEL_CHECK")
         );
         assert_eq!(did_you_mean("NOTHING_LIKE_IT", &funcs), None);
+    }
+
+    #[test]
+    fn distance_counts_edits_and_stops_past_the_limit() {
+        assert_eq!(distance_within("apraise", "appraise", 3), Some(1));
+        assert_eq!(
+            distance_within("aprpaise", "appraise", 3),
+            Some(1),
+            "a swap is one edit"
+        );
+        assert_eq!(distance_within("fnuc", "func", 1), Some(1));
+        assert_eq!(distance_within("kitten", "sitting", 3), Some(3));
+        assert_eq!(distance_within("kitten", "sitting", 2), None);
+        assert_eq!(distance_within("", "abc", 3), Some(3));
+        assert_eq!(distance_within("zzzzzzzz", "appraise", 3), None);
     }
 }
