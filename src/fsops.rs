@@ -364,9 +364,11 @@ pub fn get_xattr_nofollow(path: &Path, name: &'static str) -> Result<Vec<u8>, Fi
 /// One item of a walk: a regular file to process, or an error to report.
 pub type WalkItem = Result<PathBuf, FileError>;
 
-/// Every regular file under `root` (or `root` itself when it is a regular file), in a
-/// stable (sorted) order, without following symbolic links; unreadable directories are
-/// reported as errors, other file types are skipped. `same_fs` stays on root's filesystem.
+/// Every regular file under `root` (or `root` itself when it is a regular file), in upstream
+/// evmctl's order (nftw: each directory's entries as the filesystem lists them, a
+/// subdirectory's contents where the subdirectory is met), without following symbolic
+/// links; unreadable directories are reported as errors, other file types are skipped.
+/// `same_fs` stays on root's filesystem.
 pub fn walk_regular_files(
     root: &Path,
     same_fs: bool,
@@ -375,7 +377,6 @@ pub fn walk_regular_files(
     walkdir::WalkDir::new(&root)
         .follow_links(false)
         .same_file_system(same_fs)
-        .sort_by_file_name()
         .into_iter()
         .filter_map(move |entry| match entry {
             Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
