@@ -66,38 +66,61 @@ fn key_data(name: &str) -> PathBuf {
         .join(name)
 }
 
-const GOOD: &str = "measure func=BPRM_CHECK\nappraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n";
-const BAD: &str = "measure func=BPRM_CHECK\nappraise func=KEXEC_KERNAL_CHECK appraise_type=imasig\n";
+const GOOD: &str =
+    "measure func=BPRM_CHECK\nappraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n";
+const BAD: &str =
+    "measure func=BPRM_CHECK\nappraise func=KEXEC_KERNAL_CHECK appraise_type=imasig\n";
 
 #[test]
 fn policy_check_lints_standard_input() {
-    let ok = piped(&["policy", "check", "--kernel", "6.12", "-"], GOOD.as_bytes());
+    let ok = piped(
+        &["policy", "check", "--kernel", "6.12", "-"],
+        GOOD.as_bytes(),
+    );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert_eq!(
         text(&ok.stdout),
         "standard input: 2 rules, 0 errors, 0 warnings for Linux 6.12 (--kernel 6.12): ok\n"
     );
 
-    let bad = piped(&["policy", "check", "--kernel", "6.12", "-"], BAD.as_bytes());
+    let bad = piped(
+        &["policy", "check", "--kernel", "6.12", "-"],
+        BAD.as_bytes(),
+    );
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
     let out = text(&bad.stdout);
     assert!(
         out.starts_with("standard input:2:10: error: unknown func KEXEC_KERNAL_CHECK"),
         "{out}"
     );
-    assert!(out.ends_with("standard input: 2 rules, 1 error, 0 warnings for Linux 6.12 (--kernel 6.12): FAILED\n"), "{out}");
+    assert!(
+        out.ends_with(
+            "standard input: 2 rules, 1 error, 0 warnings for Linux 6.12 (--kernel 6.12): FAILED\n"
+        ),
+        "{out}"
+    );
 
     // A file and standard input in one run: each named as given.
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("good.policy");
     std::fs::write(&f, GOOD).unwrap();
     let both = piped(
-        &["policy", "check", "--kernel", "6.12", f.to_str().unwrap(), "-"],
+        &[
+            "policy",
+            "check",
+            "--kernel",
+            "6.12",
+            f.to_str().unwrap(),
+            "-",
+        ],
         BAD.as_bytes(),
     );
     assert_eq!(both.status.code(), Some(1));
     let out = text(&both.stdout);
-    assert!(out.contains(&format!("{}: 2 rules, 0 errors", f.display())), "{out}");
+    assert!(
+        out.contains(&format!("{}: 2 rules, 0 errors", f.display())),
+        "{out}"
+    );
     assert!(out.contains("standard input: 2 rules, 1 error"), "{out}");
 
     let json = piped(
@@ -116,25 +139,52 @@ fn policy_load_dry_run_takes_the_rules_from_standard_input() {
     let missing = d.path().join("no-securityfs");
     let sec = missing.to_str().unwrap();
     let o = piped(
-        &["policy", "load", "--dry-run", "--kernel", "6.12", "--securityfs", sec, "-"],
+        &[
+            "policy",
+            "load",
+            "--dry-run",
+            "--kernel",
+            "6.12",
+            "--securityfs",
+            sec,
+            "-",
+        ],
         GOOD.as_bytes(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), GOOD, "exactly the writes, one rule each");
-    assert!(text(&o.stderr).contains("dry run: 2 writes to"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("dry run: 2 writes to"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!missing.exists());
 
     // Errors are refused before any write and name standard input.
     let bad = piped(
-        &["policy", "load", "--dry-run", "--kernel", "6.12", "--securityfs", sec, "-"],
+        &[
+            "policy",
+            "load",
+            "--dry-run",
+            "--kernel",
+            "6.12",
+            "--securityfs",
+            sec,
+            "-",
+        ],
         BAD.as_bytes(),
     );
     assert_eq!(bad.status.code(), Some(1));
     assert!(bad.stdout.is_empty(), "{}", text(&bad.stdout));
     let err = text(&bad.stderr);
-    assert!(err.contains("standard input:2:10: error: unknown func"), "{err}");
     assert!(
-        err.contains("standard input has 1 error for Linux 6.12 (--kernel 6.12); nothing was written"),
+        err.contains("standard input:2:10: error: unknown func"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "standard input has 1 error for Linux 6.12 (--kernel 6.12); nothing was written"
+        ),
         "{err}"
     );
 }
@@ -143,7 +193,15 @@ fn policy_load_dry_run_takes_the_rules_from_standard_input() {
 fn a_policy_from_standard_input_is_never_loaded_by_path() {
     // Asked for: a usage error, before anything is read or written.
     let o = piped(
-        &["policy", "load", "--by-path", "--dry-run", "--kernel", "6.12", "-"],
+        &[
+            "policy",
+            "load",
+            "--by-path",
+            "--dry-run",
+            "--kernel",
+            "6.12",
+            "-",
+        ],
         GOOD.as_bytes(),
     );
     assert_eq!(o.status.code(), Some(2));
@@ -180,7 +238,10 @@ fn a_policy_from_standard_input_is_never_loaded_by_path() {
         err.contains("a policy from standard input has no path; nothing was written"),
         "{err}"
     );
-    assert!(err.contains("sign the file and load it with --by-path"), "{err}");
+    assert!(
+        err.contains("sign the file and load it with --by-path"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), loaded);
 }
 
@@ -197,11 +258,8 @@ fn key_show_reads_a_der_or_pem_certificate_from_standard_input() {
         let o = piped(&["key", "show", "-"], &std::fs::read(&path).unwrap());
         assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o.stderr));
         // The same report; only the line naming the source differs.
-        let want = text(&from_file.stdout).replacen(
-            &path.display().to_string(),
-            "standard input",
-            1,
-        );
+        let want =
+            text(&from_file.stdout).replacen(&path.display().to_string(), "standard input", 1);
         assert_eq!(text(&o.stdout), want, "{name}");
         assert!(text(&o.stdout).starts_with("standard input\n"));
     }
@@ -225,7 +283,10 @@ fn standard_input_over_the_cap_is_refused_naming_the_cap() {
     while big.len() <= 64 << 20 {
         big.extend_from_slice(b"# padding padding padding padding padding padding padding\n");
     }
-    let o = imactl_with(&["policy", "check", "--kernel", "6.12", "-"], Feed::Bytes(big));
+    let o = imactl_with(
+        &["policy", "check", "--kernel", "6.12", "-"],
+        Feed::Bytes(big),
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
     assert_eq!(
@@ -252,7 +313,8 @@ fn standard_input_over_the_cap_is_refused_naming_the_cap() {
 
 #[test]
 fn dash_twice_is_refused_before_anything_is_read() {
-    let twice = "imactl: - (standard input) is given 2 times; standard input can be read only once\n";
+    let twice =
+        "imactl: - (standard input) is given 2 times; standard input can be read only once\n";
     let cert = key_data("p256.crt.pem");
     let cert = cert.to_str().unwrap();
     for args in [

@@ -243,7 +243,10 @@ fn load_cmd(a: LoadArgs) -> i32 {
     };
     if a.by_path && is_stdin(&a.file) {
         // Refused before standard input is read: the kernel reads a policy given by path.
-        eprintln!("imactl: {}", plan::LoadError::ByPathFromStdin { demanded: false });
+        eprintln!(
+            "imactl: {}",
+            plan::LoadError::ByPathFromStdin { demanded: false }
+        );
         return EXIT_USAGE;
     }
     let text = match read_input_or_stdin_string(&a.file, InputKind::Policy) {
@@ -361,8 +364,9 @@ fn report_load_error(e: &plan::LoadError) -> i32 {
         eprintln!("imactl: {after}");
     }
     match e {
-        plan::LoadError::Resolve { .. }
-        | plan::LoadError::ByPathFromStdin { demanded: false } => EXIT_USAGE,
+        plan::LoadError::Resolve { .. } | plan::LoadError::ByPathFromStdin { demanded: false } => {
+            EXIT_USAGE
+        }
         _ => EXIT_FAIL,
     }
 }

@@ -448,9 +448,9 @@ fn a_policy_from_stdin_is_loaded_as_rules_never_by_path() {
     };
     let e = plan_stdin(&a, &mut env).unwrap_err();
     assert!(matches!(e, LoadError::ByPathFromStdin { demanded: false }));
-    assert!(e.to_string().starts_with(
-        "a policy from standard input cannot be loaded by path"
-    ));
+    assert!(e
+        .to_string()
+        .starts_with("a policy from standard input cannot be loaded by path"));
     assert!(env.opened.is_empty());
     // The loaded policy demands signed policies: refused with the reason, no switch.
     let mut env = Fake {
@@ -459,9 +459,14 @@ fn a_policy_from_stdin_is_loaded_as_rules_never_by_path() {
     };
     let e = plan_stdin(&args(TWO_RULES), &mut env).unwrap_err();
     assert!(matches!(e, LoadError::ByPathFromStdin { demanded: true }));
-    assert!(e.to_string().contains("a policy from standard input has no path"));
+    assert!(e
+        .to_string()
+        .contains("a policy from standard input has no path"));
     assert_eq!(e.explanation().unwrap().1, Some(Remedy::SignAndLoadByPath));
     // Messages about the policy name standard input.
     let e = plan_stdin(&args("measure func=NO_SUCH_HOOK\n"), &mut Fake::default()).unwrap_err();
-    assert!(e.to_string().starts_with("standard input has 1 error"), "{e}");
+    assert!(
+        e.to_string().starts_with("standard input has 1 error"),
+        "{e}"
+    );
 }
