@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod keyring_common;
+
 const IMACTL: &str = env!("CARGO_BIN_EXE_imactl");
 
 /// What the test feeds on standard input.
@@ -371,5 +373,43 @@ fn modsig_takes_the_certificate_from_standard_input_and_refuses_dash_as_file() {
         text(&o.stderr).contains("- (standard input) is not a FILE here"),
         "{}",
         text(&o.stderr)
+    );
+}
+
+#[test]
+fn key_import_adds_a_certificate_read_from_standard_input() {
+    const T: &str = "key_import_adds_a_certificate_read_from_standard_input";
+    // A keyring of this test's own session: nothing outside the test is touched.
+    let Some(_) = keyring_common::fresh_session(T) else {
+        return;
+    };
+    let ring = keyring_common::new_keyring("_ima").to_string();
+    let der = std::fs::read(key_data("rsa2048.crt.der")).unwrap();
+    let o = piped(&["key", "import", "--keyring", &ring, "-"], &der);
+    let err = text(&o.stderr);
+    if o.status.code() == Some(1) && err.contains("(ENOENT)") {
+        keyring_common::skip(T, &format!("the kernel does not take the RSA key: {err}"));
+        return;
+    }
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // SERIAL id:KEYID standard input
+    let out = text(&o.stdout);
+    let fields: Vec<&str> = out.splitn(3, ' ').collect();
+    assert_eq!(fields.len(), 3, "{out}");
+    assert!(fields[0].parse::<i32>().is_ok(), "{out}");
+    assert!(
+        fields[1].starts_with("id:") && fields[1].len() == 11,
+        "{out}"
+    );
+    assert_eq!(fields[2], "standard input\n");
+    // The key is in the keyring.
+    let list = Command::new(IMACTL)
+        .args(["key", "list", "--keyring", &ring])
+        .output()
+        .unwrap();
+    assert!(
+        text(&list.stdout).contains(fields[1]),
+        "{}",
+        text(&list.stdout)
     );
 }
