@@ -330,6 +330,16 @@ fn dash_twice_is_refused_before_anything_is_read() {
         assert!(o.stdout.is_empty(), "{args:?}");
         assert_eq!(text(&o.stderr), twice, "{args:?}");
     }
+    // With --json: the one object, with the error.
+    for args in [
+        &["policy", "check", "--json", "--kernel", "6.12", "-", "-"][..],
+        &["key", "show", "--json", "-", "-"],
+    ] {
+        let o = piped(args, GOOD.as_bytes());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["error"]["code"], "stdin-twice", "{args:?}");
+    }
 }
 
 #[test]

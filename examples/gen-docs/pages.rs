@@ -85,7 +85,7 @@ pub const PAGES: &[PageText] = &[
             ("1", "A file has an error, or a warning with --strict."),
             ("2", "A file cannot be read, or --kernel names no kernel with a profile."),
         ],
-        json: Some("With --json: {\"profile\", \"profile_source\", \"strict\", \"valid\", \"files\": [{\"file\", \"valid\", \"errors\", \"warnings\", \"profile\", \"rules\", \"diagnostics\": [{\"severity\": \"error\"|\"warning\", \"line\", \"column\", \"token\", \"message\", \"hint\" (absent when none), \"code\"}]}]}. The code names the check, stable across releases: parse errors (no-action, unknown-keyword, unknown-func, bad-mask, bad-id, parse), kernel checks (not-in-kernel, duplicate, template-action, ...) and warnings (shadowed, disabled-by-dont, kexec-unsigned, policy-check, ...). A file that cannot be read is in files[] with \"error\": {\"code\": \"unreadable\", \"message\"}; a --kernel without a profile gives the error object bad-kernel."),
+        json: Some("With --json: {\"profile\", \"profile_source\", \"strict\", \"valid\", \"files\": [{\"file\", \"valid\", \"errors\", \"warnings\", \"profile\", \"rules\", \"diagnostics\": [{\"severity\": \"error\"|\"warning\", \"line\", \"column\", \"token\", \"message\", \"hint\" (absent when none), \"code\"}]}]}. The code names the check, stable across releases: parse errors (no-action, unknown-keyword, unknown-func, bad-mask, bad-id, parse), kernel checks (not-in-kernel, duplicate, template-action, ...) and warnings (shadowed, disabled-by-dont, kexec-unsigned, policy-check, ...). A file that cannot be read is in files[] with \"error\": {\"code\": \"unreadable\", \"message\"}; a --kernel without a profile gives the error object bad-kernel, and - given twice the error object stdin-twice. A FILE of - is named standard input in \"file\"."),
         examples: &[
             Example {
                 text: "Check a policy for the kernel it will run on, and fail on warnings too:",
@@ -247,7 +247,7 @@ pub const PAGES: &[PageText] = &[
             "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings, and an expired certificate (the kernel ignores dates; other tools do not). A CERT of - reads one certificate from standard input (up to 1 MiB), named standard input in the report.",
         ],
         exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read."), USAGE],
-        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}."),
+        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}; - given twice gives the error object stdin-twice. A CERT of - is named standard input in \"path\"."),
         examples: &[Example {
             text: "Before importing:",
             lines: &["imactl key show /etc/keys/ima/ima.der"],
