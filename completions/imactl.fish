@@ -154,11 +154,11 @@ complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_see
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "remove" -d 'Remove the appended signature (an error when there is none)'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l key -d 'Private key: a PEM/DER file or a pkcs11: URI' -r
-complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l cert -d 'The key\'s X.509 certificate (it names the signer; the kernel needs it in .ima)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l cert -d 'The key\'s X.509 certificate (it names the signer; the kernel needs it in .ima); - reads it from standard input' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l hash -d 'Digest algorithm: sha1, sha224, sha256, sha384 or sha512' -r
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l out -d 'Write the signed file here instead of replacing FILE' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -l cert -d 'Certificates that may have signed (repeat the option or separate with commas)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -l cert -d 'Certificates that may have signed (repeat the option or separate with commas); - reads one from standard input' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from remove" -l out -d 'Write the unsigned file here instead of replacing FILE' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'

@@ -9,13 +9,20 @@
 //! a pseudo-file whose size fstat reports as 0 (securityfs, procfs) is bounded too.
 //! Symbolic links are followed: keys and certificates are often installed as links.
 //!
-//! The caps are in [`InputKind::limit`] and in the README table "Input limits".
+//! The caps are in [`InputKind::limit`] and in the README table "Input limits". Standard
+//! input given as `-` is read through the same caps ([`stdin`]), where a front end allows it.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
+
+pub mod stdin;
+pub use stdin::{
+    is_stdin, read_input_or_stdin, read_input_or_stdin_string, read_stdin, source_name,
+    stdin_at_most_once, STDIN_ARG, STDIN_NAME,
+};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -197,7 +204,11 @@ pub fn read_input(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
 
 /// [`read_input`] for text: bytes that are not UTF-8 are an InvalidData error.
 pub fn read_input_string(path: &Path, kind: InputKind) -> Result<String, InputError> {
-    let bytes = read_input(path, kind)?;
+    text_of(read_input(path, kind)?)
+}
+
+/// Bytes read as text: not UTF-8 is an InvalidData error.
+fn text_of(bytes: Vec<u8>) -> Result<String, InputError> {
     String::from_utf8(bytes)
         .map_err(|_| InputError::Io(io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text")))
 }

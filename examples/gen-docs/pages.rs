@@ -47,6 +47,7 @@ pub const PAGES: &[PageText] = &[
             "imactl does the parts of IMA (the kernel's Integrity Measurement Architecture) that ima-evm-utils' evmctl leaves to hand work: it checks IMA policies against the rules of a given kernel and loads them safely, manages the keys in the keyring IMA appraises with, tells whether kexec is protected on this machine, explains why the kernel refused a file, and performs the boot step that puts keys and policy in force at every boot.",
             "Its main use: letting a kernel that must not run unverified code still load a kexec or kdump kernel, because IMA appraises the image against the signature in its security.ima attribute (appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig). Signatures are made with evmctl(1).",
             "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8).",
+            "Where a command reads a file's contents (a policy for policy check and policy load, a certificate for key import, key show and modsig --cert), a file name of - reads standard input instead, up to the same size limit as a file of its kind; messages then name it standard input. Standard input can be read once: - given twice is an error. A file named - is given as ./-.",
         ],
         exit: &[
             ("0", "Success."),
@@ -75,7 +76,7 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-policy-check",
         description: &[
-            "Checks IMA policy files against the rules of the running kernel, or of the kernel named with --kernel (profiles 6.1, 6.12 and 7.2; any later release is checked with the newest profile that is not newer). Nothing is loaded and no privilege is needed.",
+            "Checks IMA policy files against the rules of the running kernel, or of the kernel named with --kernel (profiles 6.1, 6.12 and 7.2; any later release is checked with the newest profile that is not newer). Nothing is loaded and no privilege is needed. A FILE of - is read from standard input (up to 64 MiB, as a file) and named standard input in the findings.",
             "The findings are the command's output, on standard output, one per line as FILE:LINE:COLUMN: error: MESSAGE or FILE:LINE:COLUMN: warning: MESSAGE, each followed by an indented hint when there is one, then one summary line per file (N rules, N errors, N warnings, ok or FAILED). Errors are what makes the kernel refuse a rule (EINVAL): unknown keywords and values (with a \"did you mean\"), options in the wrong order for the kernel, options not allowed with the action. Warnings are rules the kernel takes but that cannot work as written: a rule shadowed by an earlier one, a dont_ rule that disables a later rule, an unsigned kexec appraisal, a POLICY_CHECK appraisal.",
             "A warning that is intended is silenced by a comment on the line right before its rule: # imactl: intended CHECK (several names separated by commas), where CHECK is the warning's code (policy-check, shadowed, kexec-unsigned, disabled-by-dont, ...). The shipped signed-policy.policy does so.",
         ],
@@ -84,7 +85,7 @@ pub const PAGES: &[PageText] = &[
             ("1", "A file has an error, or a warning with --strict."),
             ("2", "A file cannot be read, or --kernel names no kernel with a profile."),
         ],
-        json: Some("With --json: {\"profile\", \"profile_source\", \"strict\", \"valid\", \"files\": [{\"file\", \"valid\", \"errors\", \"warnings\", \"profile\", \"rules\", \"diagnostics\": [{\"severity\": \"error\"|\"warning\", \"line\", \"column\", \"token\", \"message\", \"hint\" (absent when none), \"code\"}]}]}. The code names the check, stable across releases: parse errors (no-action, unknown-keyword, unknown-func, bad-mask, bad-id, parse), kernel checks (not-in-kernel, duplicate, template-action, ...) and warnings (shadowed, disabled-by-dont, kexec-unsigned, policy-check, ...). A file that cannot be read is in files[] with \"error\": {\"code\": \"unreadable\", \"message\"}; a --kernel without a profile gives the error object bad-kernel."),
+        json: Some("With --json: {\"profile\", \"profile_source\", \"strict\", \"valid\", \"files\": [{\"file\", \"valid\", \"errors\", \"warnings\", \"profile\", \"rules\", \"diagnostics\": [{\"severity\": \"error\"|\"warning\", \"line\", \"column\", \"token\", \"message\", \"hint\" (absent when none), \"code\"}]}]}. The code names the check, stable across releases: parse errors (no-action, unknown-keyword, unknown-func, bad-mask, bad-id, parse), kernel checks (not-in-kernel, duplicate, template-action, ...) and warnings (shadowed, disabled-by-dont, kexec-unsigned, policy-check, ...). A file that cannot be read is in files[] with \"error\": {\"code\": \"unreadable\", \"message\"}; a --kernel without a profile gives the error object bad-kernel, and - given twice the error object stdin-twice. A FILE of - is named standard input in \"file\"."),
         examples: &[
             Example {
                 text: "Check a policy for the kernel it will run on, and fail on warnings too:",
@@ -94,6 +95,10 @@ pub const PAGES: &[PageText] = &[
                 text: "Only the errors, for a script:",
                 lines: &["imactl policy check /etc/ima/ima-policy | grep ': error: '"],
             },
+            Example {
+                text: "Check a policy that is not a file yet, from standard input:",
+                lines: &["git show HEAD:ima-policy | imactl policy check --kernel 6.12 -"],
+            },
         ],
     },
     PageText {
@@ -101,11 +106,12 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Checks the policy file as imactl-policy-check(8) does and writes nothing when it has an error, because the kernel throws a whole batch away for one bad rule and Debian's kernels take only one policy per boot. Then it opens <securityfs>/ima/policy once, writes one rule per write(2), and closes it; when the kernel refuses a rule it reports that rule's line and errno with the reason. It mounts securityfs (and sysfs) when they are not mounted, and unmounts what it mounted.",
             "With --by-path the file's absolute path is written instead of its rules, so that the kernel reads and appraises the file itself; this is needed, and chosen automatically, when the loaded policy appraises POLICY_CHECK, and the file must then carry a valid security.ima signature (evmctl ima_sign). Afterwards it says whether the kernel takes another load this boot. With --dry-run it prints exactly the bytes it would write, writes nothing, and says when a real load would fail on this kernel (IMA not in the kernel's LSM list, or the one policy of this boot already taken).",
+            "A FILE of - reads the policy from standard input (up to 64 MiB, as a file). Such a policy is written as rules, never by path: standard input has no path for the kernel to read and appraise, so --by-path with - is a usage error, and when the loaded policy appraises POLICY_CHECK the load is refused with nothing written.",
         ],
         exit: &[
             ("0", "The policy was loaded (or, with --dry-run, planned)."),
-            ("1", "The policy has errors, or the kernel refused it, or securityfs cannot be mounted or opened."),
-            ("2", "The file cannot be read or resolved, or --kernel names no kernel with a profile."),
+            ("1", "The policy has errors, or the kernel refused it (or takes only signed policies by path and the policy came from standard input), or securityfs cannot be mounted or opened."),
+            ("2", "The file cannot be read or resolved, --by-path is given with -, or --kernel names no kernel with a profile."),
         ],
         json: None,
         examples: &[
@@ -115,6 +121,10 @@ pub const PAGES: &[PageText] = &[
                     "imactl policy load --dry-run /etc/ima/ima-policy",
                     "imactl policy load /etc/ima/ima-policy",
                 ],
+            },
+            Example {
+                text: "See the writes for a policy made by a script, from standard input:",
+                lines: &["cat /usr/share/imaevm/policies/kexec.policy local.policy | imactl policy load --dry-run -"],
             },
             Example {
                 text: "Load a signed policy by path (after a POLICY_CHECK appraisal is in force):",
@@ -156,7 +166,7 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-key-import",
         description: &[
-            "Adds X.509 certificates (PEM or DER) as asymmetric keys to the keyring IMA uses: .ima when /proc/keys shows the kernel made it, otherwise _ima in the user keyring, created when absent. Prints, per certificate, the new key's serial, the id:xxxxxxxx IMA will look it up by, and the file. When the kernel refuses a key it says why: .ima takes only certificates signed by a builtin or secondary trusted key, and from 6.5 no CA certificates and none without digitalSignature; no ECDSA in the kernel (ENOENT).",
+            "Adds X.509 certificates (PEM or DER) as asymmetric keys to the keyring IMA uses: .ima when /proc/keys shows the kernel made it, otherwise _ima in the user keyring, created when absent. Prints, per certificate, the new key's serial, the id:xxxxxxxx IMA will look it up by, and the file. When the kernel refuses a key it says why: .ima takes only certificates signed by a builtin or secondary trusted key, and from 6.5 no CA certificates and none without digitalSignature; no ECDSA in the kernel (ENOENT). A CERT of - reads one certificate from standard input (up to 1 MiB), named standard input in the output.",
         ],
         exit: &[
             ("0", "Every certificate was added."),
@@ -170,6 +180,10 @@ pub const PAGES: &[PageText] = &[
                 "imactl key import /etc/keys/ima/ima.der",
                 "imactl key import --keyring _ima /etc/keys/ima/ima.der",
             ],
+        },
+        Example {
+            text: "Import a certificate straight from an archive, through standard input:",
+            lines: &["unzip -p ima-keys.zip ima.der | imactl key import -"],
         }],
     },
     PageText {
@@ -230,13 +244,16 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-key-show",
         description: &[
-            "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings, and an expired certificate (the kernel ignores dates; other tools do not).",
+            "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings, and an expired certificate (the kernel ignores dates; other tools do not). A CERT of - reads one certificate from standard input (up to 1 MiB), named standard input in the report.",
         ],
         exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read."), USAGE],
-        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}."),
+        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}; - given twice gives the error object stdin-twice. A CERT of - is named standard input in \"path\"."),
         examples: &[Example {
             text: "Before importing:",
             lines: &["imactl key show /etc/keys/ima/ima.der"],
+        }, Example {
+            text: "A certificate that is not a file, from standard input:",
+            lines: &["unzip -p ima-keys.zip ima.der | imactl key show -"],
         }],
     },
     PageText {
@@ -320,7 +337,7 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-modsig-sign",
         description: &[
-            "Appends a signature of FILE's contents made with KEY, whose certificate CERT names the signer. The file is replaced atomically (or the result goes to --out). The key is a PEM or DER file, or a pkcs11: URI (a key in a token); its password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt, never from the command line. RSA signatures are byte-identical to the kernel's scripts/sign-file.",
+            "Appends a signature of FILE's contents made with KEY, whose certificate CERT names the signer. The file is replaced atomically (or the result goes to --out). The key is a PEM or DER file, or a pkcs11: URI (a key in a token); its password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt, never from the command line. RSA signatures are byte-identical to the kernel's scripts/sign-file. A CERT of - is read from standard input; FILE is read and replaced by its path, so it cannot be -.",
         ],
         exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file could not be used."), USAGE],
         json: None,
@@ -332,7 +349,7 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-modsig-verify",
         description: &[
-            "Checks FILE's appended signature as the kernel does (the trailer, the marker, a detached pkcs7-data SignedData with one signer and no authenticated attributes) and verifies it with the certificates given, found by issuer and serial or by subject key identifier.",
+            "Checks FILE's appended signature as the kernel does (the trailer, the marker, a detached pkcs7-data SignedData with one signer and no authenticated attributes) and verifies it with the certificates given, found by issuer and serial or by subject key identifier. A CERT of - is read from standard input (once); FILE is read by its path and cannot be -.",
         ],
         exit: &[("0", "The signature is valid."), ("1", "No signature, a malformed one, an unknown signer or a signature that does not verify."), USAGE],
         json: None,

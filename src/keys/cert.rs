@@ -26,6 +26,18 @@ impl Certificate {
         Self::from_bytes(path, &bytes)
     }
 
+    /// [`Certificate::load`], or standard input when `path` is `-` (read through the same
+    /// cap). The certificate and its errors then name "standard input".
+    pub fn load_or_stdin(path: &Path) -> Result<Certificate, KeyError> {
+        if !crate::input::is_stdin(path) {
+            return Self::load(path);
+        }
+        let name = Path::new(crate::input::STDIN_NAME);
+        let bytes = crate::input::read_stdin(crate::input::InputKind::Key)
+            .map_err(|e| KeyError::new(name, KeyErrorKind::Io(e.into())))?;
+        Self::from_bytes(name, &bytes)
+    }
+
     /// Parses file contents; `path` names the source in errors.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Certificate, KeyError> {
         let err = |kind| KeyError::new(path, kind);

@@ -54,7 +54,7 @@ pub struct KeyringOpt {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// Certificate files, PEM or DER.
+    /// Certificate files, PEM or DER; - reads one from standard input.
     #[arg(required = true, value_name = "CERT")]
     pub certs: Vec<PathBuf>,
     #[command(flatten)]
@@ -111,6 +111,11 @@ pub(crate) fn locate_or_report(spec: &KeyringSpec, create: bool) -> Option<Keyri
 }
 
 fn import(a: ImportArgs) -> i32 {
+    // Before the keyring is looked up or made: bad arguments change nothing.
+    if let Err(e) = crate::input::stdin_at_most_once(a.certs.iter().map(PathBuf::as_path)) {
+        eprintln!("imactl: {e}");
+        return EXIT_USAGE;
+    }
     let Some(ring) = locate_or_report(&a.keyring.keyring, true) else {
         return EXIT_FAIL;
     };
@@ -132,7 +137,7 @@ fn import(a: ImportArgs) -> i32 {
     let mut unreadable = false;
     let mut stdout = std::io::stdout().lock();
     for path in &a.certs {
-        let cert = match Certificate::load(path) {
+        let cert = match Certificate::load_or_stdin(path) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("imactl: {e}");
@@ -151,7 +156,7 @@ fn import(a: ImportArgs) -> i32 {
                     "{} id:{} {}",
                     k.serial,
                     to_hex(&k.keyid),
-                    path.display()
+                    crate::input::source_name(path)
                 )
                 .is_err()
                 {
@@ -162,7 +167,7 @@ fn import(a: ImportArgs) -> i32 {
                         "imactl: {}: the certificate has no Subject Key Identifier: IMA will \
                          match it as id:{}, while evmctl signs with the computed keyid {} \
                          unless given --keyid {}",
-                        path.display(),
+                        crate::input::source_name(path),
                         to_hex(&k.keyid),
                         to_hex(&cert.computed_keyid()),
                         to_hex(&k.keyid)
@@ -170,7 +175,7 @@ fn import(a: ImportArgs) -> i32 {
                 }
             }
             Err(e) => {
-                eprintln!("imactl: {}: {e}", path.display());
+                eprintln!("imactl: {}: {e}", crate::input::source_name(path));
                 failed = true;
             }
         }

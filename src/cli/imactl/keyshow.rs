@@ -11,7 +11,7 @@ use crate::keys::Certificate;
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {
-    /// Certificate files, PEM or DER.
+    /// Certificate files, PEM or DER; - reads one from standard input.
     #[arg(required = true, value_name = "CERT")]
     pub certs: Vec<PathBuf>,
     /// Print one JSON object: {version, command, certificates: [{path, subject, issuer, serial, not_before, not_after,
@@ -24,16 +24,23 @@ pub struct ShowArgs {
 
 /// Exit status: 0 when every certificate was read, 1 when one could not be.
 pub fn run(a: ShowArgs) -> i32 {
+    if let Err(e) = crate::input::stdin_at_most_once(a.certs.iter().map(PathBuf::as_path)) {
+        eprintln!("imactl: {e}");
+        if a.json {
+            super::json::print(&super::json::error("key show", "stdin-twice", &e));
+        }
+        return super::EXIT_USAGE;
+    }
     let now = std::time::SystemTime::now();
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for p in &a.certs {
-        match Certificate::load(p) {
+        match Certificate::load_or_stdin(p) {
             Ok(c) => reports.push(inspect::analyse(&c, now)),
             Err(e) => {
                 eprintln!("imactl: {e}");
                 errors.push(serde_json::json!({
-                    "path": p.display().to_string(),
+                    "path": crate::input::source_name(p).to_string(),
                     "error": { "code": "not-a-certificate", "message": e.to_string() },
                 }));
             }

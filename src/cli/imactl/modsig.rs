@@ -34,7 +34,8 @@ pub struct SignArgs {
     /// Private key: a PEM/DER file or a pkcs11: URI.
     #[arg(long, value_name = "KEY")]
     pub key: std::ffi::OsString,
-    /// The key's X.509 certificate (it names the signer; the kernel needs it in .ima).
+    /// The key's X.509 certificate (it names the signer; the kernel needs it in .ima); -
+    /// reads it from standard input.
     #[arg(long, value_name = "CERT")]
     pub cert: PathBuf,
     /// Digest algorithm: sha1, sha224, sha256, sha384 or sha512.
@@ -49,7 +50,8 @@ pub struct SignArgs {
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// Certificates that may have signed (repeat the option or separate with commas).
+    /// Certificates that may have signed (repeat the option or separate with commas); -
+    /// reads one from standard input.
     #[arg(long, value_name = "CERT", required = true, value_delimiter = ',')]
     pub cert: Vec<PathBuf>,
     #[arg(value_name = "FILE", required = true)]
@@ -66,6 +68,15 @@ pub struct RemoveArgs {
 }
 
 pub fn run(c: ModsigCommand) -> i32 {
+    let mut files = match &c {
+        ModsigCommand::Sign(a) => std::slice::from_ref(&a.file).iter(),
+        ModsigCommand::Verify(a) => a.files.iter(),
+        ModsigCommand::Remove(a) => std::slice::from_ref(&a.file).iter(),
+    };
+    if files.any(|f| crate::input::is_stdin(f)) {
+        eprintln!("imactl: {NO_STDIN_FILE}");
+        return super::EXIT_USAGE;
+    }
     match c {
         ModsigCommand::Sign(a) => sign(a),
         ModsigCommand::Verify(a) => verify(a),
@@ -82,6 +93,10 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
         )
     })
 }
+
+/// FILE is a kernel image or initramfs, read and (for sign and remove) rewritten in place
+/// by path; `-` is not standard input there.
+const NO_STDIN_FILE: &str = "modsig reads and writes FILE by its path: - (standard input) is not a FILE here; a file named - is ./-";
 
 fn write(path: &Path, data: &[u8]) -> Result<(), String> {
     crate::fsops::write_atomic(path, data).map_err(|e| {
@@ -129,14 +144,14 @@ pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySig
 fn sign(a: SignArgs) -> i32 {
     let result = (|| -> Result<PathBuf, String> {
         let algo = HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
-        let cert = Certificate::load(&a.cert).map_err(|e| e.to_string())?;
+        let cert = Certificate::load_or_stdin(&a.cert).map_err(|e| e.to_string())?;
         let key = KeyRef::parse(&a.key);
         let content = read(&a.file)?;
         let signer = open_signer(&key, ENV_KEY_PASSWORD)?;
         let signed = modsig::append(&signer, &cert, algo, &content).map_err(|e| match e {
             modsig::ModsigError::CertificateMismatch => format!(
                 "{}: the certificate is not for the key {}",
-                a.cert.display(),
+                crate::input::source_name(&a.cert),
                 key.display()
             ),
             e => format!("{}: {e}", a.file.display()),
@@ -158,9 +173,13 @@ fn sign(a: SignArgs) -> i32 {
 }
 
 fn verify(a: VerifyArgs) -> i32 {
+    if let Err(e) = crate::input::stdin_at_most_once(a.cert.iter().map(PathBuf::as_path)) {
+        eprintln!("imactl: {e}");
+        return super::EXIT_USAGE;
+    }
     let mut certs = Vec::new();
     for p in &a.cert {
-        match Certificate::load(p) {
+        match Certificate::load_or_stdin(p) {
             Ok(c) => certs.push(c),
             Err(e) => {
                 eprintln!("imactl: {e}");

@@ -10,7 +10,9 @@ use clap::{Args, Subcommand};
 
 use crate::error::{errno_name, errno_words};
 use crate::escape;
-use crate::input::{read_input_string, InputKind};
+use crate::input::{
+    is_stdin, read_input_or_stdin_string, source_name, stdin_at_most_once, InputKind,
+};
 use crate::policy::load::{self, MountAction};
 use crate::policy::plan::{self, LoadNote, LoadRequest, Remedy, System};
 use crate::policy::validate::{check_text, Report};
@@ -29,7 +31,7 @@ pub enum PolicyCommand {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Policy files.
+    /// Policy files; - reads the policy from standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Kernel to check for: 6.1, 6.12, 7.2 or any release from 6.1 on (default: the running
@@ -46,7 +48,7 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct LoadArgs {
-    /// The policy file.
+    /// The policy file; - reads it from standard input (not with --by-path).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Where securityfs is mounted (default /sys/kernel/security, mounted if needed).
@@ -114,7 +116,7 @@ fn print_diagnostic(out: &mut dyn Write, file: &Path, d: &Diagnostic) -> io::Res
     writeln!(
         out,
         "{}:{}:{}: {sev}: {}",
-        file.display(),
+        source_name(file),
         d.line,
         d.column,
         escape::terminal(&d.message)
@@ -146,22 +148,29 @@ fn check(a: CheckArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
+    if let Err(e) = stdin_at_most_once(a.files.iter().map(PathBuf::as_path)) {
+        eprintln!("imactl: {e}");
+        if a.json {
+            super::json::print(&super::json::error("policy check", "stdin-twice", &e));
+        }
+        return EXIT_USAGE;
+    }
     let mut failed = false;
     let mut unreadable = false;
     let mut results = Vec::new();
     let mut unread = Vec::new();
     for f in &a.files {
-        match read_input_string(f, InputKind::Policy) {
+        match read_input_or_stdin_string(f, InputKind::Policy) {
             Ok(text) => {
                 let (_, report) = check_text(&text, profile);
                 failed |= report.fails(a.strict);
                 results.push((f.clone(), report));
             }
             Err(e) => {
-                let message = format!("cannot read {}: {e}", f.display());
+                let message = format!("cannot read {}: {e}", source_name(f));
                 eprintln!("imactl: {message}");
                 unread.push(serde_json::json!({
-                    "file": f.display().to_string(),
+                    "file": source_name(f).to_string(),
                     "valid": false,
                     "error": { "code": "unreadable", "message": message },
                 }));
@@ -175,7 +184,7 @@ fn check(a: CheckArgs) -> i32 {
         let files: Vec<JsonFile> = results
             .iter()
             .map(|(f, r)| JsonFile {
-                file: f.display().to_string(),
+                file: source_name(f).to_string(),
                 valid: r.is_valid(),
                 errors: r.errors(),
                 warnings: r.warnings(),
@@ -206,7 +215,7 @@ fn check(a: CheckArgs) -> i32 {
             let _ = writeln!(
                 out,
                 "{}: {}, {}, {} for Linux {} ({}): {verdict}",
-                f.display(),
+                source_name(f),
                 plural(r.rules, "rule"),
                 plural(r.errors(), "error"),
                 plural(r.warnings(), "warning"),
@@ -232,10 +241,18 @@ fn load_cmd(a: LoadArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let text = match read_input_string(&a.file, InputKind::Policy) {
+    if a.by_path && is_stdin(&a.file) {
+        // Refused before standard input is read: the kernel reads a policy given by path.
+        eprintln!(
+            "imactl: {}",
+            plan::LoadError::ByPathFromStdin { demanded: false }
+        );
+        return EXIT_USAGE;
+    }
+    let text = match read_input_or_stdin_string(&a.file, InputKind::Policy) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("imactl: cannot read {}: {e}", a.file.display());
+            eprintln!("imactl: cannot read {}: {e}", source_name(&a.file));
             return EXIT_USAGE;
         }
     };
@@ -313,7 +330,7 @@ fn load_cmd(a: LoadArgs) -> i32 {
         Ok(l) => l,
         Err(e) => return report_load_error(&e),
     };
-    let (file, target) = (a.file.display(), plan.policy_file.display());
+    let (file, target) = (source_name(&a.file), plan.policy_file.display());
     let rules = plural(plan.rules, "rule");
     if plan.by_path {
         println!("loaded {file} ({rules}) by path into {target}");
@@ -347,7 +364,9 @@ fn report_load_error(e: &plan::LoadError) -> i32 {
         eprintln!("imactl: {after}");
     }
     match e {
-        plan::LoadError::Resolve { .. } => EXIT_USAGE,
+        plan::LoadError::Resolve { .. } | plan::LoadError::ByPathFromStdin { demanded: false } => {
+            EXIT_USAGE
+        }
         _ => EXIT_FAIL,
     }
 }

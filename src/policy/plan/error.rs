@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{errno_name, errno_words, io_words};
+use crate::input::source_name;
 use crate::policy::load::MountError;
 use crate::policy::Profile;
 
@@ -35,6 +36,10 @@ pub enum LoadError {
     Mount(MountError),
     /// The text cannot be loaded by path (`why` says what the kernel's reader would do).
     ByPathProblem { file: PathBuf, why: &'static str },
+    /// The policy comes from standard input, which has no path for the kernel to read
+    /// and appraise. `demanded`: the loaded policy demands signed policies (the caller did
+    /// not ask for a path write).
+    ByPathFromStdin { demanded: bool },
     /// The file's absolute path could not be found.
     Resolve { file: PathBuf, err: io::Error },
     /// The policy file could not be opened.
@@ -133,6 +138,10 @@ impl LoadError {
                 profile,
                 ..
             } => explain_refusal(*errno, line.is_none(), *profile),
+            LoadError::ByPathFromStdin { demanded: true } => Some((
+                "give the policy as a file signed with evmctl ima_sign, not as -".into(),
+                Some(Remedy::SignAndLoadByPath),
+            )),
             _ => None,
         }
     }
@@ -143,7 +152,7 @@ impl LoadError {
             LoadError::Refused { file, index, .. } => Some(format!(
                 "stopped after {}; the kernel discards this batch when the file is closed, so nothing of {} is loaded and the policy file stays for another try",
                 plural(*index, "accepted write"),
-                file.display()
+                source_name(file)
             )),
             _ => None,
         }
@@ -163,22 +172,30 @@ impl fmt::Display for LoadError {
             } => write!(
                 f,
                 "{} has {} for Linux {profile} ({profile_source}); nothing was written to the kernel",
-                file.display(),
+                source_name(file),
                 plural(*errors, "error")
             ),
             LoadError::NoRules { file } => write!(
                 f,
                 "{} has no rules; the kernel fails a load that writes nothing",
-                file.display()
+                source_name(file)
             ),
             LoadError::Mount(e) => write!(f, "{e}"),
             LoadError::ByPathProblem { file, why } => write!(
                 f,
                 "cannot load {} by path: {why}; nothing was written",
-                file.display()
+                source_name(file)
+            ),
+            LoadError::ByPathFromStdin { demanded: true } => write!(
+                f,
+                "the loaded policy appraises POLICY_CHECK, so the kernel takes only signed policies that it reads itself by path, and a policy from standard input has no path; nothing was written"
+            ),
+            LoadError::ByPathFromStdin { demanded: false } => write!(
+                f,
+                "a policy from standard input cannot be loaded by path: the kernel reads and appraises a policy given by path from its file, and standard input has none; name the signed policy file instead of -"
             ),
             LoadError::Resolve { file, err } => {
-                write!(f, "cannot resolve {}: {}", file.display(), io_words(err))
+                write!(f, "cannot resolve {}: {}", source_name(file), io_words(err))
             }
             LoadError::Open {
                 policy_file,
@@ -201,7 +218,7 @@ impl fmt::Display for LoadError {
             } => write!(
                 f,
                 "{}:{l}: error: the kernel refused rule {} `{text}`: {}",
-                file.display(),
+                source_name(file),
                 index + 1,
                 name_words(*errno)
             ),
@@ -213,7 +230,7 @@ impl fmt::Display for LoadError {
             } => write!(
                 f,
                 "{}: error: the kernel refused the policy file given by path: {}",
-                file.display(),
+                source_name(file),
                 name_words(*errno)
             ),
             LoadError::Short {
@@ -227,8 +244,8 @@ impl fmt::Display for LoadError {
                 write!(
                     f,
                     "{}{at}: error: the kernel took {wrote} of the {expected} bytes of `{text}`, so it did not read the rule as written; stopped, nothing of {} is loaded",
-                    file.display(),
-                    file.display()
+                    source_name(file),
+                    source_name(file)
                 )
             }
             LoadError::Close { policy_file, errno } => write!(

@@ -26,7 +26,7 @@ use crate::policy::Profile;
 /// What the caller asks for: a policy file already read and checked.
 #[derive(Clone, Copy, Debug)]
 pub struct LoadRequest<'a> {
-    /// The policy file as the user named it (messages show it so).
+    /// The policy file as the user named it (messages show it so); `-` is standard input.
     pub file: &'a Path,
     /// Its text.
     pub text: &'a str,
@@ -186,7 +186,8 @@ pub fn is_signature(value: &[u8]) -> bool {
 
 /// Decides the load: refuses a policy with errors or without rules, mounts securityfs
 /// when the default root is used (not for a dry run), switches to a path write when the
-/// loaded policy demands signed policies, and lists the exact writes. Notes for the user
+/// loaded policy demands signed policies, and lists the exact writes. A policy from
+/// standard input (`file` is `-`) has no path: a path write is refused for it. Notes for the user
 /// are pushed to `notes` as they arise, so they come before an error that follows them.
 pub fn plan_load(
     req: &LoadRequest,
@@ -219,10 +220,17 @@ pub fn plan_load(
             notes.push(LoadNote::MountedSecurityfs);
         }
     }
+    let from_stdin = crate::input::is_stdin(req.file);
     let mut by_path = req.by_path;
+    if by_path && from_stdin {
+        return Err(LoadError::ByPathFromStdin { demanded: false });
+    }
     if !by_path {
         if let Ok(current) = env.read_policy(&securityfs) {
             if load::requires_signed_policy(&parse_policy(&current)) {
+                if from_stdin {
+                    return Err(LoadError::ByPathFromStdin { demanded: true });
+                }
                 notes.push(LoadNote::SwitchedToByPath { file: file.clone() });
                 by_path = true;
             }

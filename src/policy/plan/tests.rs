@@ -416,3 +416,57 @@ fn short_writes_and_close_errors_fail_the_load() {
     );
     assert!(!e.is_located());
 }
+
+/// Plans `a` for a policy read from standard input (`-`).
+fn plan_stdin(a: &Args, env: &mut Fake) -> Result<LoadPlan, LoadError> {
+    let (parsed, report) = check_text(a.text, Profile::V6_12);
+    let req = LoadRequest {
+        file: Path::new("-"),
+        text: a.text,
+        parsed: &parsed,
+        report: &report,
+        profile: Profile::V6_12,
+        profile_source: "test",
+        securityfs: a.securityfs.map(Path::new),
+        by_path: a.by_path,
+        dry_run: a.dry_run,
+    };
+    plan_load(&req, env, &mut Vec::new())
+}
+
+#[test]
+fn a_policy_from_stdin_is_loaded_as_rules_never_by_path() {
+    // Rules from standard input are written as from a file.
+    let p = plan_stdin(&args(TWO_RULES), &mut Fake::default()).unwrap();
+    assert!(!p.by_path);
+    assert_eq!(p.writes.len(), 2);
+    // Asked for a path write: refused, nothing resolved or opened.
+    let mut env = Fake::default();
+    let a = Args {
+        by_path: true,
+        ..args(TWO_RULES)
+    };
+    let e = plan_stdin(&a, &mut env).unwrap_err();
+    assert!(matches!(e, LoadError::ByPathFromStdin { demanded: false }));
+    assert!(e
+        .to_string()
+        .starts_with("a policy from standard input cannot be loaded by path"));
+    assert!(env.opened.is_empty());
+    // The loaded policy demands signed policies: refused with the reason, no switch.
+    let mut env = Fake {
+        loaded: Some(SIGNED_ONLY.into()),
+        ..Fake::default()
+    };
+    let e = plan_stdin(&args(TWO_RULES), &mut env).unwrap_err();
+    assert!(matches!(e, LoadError::ByPathFromStdin { demanded: true }));
+    assert!(e
+        .to_string()
+        .contains("a policy from standard input has no path"));
+    assert_eq!(e.explanation().unwrap().1, Some(Remedy::SignAndLoadByPath));
+    // Messages about the policy name standard input.
+    let e = plan_stdin(&args("measure func=NO_SUCH_HOOK\n"), &mut Fake::default()).unwrap_err();
+    assert!(
+        e.to_string().starts_with("standard input has 1 error"),
+        "{e}"
+    );
+}
