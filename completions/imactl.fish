@@ -139,7 +139,7 @@ complete -c imactl -n "__fish_imactl_using_subcommand status" -l json -d 'Print 
 complete -c imactl -n "__fish_imactl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -l keys-dir -d 'Directory of certificates (PEM or DER) for the IMA keyring: every regular file in it whose name does not start with \'.\'' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -l kernel-cert -d 'A further certificate, imported when it exists' -r -F
-complete -c imactl -n "__fish_imactl_using_subcommand boot" -l policy -d 'The IMA policy to load' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l policy -d 'The IMA policy file to load (not `-`: the boot step reads it at every boot)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -l kernel -d 'Kernel to check the policy for (default: the running kernel)' -r -f -a "6.1\t''
 6.12\t''
 7.2\t''"

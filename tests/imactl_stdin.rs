@@ -245,6 +245,29 @@ fn a_policy_from_standard_input_is_never_loaded_by_path() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), loaded);
+
+    // The boot step keeps its policy in a file: `boot --policy -` is a usage error, and
+    // nothing is read, imported or written.
+    let o = piped(
+        &[
+            "boot",
+            "--keys-dir",
+            sec.path().join("no-keys").to_str().unwrap(),
+            "--securityfs",
+            sec.path().to_str().unwrap(),
+            "--policy",
+            "-",
+        ],
+        GOOD.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("--policy - is not accepted"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), loaded);
 }
 
 #[test]

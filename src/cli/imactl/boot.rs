@@ -17,7 +17,7 @@ pub struct BootArgs {
     /// A further certificate, imported when it exists.
     #[arg(long, value_name = "FILE", default_value = boot::DEFAULT_KERNEL_CERT)]
     pub kernel_cert: PathBuf,
-    /// The IMA policy to load.
+    /// The IMA policy file to load (not `-`: the boot step reads it at every boot).
     #[arg(long, value_name = "FILE", default_value = boot::DEFAULT_POLICY)]
     pub policy: PathBuf,
     /// Write the policy's path instead of its rules: the kernel reads and appraises the
@@ -43,6 +43,11 @@ pub struct BootArgs {
 /// policy is in force but a certificate is not, 1 the policy is not in force, 2 bad
 /// arguments.
 pub fn run(a: BootArgs) -> i32 {
+    if a.policy.as_os_str() == "-" {
+        // The boot step keeps a record of what it loaded from where; a pipe has no path.
+        eprintln!("imactl: boot: --policy - is not accepted: give the policy's file (it runs at every boot)");
+        return super::exit::EXIT_USAGE;
+    }
     let (profile, source) = match super::policy::resolve_profile(a.kernel.as_deref()) {
         Ok(p) => p,
         Err(e) => {
