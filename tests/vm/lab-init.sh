@@ -515,11 +515,11 @@ exec_case() {
 VCASES="lab-verity-signed lab-verity-tampered-digest lab-verity-not-enabled lab-verity-outside-fsuuid"
 verity_cases() {
 	if [ -e /t/verity/missing ]; then
-		for c in lab-verity-setup lab-policy-load-verity $VCASES; do skip "$c" "$(cat /t/verity/missing)"; done
+		for c in lab-verity-setup lab-policy-load-verity $VCASES verify:lab-verity-signed verify:lab-verity-tampered-digest; do skip "$c" "$(cat /t/verity/missing)"; done
 		return
 	fi
 	if ! has imactl:policy-load || ! has evmctl:ima_setxattr; then
-		for c in lab-verity-setup lab-policy-load-verity $VCASES; do skip "$c" "needs imactl policy load and evmctl ima_setxattr"; done
+		for c in lab-verity-setup lab-policy-load-verity $VCASES verify:lab-verity-signed verify:lab-verity-tampered-digest; do skip "$c" "needs imactl policy load and evmctl ima_setxattr"; done
 		return
 	fi
 	# The ext4 on the RAM disk; fs-verity on two of the three copies; the xattrs.
@@ -551,11 +551,44 @@ verity_cases() {
 	res lab-policy-load-verity "$v" "rc=$rc $(echo "$out" | oneline); $(grep BPRM_CHECK /sys/kernel/security/ima/policy | oneline)"
 
 	exec_case lab-verity-signed /v/signed
+	KV_signed=$v
 	exec_case lab-verity-tampered-digest /v/tampered
+	KV_tampered=$v
 	exec_case lab-verity-not-enabled /v/noverity
 	# the same program on tmpfs, without any signature: the rule is for the ext4 only
 	cp /v/signed /w/prog
 	exec_case lab-verity-outside-fsuuid /w/prog
+	verity_list_cases
+}
+
+# Our verifier on the same signatures: the measure rule of lab-verity.policy put a record
+# (ima-sigv2: the "verity:sha256:" digest, the path, security.ima) in the list for each
+# program the kernel measured; `evmctl ima_measurement --verify-sig` checks each sigv3
+# against the certificate of the key that signed (the lab CA's leaf "boot", in .ima) and
+# must agree with the kernel's exec verdict. (The program without fs-verity has no record:
+# the kernel had no digest to measure.) There is no TPM, so the PCR part of the report
+# fails; the per-record lines (-v) are what counts.
+verity_list_cases() {
+	cat /sys/kernel/security/ima/binary_runtime_measurements >/w/list.bin
+	mout=$(evmctl -v ima_measurement --verify-sig --key /t/keys/boot.der /w/list.bin 2>&1)
+	echo "$mout" | grep '/v/' | sed 's/^/GUEST ima_measurement: /'
+	verity_list_case signed lab-verity-signed "$KV_signed"
+	verity_list_case tampered lab-verity-tampered-digest "$KV_tampered"
+}
+
+# verity_list_case FILE NAME KERNEL-VERDICT: our verdict on /v/FILE's record against the
+# kernel's exec verdict.
+verity_list_case() {
+	if echo "$mout" | grep -q "^/v/$1: verification is OK"; then
+		iv=ok
+	elif echo "$mout" | grep -q "^\(evmctl: \)\{0,1\}/v/$1 (record [0-9]*): verification failed"; then
+		iv=refused
+	else
+		iv=no-record
+	fi
+	if [ "$3" = ran ]; then k=ok; else k=refused; fi
+	if [ "$iv" = "$k" ]; then a=agree; else a=differ; fi
+	res "verify:$2" $a "kernel=$k($3) evmctl-ima_measurement=$iv: $(echo "$mout" | grep "/v/$1" | oneline)"
 }
 
 # ---------------------------------------------------------------------------------------
