@@ -11,8 +11,10 @@
 # Files from the host: /t/caps, /t/keys/NAME.{der,pem,keyid} (certificates signed by the
 # lab CA, by an intermediate, by another CA, self-signed), /t/boot/vmlinuz (the lab kernel
 # itself), /t/boot/initrd2 (this script as the second stage's /init), /t/policies/ (the
-# project's kexec.policy and signed-policy.policy), /etc/keys/x509_ima.der (a certificate
-# the kernel loads into .ima at boot, CONFIG_IMA_LOAD_X509).
+# project's kexec.policy and signed-policy.policy, lab-kexec.policy: kexec.policy with
+# appraise_type=imasig|modsig, and lab-verity.policy), /t/verity/ (the fs-verity material:
+# see verity_cases), /etc/keys/x509_ima.der (a certificate the kernel loads into .ima at
+# boot, CONFIG_IMA_LOAD_X509).
 #
 # The kernel has no ACPI: the VM ends with `reboot -f` (QEMU runs with -no-reboot).
 
@@ -231,13 +233,16 @@ try_kexec() {
 # lab-verify-default-keyring pins that answer). To compare imactl's verdicts with the
 # kernel's on every load case, verify uses a possessed mirror: a keyring in @u holding
 # exactly the certificates (of /t/keys) that .ima holds, as the kernel lists them.
+# IMA_CERTS: the same certificates as a comma-separated list of files, for imactl modsig verify.
 MIRROR=
+IMA_CERTS=
 make_mirror() {
 	MIRROR=$(keyctl newring lab-ima-mirror @u 2>/dev/null)
 	held=
 	for f in /t/keys/*.der; do
 		n=$(basename "$f" .der)
 		if in_ring .ima "$(keyid "$n")"; then
+			IMA_CERTS="${IMA_CERTS:+$IMA_CERTS,}$f"
 			if imactl key import --keyring "$MIRROR" "$f" >/dev/null 2>&1; then held="$held $n"; else held="$held $n(mirror-import-failed)"; fi
 		fi
 	done
@@ -331,9 +336,10 @@ kexec_cases() {
 		skip lab-policy-load-kexec "imactl policy load not in this build"
 	else
 		dmesg -c >/dev/null
-		out=$(imactl policy load /t/policies/kexec.policy 2>&1)
+		# lab-kexec.policy: policies/kexec.policy with appraise_type=imasig|modsig (lab-run.sh)
+		out=$(imactl policy load /t/policies/lab-kexec.policy 2>&1)
 		rc=$?
-		if [ $rc -eq 0 ] && grep -q 'appraise func=KEXEC_KERNEL_CHECK' /sys/kernel/security/ima/policy; then
+		if [ $rc -eq 0 ] && grep -q 'appraise func=KEXEC_KERNEL_CHECK.*appraise_type=imasig|modsig' /sys/kernel/security/ima/policy; then
 			POLICY_LOADED=1
 			v=ok
 		else
@@ -399,6 +405,193 @@ attack() {
 }
 
 # ---------------------------------------------------------------------------------------
+# Appended signatures (modsig): a kernel image with no security.ima, signed by
+# `imactl modsig sign` (PKCS#7 in the kernel module format), loads under the lab's
+# `appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig|modsig`. The kernel checks it with
+# the keys in .ima; `imactl modsig verify --cert` with the certificates .ima holds
+# (IMA_CERTS) must give the same verdict and reason.
+
+# modsig_case NAME KEY WHY [FLIP]: a fresh image, appended-signed with KEY (KEY.pem,
+# KEY.der), one byte flipped after signing when FLIP is given, then our verifier and
+# kexec_file_load. The image must have no security.ima (imactl verify must say "no
+# signature"; verdict has-security.ima otherwise), so the kernel can only use the appended
+# signature. WHY: the extended regex our verifier's refusal must match ("-" when the image
+# should load).
+modsig_case() {
+	name=$1 key=$2 why=$3 flip=${4:-}
+	fresh_image
+	sout=$(imactl modsig sign --key "/t/keys/$key.pem" --cert "/t/keys/$key.der" "$IMG" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		res "$name" sign-failed "rc=$rc $(echo "$sout" | oneline)"
+		res "verify:$name" sign-failed -
+		return
+	fi
+	xout=$(imactl verify --keyring "$MIRROR" "$IMG" 2>&1)
+	if ! echo "$xout" | grep -q 'no signature'; then
+		res "$name" has-security.ima "imactl verify: $(echo "$xout" | oneline)"
+		res "verify:$name" has-security.ima -
+		return
+	fi
+	if [ -n "$flip" ]; then
+		# offset 600000 is in the image (1.4 MB), before the appended signature
+		old=$(dd if="$IMG" bs=1 skip=600000 count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+		if [ "$old" = 120 ]; then new=y; else new=x; fi
+		printf '%s' "$new" | dd of="$IMG" bs=1 seek=600000 count=1 conv=notrunc 2>/dev/null
+	fi
+	vout=$(imactl modsig verify --cert "$IMA_CERTS" "$IMG" 2>&1)
+	vrc=$?
+	try_kexec "$IMG"
+	res "$name" "$KV" "kernel: $KR; kexec: $KOUT; $(echo "$sout" | oneline); security.ima: $(echo "$xout" | oneline)"
+	vo=$(echo "$vout" | oneline)
+	if [ $vrc -eq 0 ]; then iv=ok; else iv=refused; fi
+	if [ "$KV" = loaded ]; then kv=ok; else kv=refused; fi
+	agree=differ
+	if [ "$iv" = "$kv" ]; then
+		if [ $kv = ok ] || echo "$vo" | grep -Eqi -- "$why"; then agree=agree; fi
+	fi
+	res "verify:$name" $agree "kernel=$kv($KR) imactl-modsig=$iv(rc=$vrc, expected reason: $why): $vo"
+}
+
+modsig_cases() {
+	skipwhy=
+	[ $POLICY_LOADED = 1 ] || skipwhy="no kexec policy loaded"
+	has imactl:modsig || skipwhy="${skipwhy:+$skipwhy; }imactl modsig not in this build"
+	if [ -n "$skipwhy" ]; then
+		for c in lab-modsig lab-modsig-byte-changed lab-modsig-unknown-key; do
+			skip "$c" "$skipwhy"
+			skip "verify:$c" "$skipwhy"
+		done
+		return
+	fi
+	# the lab CA's leaf that evmctl imported into .ima
+	modsig_case lab-modsig leaf -
+	modsig_case lab-modsig-byte-changed leaf 'invalid signature|do not match' flip
+	# root's own key (self-signed; .ima refused its certificate in the attack)
+	modsig_case lab-modsig-unknown-key attacker 'none of the given certificates'
+}
+
+# ---------------------------------------------------------------------------------------
+# fs-verity signatures (sigv3): with lab-verity.policy loaded
+# (`appraise func=BPRM_CHECK fsuuid=<the lab ext4> digest_type=verity appraise_type=sigv3`),
+# the kernel runs a program from the lab's ext4 only when fs-verity is enabled on it and its
+# security.ima is a sigv3 signature, by a key in .ima, over its fs-verity digest.
+# /t/verity/ (lab-run.sh's make_lab_verity): fs.img (ext4 -O verity holding three copies of
+# a static program: signed, tampered, noverity), digest (the host's `fsverity digest`),
+# signed.sig (sigv3 over that digest) and tampered.sig (sigv3 over the digest of the program
+# with one byte changed), both made on the host by `evmctl sign_hash --veritysig`.
+
+# exec_reason: IMA's audit cause of a refused exec (appraise_data, or collect_data when the
+# kernel could not get an fs-verity digest), waiting up to 3 s for the audit record.
+exec_reason() {
+	n=0
+	log=$(dmesg)
+	while [ $n -lt 15 ] && ! echo "$log" | grep -Eq 'op=(appraise_data|collect_data)'; do
+		usleep 200000
+		log=$(dmesg)
+		n=$((n + 1))
+	done
+	KC=$(echo "$log" | grep -E 'op=(appraise_data|collect_data)' | grep -o 'cause=[^ ]*' | head -n1 | sed 's/cause=//')
+	KC=${KC:--}
+}
+
+# exec_case NAME PROGRAM: runs it; the verdict is "ran" (it printed its marker) or
+# <errno>:<IMA cause>.
+exec_case() {
+	dmesg -c >/dev/null
+	out=$("$2" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && echo "$out" | grep -q 'imaevm-verity-program ran'; then
+		v=ran
+		KC=-
+	else
+		exec_reason
+		v="$(errname "$out"):$KC"
+	fi
+	dmesg | grep -Ei 'ima|integrity|verity|audit' | sed 's/^/KLOG /'
+	res "$1" "$v" "rc=$rc cause=$KC $(echo "$out" | oneline)"
+}
+
+VCASES="lab-verity-signed lab-verity-tampered-digest lab-verity-not-enabled lab-verity-outside-fsuuid"
+verity_cases() {
+	if [ -e /t/verity/missing ]; then
+		for c in lab-verity-setup lab-policy-load-verity $VCASES verify:lab-verity-signed verify:lab-verity-tampered-digest; do skip "$c" "$(cat /t/verity/missing)"; done
+		return
+	fi
+	if ! has imactl:policy-load || ! has evmctl:ima_setxattr; then
+		for c in lab-verity-setup lab-policy-load-verity $VCASES verify:lab-verity-signed verify:lab-verity-tampered-digest; do skip "$c" "needs imactl policy load and evmctl ima_setxattr"; done
+		return
+	fi
+	# The ext4 on the RAM disk; fs-verity on two of the three copies; the xattrs.
+	mkdir -p /v
+	v=ok
+	detail=
+	step() { # step WHAT COMMAND...: runs it; the first failure names the verdict
+		what=$1
+		shift
+		o=$("$@" 2>&1) || { [ "$v" != ok ] || v=$what-failed; detail="$detail $what: $(echo "$o" | oneline);"; }
+	}
+	step dd dd if=/t/verity/fs.img of=/dev/ram0 bs=1M
+	step mount mount -t ext4 /dev/ram0 /v
+	step enable fsverity enable /v/signed
+	step enable fsverity enable /v/tampered
+	m=$(fsverity measure /v/signed 2>&1 | awk '{ print $1 }')
+	if [ "$m" != "$(cat /t/verity/digest)" ] && [ "$v" = ok ]; then v=digest-differs; fi
+	detail="$detail kernel's fs-verity digest $m, host's $(cat /t/verity/digest);"
+	step setxattr evmctl ima_setxattr --sigfile /t/verity/signed.sig /v/signed
+	step setxattr evmctl ima_setxattr --sigfile /t/verity/tampered.sig /v/tampered
+	step setxattr evmctl ima_setxattr --sigfile /t/verity/signed.sig /v/noverity
+	detail="$detail noverity: $(fsverity measure /v/noverity 2>&1 | oneline)"
+	res lab-verity-setup "$v" "$detail"
+
+	out=$(imactl policy load /t/policies/lab-verity.policy 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q 'func=BPRM_CHECK.*appraise_type=sigv3' /sys/kernel/security/ima/policy &&
+		grep -q 'func=BPRM_CHECK.*digest_type=verity' /sys/kernel/security/ima/policy; then v=ok; else v=fail; fi
+	res lab-policy-load-verity "$v" "rc=$rc $(echo "$out" | oneline); $(grep BPRM_CHECK /sys/kernel/security/ima/policy | oneline)"
+
+	exec_case lab-verity-signed /v/signed
+	KV_signed=$v
+	exec_case lab-verity-tampered-digest /v/tampered
+	KV_tampered=$v
+	exec_case lab-verity-not-enabled /v/noverity
+	# the same program on tmpfs, without any signature: the rule is for the ext4 only
+	cp /v/signed /w/prog
+	exec_case lab-verity-outside-fsuuid /w/prog
+	verity_list_cases
+}
+
+# Our verifier on the same signatures: the measure rule of lab-verity.policy put a record
+# (ima-sigv2: the "verity:sha256:" digest, the path, security.ima) in the list for each
+# program the kernel measured; `evmctl ima_measurement --verify-sig` checks each sigv3
+# against the certificate of the key that signed (the lab CA's leaf "boot", in .ima) and
+# must agree with the kernel's exec verdict. (The program without fs-verity has no record:
+# the kernel had no digest to measure.) There is no TPM, so the PCR part of the report
+# fails; the per-record lines (-v) are what counts.
+verity_list_cases() {
+	cat /sys/kernel/security/ima/binary_runtime_measurements >/w/list.bin
+	mout=$(evmctl -v ima_measurement --verify-sig --key /t/keys/boot.der /w/list.bin 2>&1)
+	echo "$mout" | grep '/v/' | sed 's/^/GUEST ima_measurement: /'
+	verity_list_case signed lab-verity-signed "$KV_signed"
+	verity_list_case tampered lab-verity-tampered-digest "$KV_tampered"
+}
+
+# verity_list_case FILE NAME KERNEL-VERDICT: our verdict on /v/FILE's record against the
+# kernel's exec verdict.
+verity_list_case() {
+	if echo "$mout" | grep -q "^/v/$1: verification is OK"; then
+		iv=ok
+	elif echo "$mout" | grep -q "^\(evmctl: \)\{0,1\}/v/$1 (record [0-9]*): verification failed"; then
+		iv=refused
+	else
+		iv=no-record
+	fi
+	if [ "$3" = ran ]; then k=ok; else k=refused; fi
+	if [ "$iv" = "$k" ]; then a=agree; else a=differ; fi
+	res "verify:$2" $a "kernel=$k($3) evmctl-ima_measurement=$iv: $(echo "$mout" | grep "/v/$1" | oneline)"
+}
+
+# ---------------------------------------------------------------------------------------
 # A signed policy: once `appraise func=POLICY_CHECK appraise_type=imasig` is in force, the
 # kernel takes new rules only from a file it reads by path and appraises itself.
 
@@ -430,13 +623,9 @@ signed_policy_cases() {
 }
 
 # ---------------------------------------------------------------------------------------
-# imactl status, and the cases that wait for commands the project does not have yet
+# imactl status
 
-pending_cases() {
-	# The kernel side is ready (CONFIG_IMA_APPRAISE_MODSIG; appraise_type=imasig|modsig
-	# for KEXEC_KERNEL_CHECK) and `imactl modsig sign` appends the signature; the case needs
-	# a boot whose kexec rule allows modsig, which this one does not load.
-	skip lab-modsig "this boot loads an imasig-only kexec rule first (first match wins); a boot whose kexec rule allows modsig, for imactl modsig sign, is not written yet"
+status_case() {
 	if has imactl:status; then
 		# The verdict is imactl status's exit status: 0 protected, 3 against accidents
 		# only, 4 not protected, 5 unknown; its report goes to the serial log.
@@ -496,6 +685,8 @@ key_cases
 make_mirror
 verify_default_case
 kexec_cases
+modsig_cases
+verity_cases
 signed_policy_cases
-pending_cases
+status_case
 kexec_boot

@@ -66,6 +66,47 @@ make_lab_keys() {
 	rm -f "$dir/ca.pem" # the CA's key stays in the cache: nothing in the guest signs with it
 }
 
+# The fs-verity (sigv3) material, made on the host (the guest only enables fs-verity and
+# sets the xattrs): an ext4 image (4 KiB blocks, -O verity, the fsuuid of lab-verity.policy)
+# holding three copies of a small static program, its `fsverity digest`, and sigv3 values
+# made by `evmctl sign_hash --veritysig` with the lab CA's leaf "boot" (loaded into .ima by
+# the kernel): signed.sig over the program's fs-verity digest, tampered.sig over the digest
+# of the same program with one byte changed. The fs-verity digest depends only on the bytes
+# (SHA-256 Merkle tree, 4 KiB blocks, no salt: the defaults of `fsverity digest` and
+# `fsverity enable`), so the host's equals the guest kernel's; the guest checks that.
+# make_lab_verity DIR KEYS: DIR/out/ holds what goes into the guest's /t/verity/; when a
+# host tool is missing, DIR/out/missing says which (the guest then SKIPs the cases).
+make_lab_verity() {
+	local dir=$1 keys=$2 out=$1/out src=$1/src uuid t digest name value
+	rm -rf "$dir"
+	mkdir -p "$out" "$src"
+	for t in gcc fsverity mkfs.ext4 xxd; do
+		command -v $t >/dev/null || { echo "$t missing on the host (tests/vm/packages.txt, tests/setup.sh)" >"$out/missing"; return 0; }
+	done
+	uuid=$(sed -n 's/^appraise .*fsuuid=\([0-9a-f-]*\).*/\1/p' "$HERE/lab-verity.policy" | head -n1)
+	[ -n "$uuid" ] || die "no fsuuid= in $HERE/lab-verity.policy"
+	printf '%s\n' '#include <stdio.h>' \
+		'int main(int argc, char **argv) { printf("imaevm-verity-program ran as %s\n", argv[0]); return 0; }' >"$dir/prog.c"
+	gcc -static -Os -s -o "$dir/prog" "$dir/prog.c" || die "gcc -static could not build the verity test program"
+	for t in signed tampered noverity; do install -m 0755 "$dir/prog" "$src/$t"; done
+	cp "$dir/prog" "$dir/other"
+	printf 'X' | dd of="$dir/other" bs=1 seek=4096 count=1 conv=notrunc 2>/dev/null
+	cmp -s "$dir/prog" "$dir/other" && die "the tampered copy of the verity program is not different"
+	(cd "$dir" && fsverity digest prog other) >"$dir/digests" || die "fsverity digest failed"
+	"$EVMCTL" sign_hash --veritysig --key "$keys/boot.pem" <"$dir/digests" >"$dir/signed-lines" 2>"$dir/sign.err" ||
+		die "evmctl sign_hash --veritysig failed: $(cat "$dir/sign.err")"
+	while read -r digest name value; do
+		case $name in
+		prog) printf '%s' "$value" | xxd -r -p >"$out/signed.sig"; echo "$digest" >"$out/digest" ;;
+		other) printf '%s' "$value" | xxd -r -p >"$out/tampered.sig" ;;
+		esac
+	done <"$dir/signed-lines"
+	{ [ -s "$out/signed.sig" ] && [ -s "$out/tampered.sig" ]; } || die "sign_hash --veritysig printed no values: $(cat "$dir/signed-lines")"
+	truncate -s 8M "$out/fs.img"
+	mkfs.ext4 -q -F -b 4096 -I 256 -O verity,^has_journal -U "$uuid" -L imaevm-verity -d "$src" "$out/fs.img" ||
+		die "mkfs.ext4 -O verity failed"
+}
+
 build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 	local dir=$1 labdir=$2 r=$1/root r2=$1/root2 ih
 	rm -rf "$r" "$r2"
@@ -84,10 +125,25 @@ build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 	cp "$WORK/caps" "$r/t/caps"
 	ih=$(sed -n '/^Commands:/,/^$/p' <<<"$("$IMACTL" --help 2>&1 || true)")
 	if lists status <<<"$ih"; then echo imactl:status >>"$r/t/caps"; fi
+	if lists modsig <<<"$ih"; then echo imactl:modsig >>"$r/t/caps"; fi
 	cp "$dir"/keys/*.pem "$dir"/keys/*.der "$dir"/keys/*.keyid "$r/t/keys/"
 	cp "$dir/keys/boot.der" "$r/etc/keys/x509_ima.der"
 	cp "$labdir/bzImage" "$r/t/boot/vmlinuz"
 	cp "$ROOT/policies/kexec.policy" "$ROOT/policies/signed-policy.policy" "$r/t/policies/"
+	# The lab's kexec policy: the project's, with the kexec rule widened to accept an
+	# appended signature too (modsig cases); everything else as in policies/kexec.policy.
+	{
+		echo "# policies/kexec.policy with appraise_type=imasig|modsig (tests/vm/lab-run.sh)"
+		sed 's/^appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig$/&|modsig/' "$ROOT/policies/kexec.policy"
+	} >"$r/t/policies/lab-kexec.policy"
+	grep -qx 'appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig|modsig' "$r/t/policies/lab-kexec.policy" ||
+		die "policies/kexec.policy has no 'appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig' line to widen"
+	cp "$HERE/lab-verity.policy" "$r/t/policies/"
+	# fs-verity: the image, digest and sigv3 values (make_lab_verity), and `fsverity enable`
+	make_lab_verity "$dir/verity" "$dir/keys"
+	mkdir -p "$r/t/verity"
+	cp "$dir"/verity/out/* "$r/t/verity/"
+	if command -v fsverity >/dev/null; then copy_with_libs "$(command -v fsverity)" "$r"; fi
 	pack "$r" >"$dir/initramfs.cpio.gz"
 }
 
