@@ -43,7 +43,7 @@ Options:
                           (tests/vm/lab-kernel.sh); all = the three (default)
   --negative-control      boot with ima_appraise=log (the kernel logs but does not refuse):
                           succeeds only if the harness reaches the end and fails the
-                          refusals that became loads
+                          refusals that became loads or runs
   --strict                a SKIPped case counts as a failure
   --no-build              use the static binaries already in target/static
   --timeout SECONDS       per VM boot (default 420, env IMAEVM_VM_TIMEOUT)
@@ -454,7 +454,7 @@ main() {
 		# The harness must have run to the end and failed the cases the kernel no longer refused.
 		if [ $UNFINISHED = 0 ] && [ $REFUSALS_LOADED -gt 0 ]; then
 			echo "negative control OK: with ima_appraise=log the harness reported $FAILED failures," \
-				"$REFUSALS_LOADED of them refusals that became loads"
+				"$REFUSALS_LOADED of them refusals that became loads or runs"
 			exit 0
 		fi
 		echo "negative control FAILED: $REFUSALS_LOADED refusals seen turned into loads," \
