@@ -61,8 +61,10 @@ impl InputKind {
             InputKind::Key => MIB,
             // A header, a 2-byte length and at most a 16384-bit signature (2 KiB).
             InputKind::Signature => 64 * KIB,
-            // 100k rules of 100 bytes each are 10 MB.
-            InputKind::Policy | InputKind::SecurityfsPolicy => 64 * MIB,
+            // 131,072 rules (the rule cap) of 128 bytes on average; 100k rules of 100 bytes
+            // are 10 MB. A parsed policy holds about 5 copies of its text: 16 MiB of long
+            // rules is checked in under 100 MiB (tests/resource_bounds.rs); 64 MiB took 350.
+            InputKind::Policy | InputKind::SecurityfsPolicy => 16 * MIB,
             // About 400,000 of the smallest records, or 100,000 signed ones; parsed, with
             // every per-record note of -v, the list stays under 256 MiB in memory.
             InputKind::MeasurementList => 32 * MIB,
