@@ -291,6 +291,37 @@ fn key_cases(i: &Inputs, d: &Path) -> Vec<Case> {
             expect,
         });
     }
+    for (input, f) in [("1 GiB sparse", &i.big), ("/dev/zero", &i.zero)] {
+        let text = if f == &i.big {
+            "larger than the 1 MiB limit"
+        } else {
+            "not a regular file"
+        };
+        v.push(Case {
+            kind: "certificate (imactl key show)",
+            input: input.into(),
+            tool: Tool::Imactl,
+            args: os(&[&"key", &"show", f]),
+            stdin: None,
+            expect: fails(1, text),
+        });
+        v.push(Case {
+            kind: "public key (evmctl import)",
+            input: input.into(),
+            tool: Tool::Evmctl,
+            args: os(&[&"import", f, &"@s"]),
+            stdin: None,
+            expect: fails(1, text),
+        });
+        v.push(Case {
+            kind: "public key (evmctl convert)",
+            input: input.into(),
+            tool: Tool::Evmctl,
+            args: os(&[&"convert", f]),
+            stdin: None,
+            expect: fails(1, text),
+        });
+    }
     v.push(Case {
         kind: "certificate (imactl modsig verify --cert)",
         input: "1 GiB sparse".into(),
