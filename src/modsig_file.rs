@@ -143,3 +143,63 @@ pub fn remove(path: &Path, out: &Path) -> Result<(), ModsigError> {
     crate::fsops::write_atomic_with(out, |w| copy_prefix(&mut f, content_len, w))
         .map_err(ModsigError::Write)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::SoftwareSigner;
+
+    fn data(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/keys")
+            .join(name)
+    }
+
+    #[test]
+    fn streamed_files_match_the_in_memory_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("image");
+        // Several chunks and a partial one.
+        let content: Vec<u8> = (0..(3 * CHUNK + 123)).map(|i| (i * 31) as u8).collect();
+        std::fs::write(&f, &content).unwrap();
+        let key = crate::keys::PrivateKey::load(&data("rsa2048.pk8.pem"), None)
+            .unwrap()
+            .key;
+        let signer = SoftwareSigner::new(key, None, None);
+        let cert = Certificate::load(&data("rsa2048.crt.pem")).unwrap();
+        let signed = dir.path().join("signed");
+        sign(&f, &signed, &signer, &cert, HashAlgo::Sha256).unwrap();
+        // RSA PKCS#1 v1.5 is deterministic: the same bytes as the in-memory signer.
+        let expected = modsig::append(&signer, &cert, HashAlgo::Sha256, &content).unwrap();
+        assert_eq!(std::fs::read(&signed).unwrap(), expected);
+        let info = verify(&signed, std::slice::from_ref(&cert)).unwrap();
+        assert_eq!(info.hash, HashAlgo::Sha256);
+        assert!(matches!(
+            sign(&signed, &f, &signer, &cert, HashAlgo::Sha256),
+            Err(ModsigError::Malformed(_))
+        ));
+        let unsigned = dir.path().join("unsigned");
+        remove(&signed, &unsigned).unwrap();
+        assert_eq!(std::fs::read(&unsigned).unwrap(), content);
+        assert!(matches!(verify(&f, &[cert]), Err(ModsigError::NotSigned)));
+    }
+
+    #[test]
+    fn short_tails_and_oversized_lengths_are_refused_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, MARKER).unwrap();
+        let e = verify(&f, &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("no room for the module_signature trailer"),
+            "{e}"
+        );
+        let mut big_len = vec![0u8; 100];
+        big_len.extend(modsig::trailer(u32::MAX as usize));
+        std::fs::write(&f, &big_len).unwrap();
+        let e = verify(&f, &[]).unwrap_err().to_string();
+        assert!(e.contains("over the 1 MiB cap"), "{e}");
+        let e = verify(Path::new("/dev/zero"), &[]).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
+}
