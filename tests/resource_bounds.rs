@@ -377,6 +377,8 @@ fn sig_cases(i: &Inputs, d: &Path) -> Vec<Case> {
     let mut size = 64 * 1024;
     let stored = loop {
         value.resize(size, 0x5a);
+        // The header's length matches: the signature is read whole and checked.
+        value[7..9].copy_from_slice(&((size - 9).min(0xffff) as u16).to_be_bytes());
         if xattr::set(&f, "user.ima", &value).is_ok() {
             break Some(size);
         }
@@ -385,6 +387,20 @@ fn sig_cases(i: &Inputs, d: &Path) -> Vec<Case> {
             break None;
         }
     };
+    if let Some(n) = stored {
+        // The same value as an EVM signature (verify hashes the metadata, -u: no UUID).
+        let e = d.join("evm-file");
+        std::fs::write(&e, b"data").unwrap();
+        xattr::set(&e, "user.evm", &value).unwrap();
+        v.push(Case {
+            kind: "security.evm value (user.evm)",
+            input: format!("{n}-byte value"),
+            tool: Tool::Evmctl,
+            args: os(&[&"verify", &"-u", &"--xattr-user", &"--key", &i.cert, &e]),
+            stdin: None,
+            expect: fails(1, "invalid-signature"),
+        });
+    }
     match stored {
         Some(n) => v.push(Case {
             kind: "security.ima value (user.ima)",
@@ -396,7 +412,7 @@ fn sig_cases(i: &Inputs, d: &Path) -> Vec<Case> {
         }),
         None => skip_part(
             "every_input_kind_stays_within_256_mib_and_20_s",
-            "user.ima value",
+            "user.ima and user.evm values",
             "the filesystem of the temporary directory stores no user xattrs",
         ),
     }
