@@ -257,11 +257,20 @@ pub fn sig_path(path: &Path) -> PathBuf {
 /// (O_EXCL, so nothing existing is followed or truncated), fsync, then rename over
 /// `target` (rename replaces a symbolic link itself, never its target).
 pub fn write_atomic(target: &Path, data: &[u8]) -> io::Result<()> {
+    write_atomic_with(target, |f| f.write_all(data))
+}
+
+/// [`write_atomic`] with the contents written by `fill` (a copy of any size streams).
+pub fn write_atomic_with(
+    target: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let name = target.file_name().unwrap_or(OsStr::new("sig"));
+    let mut fill = Some(fill);
     for attempt in 0..100u32 {
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);
@@ -278,8 +287,8 @@ pub fn write_atomic(target: &Path, data: &[u8]) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         };
-        let r = f
-            .write_all(data)
+        let fill = fill.take().expect("called once: the loop returns after it");
+        let r = fill(&mut f)
             .and_then(|()| f.sync_all())
             .and_then(|()| std::fs::rename(&tmp, target));
         if r.is_err() {

@@ -43,6 +43,7 @@ pub mod keyring;
 pub mod keys;
 pub mod measurement;
 pub mod modsig;
+pub mod modsig_file;
 pub mod ops;
 pub mod pipeline;
 pub mod pkcs11;

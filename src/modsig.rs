@@ -97,6 +97,10 @@ pub enum ModsigError {
     UnknownSigner(String),
     /// The signature does not match the file's contents.
     Invalid(String),
+    /// The file could not be read.
+    Io(std::io::Error),
+    /// The output could not be written.
+    Write(std::io::Error),
 }
 
 impl fmt::Display for ModsigError {
@@ -125,6 +129,8 @@ impl fmt::Display for ModsigError {
                     "invalid signature: the contents do not match the signature by {s}"
                 )
             }
+            ModsigError::Io(e) => write!(f, "cannot read: {}", crate::error::io_words(e)),
+            ModsigError::Write(e) => write!(f, "cannot write: {}", crate::error::io_words(e)),
         }
     }
 }
@@ -143,6 +149,16 @@ pub fn sign_pkcs7(
     algo: HashAlgo,
     content: &[u8],
 ) -> Result<Vec<u8>, ModsigError> {
+    sign_pkcs7_digest(signer, cert, algo, &algo.digest(content))
+}
+
+/// [`sign_pkcs7`] over content whose `algo` digest is `digest`.
+pub fn sign_pkcs7_digest(
+    signer: &dyn Signer,
+    cert: &Certificate,
+    algo: HashAlgo,
+    digest: &[u8],
+) -> Result<Vec<u8>, ModsigError> {
     let digest_alg = AlgorithmIdentifierOwned {
         oid: digest_oid(algo).ok_or(ModsigError::Hash(algo))?,
         parameters: None,
@@ -154,11 +170,10 @@ pub fn sign_pkcs7(
     if cert_key.algorithm() != signer.algorithm() {
         return Err(ModsigError::CertificateMismatch);
     }
-    let digest = algo.digest(content);
     let signature = signer
-        .sign_digest(algo, &digest)
+        .sign_digest(algo, digest)
         .map_err(ModsigError::Sign)?;
-    if !cert_key.verify_digest(algo, &digest, &signature) {
+    if !cert_key.verify_digest(algo, digest, &signature) {
         return Err(ModsigError::CertificateMismatch);
     }
     let tbs = cert.inner().tbs_certificate();
@@ -306,7 +321,17 @@ fn parse_signed_data(pkcs7: &[u8]) -> Result<SignedData, ModsigError> {
 /// PKCS#7 verifier: one signer, no signed attributes, a digest algorithm it knows.
 pub fn verify(data: &[u8], certs: &[Certificate]) -> Result<ModsigInfo, ModsigError> {
     let a = split(data)?;
-    let sd = parse_signed_data(a.pkcs7)?;
+    verify_pkcs7(a.pkcs7, certs, &mut |hash| Ok(hash.digest(a.content)))
+}
+
+/// Checks the SignedData `pkcs7` against `certs`; `digest_of` gives the digest of the
+/// signed content with the algorithm the signer names (a file is hashed as a stream).
+pub fn verify_pkcs7(
+    pkcs7: &[u8],
+    certs: &[Certificate],
+    digest_of: &mut dyn FnMut(HashAlgo) -> Result<Vec<u8>, ModsigError>,
+) -> Result<ModsigInfo, ModsigError> {
+    let sd = parse_signed_data(pkcs7)?;
     let infos = sd.signer_infos.0.as_slice();
     let [si] = infos else {
         return Err(ModsigError::Malformed(format!(
@@ -359,7 +384,7 @@ pub fn verify(data: &[u8], certs: &[Certificate]) -> Result<ModsigInfo, ModsigEr
     let key: PublicKey = cert
         .public_key()
         .map_err(|e| ModsigError::Malformed(e.to_string()))?;
-    let digest = hash.digest(a.content);
+    let digest = digest_of(hash)?;
     if !key.verify_digest(hash, &digest, si.signature.as_bytes()) {
         return Err(ModsigError::Invalid(who));
     }

@@ -303,9 +303,9 @@ fn key_show_reads_a_der_or_pem_certificate_from_standard_input() {
 
 #[test]
 fn standard_input_over_the_cap_is_refused_naming_the_cap() {
-    // 64 MiB + 1 byte of comment lines: a valid policy but for its size.
-    let mut big = Vec::with_capacity((64 << 20) + 64);
-    while big.len() <= 64 << 20 {
+    // 16 MiB + 1 byte of comment lines: a valid policy but for its size.
+    let mut big = Vec::with_capacity((16 << 20) + 64);
+    while big.len() <= 16 << 20 {
         big.extend_from_slice(b"# padding padding padding padding padding padding padding\n");
     }
     let o = imactl_with(
@@ -316,7 +316,7 @@ fn standard_input_over_the_cap_is_refused_naming_the_cap() {
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
     assert_eq!(
         text(&o.stderr),
-        "imactl: cannot read standard input: larger than the 64 MiB limit for a policy file\n"
+        "imactl: cannot read standard input: larger than the 16 MiB limit for a policy file\n"
     );
 
     // An endless stream is cut at the cap (the run would time out otherwise).
@@ -333,7 +333,7 @@ fn standard_input_over_the_cap_is_refused_naming_the_cap() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
-    assert!(text(&o.stderr).contains("larger than the 64 MiB limit for a policy file"));
+    assert!(text(&o.stderr).contains("larger than the 16 MiB limit for a policy file"));
 }
 
 #[test]

@@ -188,7 +188,8 @@ fn command(dir: &Path, reader: Reader, bad: &Path) -> Command {
         Reader::SignKey => c
             .args(["ima_sign", "--xattr-user", "--key"])
             .arg(bad)
-            .arg(&file),
+            .arg(&file)
+            .env("EVMCTL_KEY_PASSWORD", "corpus"),
         Reader::VerifyCert => c
             .args(["ima_verify", "--xattr-user", "--key"])
             .arg(bad)
@@ -422,6 +423,16 @@ fn content_cases() -> Vec<Case> {
         ("truncated-der", der_cut.clone()),
         ("certificate-not-key", cert_pem.clone()),
         ("public-key-not-private", read("rsa2048.pub.pem")),
+        // Key-derivation cost over the caps: refused before deriving (with the password
+        // given, an uncapped loader runs for hours or allocates 4 GiB).
+        (
+            "pbkdf2-iterations-over-cap",
+            common::crafted_keys::pbkdf2_pem(u32::MAX),
+        ),
+        (
+            "scrypt-memory-over-cap",
+            common::crafted_keys::scrypt_der(1 << 22, 8, 1),
+        ),
     ] {
         add(n, Reader::SignKey, b, Class::Evmctl);
     }

@@ -13,6 +13,7 @@ packages=(
   util-linux      # setpriv: running commands unprivileged
   bsdutils        # script: a pseudo-terminal for the password prompt test
   xxd
+  time            # /usr/bin/time: peak RSS and wall time per run (tests/resource_bounds.rs)
   man-db          # man --warnings: the committed man pages render cleanly (docs_drift)
   groff-base
   fish            # the completion scripts load and complete in their shells (docs_drift)

@@ -240,6 +240,8 @@ pub fn evmctl_man() -> String {
         r.text([roman(e.help)]);
     }
 
+    input_limits(&mut r);
+
     r.control("SH", ["RPM SCRIPTLETS"]);
     r.text([roman(EVMCTL_SCRIPTLETS[0])]);
     for point in &EVMCTL_SCRIPTLETS[1..] {
@@ -526,6 +528,9 @@ fn imactl_page(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>
         extra.control("PP", []);
         extra.text([roman(json)]);
     }
+    if top {
+        input_limits(&mut extra);
+    }
     let mut list: Vec<&Example> = text.examples.iter().collect();
     if top {
         list.extend(IMACTL_EXAMPLES);
@@ -554,6 +559,35 @@ fn imactl_page(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         imactl_page(sub, false, pages);
     }
+}
+
+/// INPUT LIMITS: the size cap of every kind of input file (from [`imaevm::input`]) and the
+/// caps on the key-derivation cost of an encrypted private key ([`imaevm::keys::kdf_caps`]).
+fn input_limits(r: &mut Roff) {
+    use imaevm::input::{size_words, InputKind};
+    use imaevm::keys::kdf_caps;
+    r.control("SH", ["INPUT LIMITS"]);
+    r.text([roman(
+        "Every input file read whole must be a regular file (a FIFO, a device such as \
+         /dev/zero, a socket or a directory is refused with an error naming it) no larger \
+         than the cap of its kind:",
+    )]);
+    for k in InputKind::ALL {
+        r.control("TP", []);
+        r.text([roman(k.noun())]);
+        r.text([roman(size_words(k.limit()))]);
+    }
+    r.control("PP", []);
+    r.text([roman(format!(
+        "An encrypted PKCS#8 private key is refused, before its password is asked for and \
+         before anything is derived, when its key derivation would cost more than: {} PBKDF2 \
+         iterations; scrypt memory (128*r*N bytes) over {}; scrypt work \
+         N*r*p over {}. OpenSSL's defaults (2048 iterations; N=16384, r=8, p=1) \
+         are far below, and the largest key allowed is derived in a few seconds.",
+        kdf_caps::PBKDF2_MAX_ITERATIONS,
+        size_words(kdf_caps::SCRYPT_MAX_MEMORY),
+        kdf_caps::SCRYPT_MAX_WORK,
+    ))]);
 }
 
 /// The completion script of imactl for `shell`, from the clap definition.

@@ -120,7 +120,7 @@ pub fn import_keys(cfg: &BootConfig, env: &mut dyn BootEnv) -> KeysReport {
     let mut present = env.keyids(&ring).unwrap_or_default();
     for path in paths {
         let outcome = match env
-            .read(&path)
+            .read(&path, crate::input::InputKind::Key)
             .map_err(|e| crate::error::io_words(&e))
             .and_then(|bytes| Certificate::from_bytes(&path, &bytes).map_err(|e| e.to_string()))
         {

@@ -80,8 +80,8 @@ pub trait BootEnv: LoadEnv {
     fn regular_files(&mut self, dir: &Path) -> std::io::Result<Vec<PathBuf>>;
     /// Whether `path` exists.
     fn exists(&mut self, path: &Path) -> bool;
-    /// Reads a whole file.
-    fn read(&mut self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Reads a whole regular file, no larger than the cap of `kind` (src/input.rs).
+    fn read(&mut self, path: &Path, kind: crate::input::InputKind) -> std::io::Result<Vec<u8>>;
     /// Writes a whole file, creating its directory.
     fn write(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()>;
     /// The keyring IMA uses, made (`_ima` in the user keyring) when the kernel has none.
@@ -137,8 +137,8 @@ impl BootEnv for System {
     fn exists(&mut self, path: &Path) -> bool {
         std::fs::symlink_metadata(path).is_ok()
     }
-    fn read(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+    fn read(&mut self, path: &Path, kind: crate::input::InputKind) -> std::io::Result<Vec<u8>> {
+        Ok(crate::input::read_input(path, kind)?)
     }
     fn write(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         if let Some(dir) = path.parent() {

@@ -79,7 +79,8 @@ fn already_in_force(
     ours: &ParsedPolicy,
 ) -> Result<Option<String>, String> {
     let record = cfg.state_dir.join(STATE_FILE);
-    if let Ok(bytes) = env.read(&record) {
+    // A one-line record: the smallest cap (64 KiB) bounds it.
+    if let Ok(bytes) = env.read(&record, crate::input::InputKind::Pcrs) {
         if String::from_utf8_lossy(&bytes).split_whitespace().nth(1) == Some(digest) {
             return Ok(Some(format!(
                 "loaded earlier this boot ({} records the same SHA-256)",
@@ -128,13 +129,15 @@ fn load_inner(
     notes: &mut Vec<String>,
 ) -> Result<PolicyOutcome, String> {
     let file = &cfg.policy;
-    let bytes = env.read(file).map_err(|e| {
-        format!(
-            "cannot read the policy {}: {}",
-            file.display(),
-            crate::error::io_words(&e)
-        )
-    })?;
+    let bytes = env
+        .read(file, crate::input::InputKind::Policy)
+        .map_err(|e| {
+            format!(
+                "cannot read the policy {}: {}",
+                file.display(),
+                crate::error::io_words(&e)
+            )
+        })?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{} is not text (UTF-8)", file.display()))?;
     let (parsed, report) = check_text(&text, cfg.profile);

@@ -111,7 +111,7 @@ impl BootEnv for Fake {
         }
         self.files.contains_key(p) || self.files.keys().any(|f| f.starts_with(p))
     }
-    fn read(&mut self, p: &Path) -> io::Result<Vec<u8>> {
+    fn read(&mut self, p: &Path, _kind: crate::input::InputKind) -> io::Result<Vec<u8>> {
         self.files
             .get(p)
             .cloned()

@@ -6,6 +6,7 @@ mod cert;
 pub mod fast;
 pub mod gen;
 pub mod inspect;
+pub mod kdf_caps;
 pub mod kernel_fit;
 pub mod payload;
 mod pem;

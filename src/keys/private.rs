@@ -296,6 +296,7 @@ fn from_sec1(der: &[u8]) -> Result<PrivateKey, KeyErrorKind> {
 fn from_encrypted_pkcs8(der: &[u8], password: Option<&str>) -> Result<PrivateKey, KeyErrorKind> {
     let enc = EncryptedPrivateKeyInfoRef::from_der(der)
         .map_err(|e| malformed("encrypted PKCS#8 private key", e))?;
+    super::kdf_caps::check(&enc.encryption_algorithm)?;
     let password = password.ok_or(KeyErrorKind::PasswordRequired)?;
     let doc = enc
         .decrypt(password.as_bytes())

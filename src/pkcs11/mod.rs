@@ -311,11 +311,10 @@ impl Pkcs11Signer {
 }
 
 fn read_pin_file(p: &Path) -> Result<String, Pkcs11Error> {
-    let text = std::fs::read_to_string(p).map_err(|e| {
+    let text = crate::input::read_input_string(p, crate::input::InputKind::Key).map_err(|e| {
         Pkcs11Error::Token(format!(
-            "{}: cannot read the PIN (pin-source): {}",
-            p.display(),
-            crate::error::io_words(&e)
+            "{}: cannot read the PIN (pin-source): {e}",
+            p.display()
         ))
     })?;
     Ok(text.trim_end_matches(['\n', '\r']).to_string())

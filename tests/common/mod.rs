@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 mod bounded;
+pub mod crafted_keys;
 mod skip;
 #[allow(unused_imports)] // each test crate uses a different subset
 pub use bounded::run_bounded;

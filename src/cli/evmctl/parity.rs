@@ -14,11 +14,10 @@ use crate::ops::Event;
 /// Reads the HMAC key: at most 128 bytes, as upstream.
 fn hmac_key(req: &HmacRequest) -> Result<Vec<u8>, String> {
     let path = &req.hmac_key;
-    let key = std::fs::read(path).map_err(|e| {
+    let key = crate::input::read_input(path, crate::input::InputKind::Key).map_err(|e| {
         format!(
-            "{}: cannot read the HMAC key: {} (give it with --hmackey)",
-            path.display(),
-            crate::error::io_words(&e)
+            "{}: cannot read the HMAC key: {e} (give it with --hmackey)",
+            path.display()
         )
     })?;
     if key.len() > crate::evm::EVM_KEY_MAX {
@@ -91,7 +90,7 @@ pub fn sign_hash_verity(req: SignHashRequest) -> i32 {
     let mut signer = None;
     let mut lines = 0usize;
     let mut out = std::io::stdout().lock();
-    for (n, line) in std::io::stdin().lines().enumerate() {
+    for (n, line) in crate::input::capped_lines(std::io::stdin().lock()).enumerate() {
         let line = match line {
             Ok(l) => l,
             Err(e) => {

@@ -346,7 +346,7 @@ pub fn sign_hash(req: SignHashRequest) -> i32 {
     let mut lines = 0usize;
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
-    for (n, line) in std::io::BufRead::lines(stdin.lock()).enumerate() {
+    for (n, line) in crate::input::capped_lines(stdin.lock()).enumerate() {
         let line = match line {
             Ok(l) => l,
             Err(e) => {

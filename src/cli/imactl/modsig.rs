@@ -84,28 +84,20 @@ pub fn run(c: ModsigCommand) -> i32 {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| {
-        format!(
-            "{}: cannot read: {}",
-            path.display(),
-            crate::error::io_words(&e)
-        )
-    })
-}
-
 /// FILE is a kernel image or initramfs, read and (for sign and remove) rewritten in place
 /// by path; `-` is not standard input there.
 const NO_STDIN_FILE: &str = "modsig reads and writes FILE by its path: - (standard input) is not a FILE here; a file named - is ./-";
 
-fn write(path: &Path, data: &[u8]) -> Result<(), String> {
-    crate::fsops::write_atomic(path, data).map_err(|e| {
-        format!(
+/// A failure on `file` whose output is `out`, in words.
+fn failure(e: modsig::ModsigError, file: &Path, out: &Path) -> String {
+    match e {
+        modsig::ModsigError::Write(e) => format!(
             "{}: cannot write: {}",
-            path.display(),
+            out.display(),
             crate::error::io_words(&e)
-        )
-    })
+        ),
+        e => format!("{}: {e}", file.display()),
+    }
 }
 
 /// Opens a key file or a pkcs11: URI; the password or PIN comes from `pass_env`, else a
@@ -146,18 +138,19 @@ fn sign(a: SignArgs) -> i32 {
         let algo = HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
         let cert = Certificate::load_or_stdin(&a.cert).map_err(|e| e.to_string())?;
         let key = KeyRef::parse(&a.key);
-        let content = read(&a.file)?;
+        // Refuse what cannot be signed before asking for a password.
+        crate::input::open_regular(&a.file)
+            .map_err(|e| format!("{}: cannot read: {e}", a.file.display()))?;
         let signer = open_signer(&key, ENV_KEY_PASSWORD)?;
-        let signed = modsig::append(&signer, &cert, algo, &content).map_err(|e| match e {
+        let out = a.out.clone().unwrap_or_else(|| a.file.clone());
+        crate::modsig_file::sign(&a.file, &out, &signer, &cert, algo).map_err(|e| match e {
             modsig::ModsigError::CertificateMismatch => format!(
                 "{}: the certificate is not for the key {}",
                 crate::input::source_name(&a.cert),
                 key.display()
             ),
-            e => format!("{}: {e}", a.file.display()),
+            e => failure(e, &a.file, &out),
         })?;
-        let out = a.out.clone().unwrap_or_else(|| a.file.clone());
-        write(&out, &signed)?;
         Ok(out)
     })();
     match result {
@@ -189,7 +182,7 @@ fn verify(a: VerifyArgs) -> i32 {
     }
     let mut failed = false;
     for f in &a.files {
-        let verdict = read(f).and_then(|d| modsig::verify(&d, &certs).map_err(|e| e.to_string()));
+        let verdict = crate::modsig_file::verify(f, &certs).map_err(|e| e.to_string());
         match verdict {
             Ok(i) => println!(
                 "{}: OK ({}, signed by {}, serial {}, certificate {})",
@@ -209,10 +202,8 @@ fn verify(a: VerifyArgs) -> i32 {
 }
 
 fn remove(a: RemoveArgs) -> i32 {
-    let result = read(&a.file).and_then(|d| {
-        let content = modsig::remove(&d).map_err(|e| format!("{}: {e}", a.file.display()))?;
-        write(a.out.as_ref().unwrap_or(&a.file), content)
-    });
+    let out = a.out.as_ref().unwrap_or(&a.file);
+    let result = crate::modsig_file::remove(&a.file, out).map_err(|e| failure(e, &a.file, out));
     match result {
         Ok(()) => 0,
         Err(m) => {
