@@ -119,6 +119,16 @@ for k in rsa ec; do
 	printf '%s\n' "$k-signed sha256" "$k-signed512 sha512" "$k-other sha256" "$k-algo sha512" \
 		>>"$WORK/root/t/enable.list"
 done
+# executables (BPRM_CHECK): busybox signed; a changed copy carrying its value
+mkdir "$WORK/mnt/exec" "$WORK/mnt/bad"
+install -m 0755 /bin/busybox "$WORK/mnt/exec/busybox"
+{ cat /bin/busybox; echo tampered; } >"$WORK/mnt/bad/busybox"
+chmod 0755 "$WORK/mnt/bad/busybox"
+chown 1000:1000 "$WORK/mnt/exec/busybox" "$WORK/mnt/bad/busybox"
+value=$(sigv3 "$keys/rsa.pem" "$WORK/mnt/exec/busybox" sha256)
+setfattr -n security.ima -v "0x$value" "$WORK/mnt/exec/busybox"
+setfattr -n security.ima -v "0x$value" "$WORK/mnt/bad/busybox"
+printf '%s\n' "exec/busybox sha256" "bad/busybox sha256" >>"$WORK/root/t/enable.list"
 umount "$WORK/mnt"
 trap - EXIT
 echo "$UUID" >"$WORK/root/t/uuid"
@@ -132,6 +142,8 @@ for b in "$EVMCTL" "$IMACTL" "$(command -v fsverity)" "$(command -v keyctl)"; do
 expectations() {
 	local k
 	echo "mount 0 -"
+	echo "enable-exec/busybox 0 -"
+	echo "enable-bad/busybox 0 -"
 	for k in rsa ec; do
 		for f in signed signed512 other algo; do echo "enable-$k-$f 0 -"; done
 		echo "evmctl-$k-signed 0 /mnt/$k-signed: verification is OK"
@@ -153,6 +165,9 @@ expectations() {
 	echo "kernel-rsa-other 1 Permission denied"
 	echo "kernel-rsa-algo 1 Permission denied"
 	echo "kernel-rsa-plain 1 Permission denied"
+	echo "kernel-exec 0 ran"
+	echo "kernel-exec-bad 126 Permission denied"
+	echo "audit-exec-bad 0 cause=invalid-verity-signature"
 	# the kernel's audit causes (grep's status: 1 when the file caused no record)
 	echo "audit-rsa-signed 1 -"
 	echo "audit-rsa-signed512 1 -"

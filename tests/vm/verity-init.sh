@@ -59,13 +59,21 @@ done
 
 # The kernel's own judgement: every file on this disk is appraised on open.
 uuid=$(cat /t/uuid)
-if echo "appraise func=FILE_CHECK fsuuid=$uuid digest_type=verity appraise_type=sigv3" \
-	>/sys/kernel/security/ima/policy; then
+# One open, one write per rule: the policy file can be written once on these kernels.
+if {
+	# fowner=0: the executables (owned by 1000) are judged by the BPRM_CHECK rule alone
+	echo "appraise func=FILE_CHECK fsuuid=$uuid fowner=0 digest_type=verity appraise_type=sigv3"
+	echo "appraise func=BPRM_CHECK fsuuid=$uuid digest_type=verity appraise_type=sigv3"
+} >/sys/kernel/security/ima/policy; then
 	echo "RESULT policy rc=0"
+	# a signed executable runs; another one carrying its value does not
+	run kernel-exec sh -c "/mnt/exec/busybox echo ran"
+	run kernel-exec-bad sh -c "/mnt/bad/busybox echo ran"
 	for f in signed signed512 other algo plain; do
 		run "kernel-rsa-$f" sh -c "cat /mnt/rsa-$f >/dev/null"
 	done
 	# Without auditd the kernel's integrity audit records go to its log: the causes.
+	run audit-exec-bad sh -c "dmesg | grep 'name=\"/mnt/bad/busybox\"' | grep -o 'cause=[a-z-]*'"
 	for f in signed signed512 other algo plain; do
 		# (collect_data records name the file without its directory)
 		run "audit-rsa-$f" sh -c "dmesg | grep -E 'name=\"(/mnt/)?rsa-$f\"' | grep -o 'cause=[a-z-]*'"
