@@ -85,7 +85,8 @@ fn enable(file: &Path, algo: &str) -> Result<(), String> {
         file.display()
     );
     Err(format!(
-        "the running kernel cannot enable fs-verity on ext4 (no CONFIG_FS_VERITY?): {}",
+        "the running kernel cannot enable fs-verity on ext4 (no CONFIG_FS_VERITY?): {}; \
+         tests/vm/verity-file.sh runs these cases on Debian's kernels in QEMU",
         e.trim()
     ))
 }
