@@ -11,7 +11,6 @@
 //! of a sigv3 value on a file without fs-verity is still checked.
 
 mod common;
-mod keyring_common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -119,6 +118,20 @@ fn sigv3(key: &Path, line: &str) -> Vec<u8> {
     let out = common::stdout(&o);
     let hex = out.trim_end().rsplit_once(' ').unwrap().1;
     imaevm::hash::from_hex(hex).unwrap()
+}
+
+fn imactl(args: &[&str]) -> Output {
+    run(Command::new(env!("CARGO_BIN_EXE_imactl")).args(args))
+}
+
+/// Joins a fresh anonymous session keyring for this test's thread (libtest runs each test
+/// on its own thread; the commands it spawns inherit it), with a keyring `_ima` in it.
+fn private_ima_keyring() -> Result<imaevm::keyring::KeySerial, String> {
+    use imaevm::keyring;
+    keyring::join_session_keyring(None)
+        .map_err(|e| format!("cannot join a new session keyring: {e}"))?;
+    keyring::add_key("keyring", Some("_ima"), &[], keyring::SESSION_KEYRING)
+        .map_err(|e| format!("cannot make a keyring in the session keyring: {e}"))
 }
 
 fn set_ima(file: &Path, value: &[u8]) {
@@ -238,11 +251,10 @@ fn sigv3_files_verify_against_their_fs_verity_digest() {
 /// `imactl verify` with the certificate in a kernel keyring: the kernel checks the
 /// signature over the same ima_file_id hash (KEYCTL_PKEY_VERIFY).
 fn kernel_keyring_judges_alike(test: &str, m: &Path, pair: &KeyPair) {
-    use keyring_common::{fresh_session, imactl, new_keyring, text};
-    if fresh_session(test).is_none() {
-        return;
-    }
-    let ring = new_keyring("_ima").to_string();
+    let ring = match private_ima_keyring() {
+        Ok(r) => r.to_string(),
+        Err(e) => return skip_part(test, "keyring", &e),
+    };
     let out = imactl(&[
         "key",
         "import",
@@ -256,7 +268,7 @@ fn kernel_keyring_judges_alike(test: &str, m: &Path, pair: &KeyPair) {
             "keyring",
             &format!(
                 "the kernel does not take the RSA certificate: {}",
-                text(&out.stderr)
+                stderr(&out)
             ),
         );
     }
@@ -267,7 +279,7 @@ fn kernel_keyring_judges_alike(test: &str, m: &Path, pair: &KeyPair) {
     let mut args = vec!["verify", "--keyring", &ring, "--json"];
     args.extend(files.iter().map(String::as_str));
     let out = imactl(&args);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let verdicts: Vec<&str> = doc["files"]
         .as_array()
@@ -371,7 +383,7 @@ fn sigv3_value_on_a_file_without_fs_verity_is_refused() {
     );
     // The same refusal without keys at all: fs-verity is judged before the signature.
     if is_root() {
-        let out = keyring_common::imactl(&["verify", &p]);
+        let out = imactl(&["verify", &p]);
         assert_eq!(out.status.code(), Some(1));
         let s = common::stdout(&out);
         assert!(s.starts_with(&format!("{p}: no-verity-digest (")), "{s}");
