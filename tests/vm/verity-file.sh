@@ -138,6 +138,41 @@ install -m 0755 /bin/busybox "$r/bin/busybox"
 install -m 0755 "$HERE/verity-init.sh" "$r/init"
 for b in "$EVMCTL" "$IMACTL" "$(command -v fsverity)" "$(command -v keyctl)"; do copy_with_libs "$b" "$r"; done
 
+# Second boot: tests/evmctl_verity_file.rs itself, which skips on a host kernel without
+# fs-verity, with what it runs at the paths compiled into it (CARGO_BIN_EXE_*,
+# CARGO_TARGET_TMPDIR, CARGO_MANIFEST_DIR) and upstream 1.5 when it is cached.
+echo "== building tests/evmctl_verity_file.rs" >&2
+vtest=$(
+	cd "$ROOT"
+	nice -n 10 cargo test --test evmctl_verity_file --no-run --message-format=json 2>/dev/null |
+		grep -o '"executable":"[^"]*evmctl_verity_file[^"]*"' | tail -n1 | cut -d'"' -f4
+) || vtest=
+r2=$WORK/root-rust
+if [ -n "$vtest" ]; then
+	cp -a "$r" "$r2"
+	copy_with_libs "$vtest" "$r2"
+	mv "$r2/bin/$(basename "$vtest")" "$r2/bin/evmctl_verity_file"
+	install -D -m 0755 "$EVMCTL" "$r2$EVMCTL"
+	install -D -m 0755 "$IMACTL" "$r2$IMACTL"
+	mkdir -p "$r2$ROOT/target/tmp" "$r2/etc" "$r2/usr/lib/ssl"
+	install -D -m 0755 "$ROOT/tests/tools/build-upstream-1.5.sh" "$r2$ROOT/tests/tools/build-upstream-1.5.sh"
+	for b in openssl mkfs.ext4 bash; do copy_with_libs "$(command -v $b)" "$r2"; done
+	cp /etc/mke2fs.conf "$r2/etc/"
+	cp "$(openssl version -d | cut -d'"' -f2)/openssl.cnf" "$r2/usr/lib/ssl/" 2>/dev/null || true
+	echo "$ROOT" >"$r2/t/root-dir"
+	upc=${IMAEVM_CACHE:-/var/tmp/imaevm-cache}
+	echo "$upc" >"$r2/t/upstream-cache"
+	up=$upc/upstream-1.5
+	if [ -x "$up/evmctl-1.5" ] && [ -x "$up/ima-evm-utils-1.5/src/.libs/evmctl" ]; then
+		mkdir -p "$r2$up/ima-evm-utils-1.5/src"
+		cp -a "$up/evmctl-1.5" "$r2$up/"
+		cp -a "$up/ima-evm-utils-1.5/src/.libs" "$r2$up/ima-evm-utils-1.5/src/"
+		for lib in $(LD_LIBRARY_PATH=$up/ima-evm-utils-1.5/src/.libs ldd "$up/ima-evm-utils-1.5/src/.libs/evmctl" | grep -o '/[^ ]*'); do
+			[ -e "$r2$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$r2$lib"
+		done
+	fi
+fi
+
 # case expected-rc expected-text (a fixed string the case's output must contain)
 expectations() {
 	local k
@@ -184,6 +219,35 @@ accel() {
 	fi
 }
 
+# boot ROOT LOG DISK APPEND: one VM with ROOT as its initramfs (and DISK as /dev/vda)
+boot() {
+	local disk_args=()
+	[ -z "$3" ] || disk_args=(-drive "file=$3,if=virtio,format=raw")
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet | gzip -n -1) >"$1.cpio.gz"
+	# shellcheck disable=SC2046
+	timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 $(accel) -m 1024 -nographic -monitor none \
+		-serial "file:$2.raw" -no-reboot -nic none \
+		-kernel "$KROOT/boot/vmlinuz-$KREL" -initrd "$1.cpio.gz" "${disk_args[@]}" \
+		-append "console=ttyS0 panic=-1 quiet no_timer_check $4" </dev/null >"$2.qemu" 2>&1 || true
+	tr -d '\r' <"$2.raw" >"$2"
+}
+
+# rust_test VER LOG: the test passed in the guest, with no skip
+rust_test() {
+	local out skips
+	out=$(grep -a '^OUT rust-test ' "$2" | cut -d' ' -f3- || true)
+	skips=$(grep '^SKIP ' <<<"$out" || true)
+	if ! grep -qx 'RESULT rust-test rc=0' "$2"; then
+		report FAIL "$1" rust-test "tests/evmctl_verity_file.rs failed in the VM (serial log: $2): $(grep -E 'panicked|FAILED' <<<"$out" | head -c 400)"
+	elif ! grep -q '^test result: ok. 2 passed' <<<"$out"; then
+		report FAIL "$1" rust-test "tests/evmctl_verity_file.rs did not run its 2 tests (serial log: $2)"
+	elif [ -n "$skips" ]; then
+		report SKIP "$1" rust-test "passed, but skipped: $skips"
+	else
+		report PASS "$1" rust-test "tests/evmctl_verity_file.rs: 2 passed, no skip"
+	fi
+}
+
 for ver in $KERNELS; do
 	if ! kernel "$ver"; then
 		report SKIP "$ver" verity-file "Debian's $ver kernel package is neither cached nor downloadable"
@@ -194,7 +258,7 @@ for ver in $KERNELS; do
 		continue
 	fi
 	rm -f "$r"/t/mod/*
-	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk sha512_generic; do
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk sha512_generic loop; do
 		p=$(find "$KROOT/lib/modules/$KREL" -name "$m.ko*" | head -n1)
 		case $p in
 		"") ;;
@@ -202,17 +266,18 @@ for ver in $KERNELS; do
 		*) cp "$p" "$r/t/mod/$m.ko" ;;
 		esac
 	done
-	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet | gzip -n -1) >"$WORK/initramfs-$ver.gz"
 	cp "$disk" "$WORK/disk-$ver.ext4"
 	log=$WORK/serial-$ver.log
 	echo "== $ver: booting $KREL" >&2
-	# shellcheck disable=SC2046
-	timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 $(accel) -m 512 -nographic -monitor none \
-		-serial "file:$log.raw" -no-reboot -nic none \
-		-kernel "$KROOT/boot/vmlinuz-$KREL" -initrd "$WORK/initramfs-$ver.gz" \
-		-drive "file=$WORK/disk-$ver.ext4,if=virtio,format=raw" \
-		-append "console=ttyS0 panic=-1 quiet no_timer_check" </dev/null >"$WORK/qemu-$ver.out" 2>&1 || true
-	tr -d '\r' <"$log.raw" >"$log"
+	boot "$r" "$log" "$WORK/disk-$ver.ext4" ""
+	if [ -n "$vtest" ]; then
+		cp "$r"/t/mod/* "$r2/t/mod/"
+		echo "== $ver: booting $KREL for tests/evmctl_verity_file.rs" >&2
+		boot "$r2" "$WORK/serial-rust-$ver.log" "" "imaevm.mode=rust"
+		rust_test "$ver" "$WORK/serial-rust-$ver.log"
+	else
+		report FAIL "$ver" rust-test "cannot build tests/evmctl_verity_file.rs (cargo test --no-run)"
+	fi
 	if ! grep -qx END "$log"; then
 		report FAIL "$ver" verity-file "the VM did not reach END (serial log: $log)"
 		continue

@@ -15,9 +15,21 @@ mount -t devtmpfs dev /dev
 mount -t securityfs securityfs /sys/kernel/security
 echo "START $(uname -r)"
 
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk sha512_generic; do
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk sha512_generic loop; do
 	[ -f /t/mod/$m.ko ] && insmod /t/mod/$m.ko
 done
+
+# Second boot: tests/evmctl_verity_file.rs, from the directory compiled into it.
+if grep -q imaevm.mode=rust /proc/cmdline; then
+	mount -t tmpfs tmp /tmp
+	IMAEVM_CACHE=$(cat /t/upstream-cache)
+	export IMAEVM_CACHE
+	cd "$(cat /t/root-dir)" && /bin/evmctl_verity_file --test-threads=1 >/tmp/out 2>&1
+	echo "RESULT rust-test rc=$?"
+	sed "s|^|OUT rust-test |" /tmp/out
+	echo END
+	poweroff -f
+fi
 mkdir -p /mnt
 i=0
 while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
