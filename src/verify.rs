@@ -491,6 +491,36 @@ mod tests {
     }
 
     #[test]
+    fn a_sigv3_value_on_a_file_without_fs_verity_is_refused_whatever_the_keys() {
+        // A temporary file never has fs-verity: the kernel answers "no-verity-digest"
+        // before it looks for a key, and so does the verifier, without hashing the file.
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), b"contents").unwrap();
+        let file = OpenFile::open(tmp.path()).unwrap();
+        let value = v2_value(3, 0x06);
+        for keys in [
+            Keys::Certificates(Vec::new()),
+            Keys::Absent { why: "none".into() },
+        ] {
+            let mut seen = 0;
+            let verdict = Verifier::new(keys)
+                .verify_file_value(&file, Some(&value), &mut |_| seen += 1)
+                .unwrap();
+            assert_eq!(verdict.code(), "no-verity-digest", "{verdict:?}");
+            assert!(verdict.to_string().contains("a sigv3 signature needs it"));
+            assert!(!verdict.is_ok() && !verdict.is_mismatch());
+            assert_eq!(seen, 0);
+        }
+        // Any other value is checked against the content hash, as before.
+        let verdict = certs()
+            .verify_file_value(&file, Some(&v2_value(2, 0x03)), &mut |d| {
+                assert!(matches!(d, FileDigest::Content(HashAlgo::Sha256, _)))
+            })
+            .unwrap();
+        assert_eq!(verdict.code(), "unknown-key");
+    }
+
+    #[test]
     fn unknown_hash_ids_are_unavailable() {
         let mut v = v2_value(2, 0x03);
         v[2] = 99;
