@@ -182,8 +182,12 @@ impl Verifier {
             _ => None,
         };
         match verdict {
-            Ok(Verdict::InvalidSignature { keyid, detail }) => Ok(Verdict::InvalidSignature {
-                keyid,
+            // A signature checked against its key (not a malformed value): say over what.
+            Ok(Verdict::InvalidSignature {
+                keyid: Some(keyid),
+                detail,
+            }) => Ok(Verdict::InvalidSignature {
+                keyid: Some(keyid),
                 detail: format!(
                     "{detail}; checked over the file's fs-verity digest {measured}:{}",
                     crate::hash::to_hex(&digest)
