@@ -61,6 +61,8 @@ pub enum FileErrorKind {
     ReadSig(PathBuf, io::Error),
     EmptySig(PathBuf),
     Walk(String),
+    /// FS_IOC_MEASURE_VERITY failed for a reason other than fs-verity being absent.
+    Verity(crate::verity::MeasureError),
 }
 
 impl fmt::Display for FileError {
@@ -100,6 +102,7 @@ impl fmt::Display for FileError {
                 write!(f, "{p}: signature file {} is empty", s.display())
             }
             FileErrorKind::Walk(m) => write!(f, "{p}: {m}"),
+            FileErrorKind::Verity(e) => write!(f, "{p}: {}", e.describe("the file")),
         }
     }
 }
@@ -194,6 +197,12 @@ impl OpenFile {
             }
         }
         Ok(h.finalize())
+    }
+
+    /// The fs-verity digest the kernel enforces for this file (FS_IOC_MEASURE_VERITY).
+    pub fn verity_digest(&self) -> Result<(HashAlgo, Vec<u8>), crate::verity::MeasureError> {
+        use std::os::fd::AsFd;
+        crate::verity::measure(self.file.as_fd())
     }
 
     /// Sets xattr `name` through this descriptor (fsetxattr).

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::hash::{to_hex, HashAlgo};
 use crate::sys::keyctl::KeySerial;
 use crate::sys::SysError;
+use crate::verity::MeasureError;
 
 /// The kind of key that can check a value which the verifier's keys cannot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +43,9 @@ pub enum Verdict {
     },
     /// The header's hash algorithm cannot be computed (by us or by the kernel).
     UnavailableHash { hash: String, detail: String },
+    /// An fs-verity signature (sigv3, type 0x06) on a file that has no fs-verity digest:
+    /// the kernel refuses it ("no-verity-digest"), whatever the keys.
+    NoVerityDigest(MeasureError),
     /// A value these keys cannot check; `needs` says which key would.
     NotChecked {
         detail: String,
@@ -73,6 +77,7 @@ impl Verdict {
             Verdict::Blacklisted { .. } => "blacklisted-key",
             Verdict::InvalidSignature { .. } => "invalid-signature",
             Verdict::UnavailableHash { .. } => "unavailable-hash",
+            Verdict::NoVerityDigest(_) => "no-verity-digest",
             Verdict::NotChecked { .. } => "not-checked",
         }
     }
@@ -130,6 +135,9 @@ impl fmt::Display for Verdict {
             Verdict::InvalidSignature { detail, .. } => write!(f, "invalid-signature ({detail})"),
             Verdict::UnavailableHash { hash, detail } => {
                 write!(f, "unavailable hash algorithm {hash} ({detail})")
+            }
+            Verdict::NoVerityDigest(why) => {
+                write!(f, "no-verity-digest ({})", why.describe("the file"))
             }
             Verdict::NotChecked { detail, .. } => write!(f, "not checked: {detail}"),
         }

@@ -29,6 +29,15 @@ pub enum ValueKind {
 
 pub use crate::verdict::{KeyNeeded, Verdict, VerifyError};
 
+/// A digest [`Verifier::verify_file_value`] took from a file.
+#[derive(Clone, Copy, Debug)]
+pub enum FileDigest<'a> {
+    /// The hash of the file's content.
+    Content(HashAlgo, &'a [u8]),
+    /// The file's fs-verity digest (FS_IOC_MEASURE_VERITY).
+    Verity(HashAlgo, &'a [u8]),
+}
+
 /// Where the keys come from.
 pub enum Keys {
     /// Certificates, for v2 signatures: the key is chosen by the header's keyid.
@@ -116,9 +125,86 @@ impl Verifier {
         source: ValueSource,
     ) -> Result<Verdict, VerifyError<FileError>> {
         let value = fsops::read_value(file, source).map_err(VerifyError::Input)?;
-        self.verify(ValueKind::Ima, value.as_deref(), &mut |algo| {
-            file.digest(algo)
-        })
+        self.verify_file_value(file, value.as_deref(), &mut |_| {})
+    }
+
+    /// Verifies `value` as `file`'s `security.ima`, as appraisal would: a sigv3 value
+    /// (type 0x06) against the file's fs-verity digest (the kernel's `digest_type=verity`
+    /// rules), any other value against the hash of the file's content. `seen` is shown
+    /// each digest taken from the file (for a debug log).
+    pub fn verify_file_value(
+        &self,
+        file: &OpenFile,
+        value: Option<&[u8]>,
+        seen: &mut dyn FnMut(FileDigest<'_>),
+    ) -> Result<Verdict, VerifyError<FileError>> {
+        match value {
+            Some(v) if v.first() == Some(&(XattrType::VerityDigSig as u8)) => {
+                self.verify_verity_file(file, v, seen)
+            }
+            _ => self.verify(ValueKind::Ima, value, &mut |algo| {
+                let d = file.digest(algo)?;
+                seen(FileDigest::Content(algo, &d));
+                Ok(d)
+            }),
+        }
+    }
+
+    /// A sigv3 value on a file: the kernel measures the fs-verity digest (none: refused as
+    /// "no-verity-digest"), and checks the signature over the hash of ima_file_id built
+    /// with the digest's own algorithm, so a header naming another algorithm cannot match.
+    fn verify_verity_file(
+        &self,
+        file: &OpenFile,
+        value: &[u8],
+        seen: &mut dyn FnMut(FileDigest<'_>),
+    ) -> Result<Verdict, VerifyError<FileError>> {
+        let (measured, digest) = match file.verity_digest() {
+            Ok(m) => m,
+            Err(e) if e.is_absent() => return Ok(Verdict::NoVerityDigest(e)),
+            Err(e) => {
+                return Err(VerifyError::Input(FileError {
+                    path: file.path().to_path_buf(),
+                    what: fsops::FileErrorKind::Verity(e),
+                }))
+            }
+        };
+        seen(FileDigest::Verity(measured, &digest));
+        let verdict = self.verify(ValueKind::Verity, Some(value), &mut |algo| {
+            if algo == measured {
+                Ok(algo.digest(&crate::verity::file_id_bytes(algo, &digest)))
+            } else {
+                Err(algo)
+            }
+        });
+        let keyid = match ImaValue::parse(value) {
+            Ok(ImaValue::VeritySignature(s)) => Some(s.keyid),
+            _ => None,
+        };
+        match verdict {
+            // A signature checked against its key (not a malformed value): say over what.
+            Ok(Verdict::InvalidSignature {
+                keyid: Some(keyid),
+                detail,
+            }) => Ok(Verdict::InvalidSignature {
+                keyid: Some(keyid),
+                detail: format!(
+                    "{detail}; checked over the file's fs-verity digest {measured}:{}",
+                    crate::hash::to_hex(&digest)
+                ),
+            }),
+            Ok(v) => Ok(v),
+            Err(VerifyError::Input(signed)) => Ok(Verdict::InvalidSignature {
+                keyid,
+                detail: format!(
+                    "the sigv3 signature is over a {signed} fs-verity digest, and the file's \
+                     is {measured}"
+                ),
+            }),
+            Err(VerifyError::Keyring { keyring, id, error }) => {
+                Err(VerifyError::Keyring { keyring, id, error })
+            }
+        }
     }
 
     /// Verifies `value` (type byte first; `None` when there is none) read from an
@@ -406,6 +492,36 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_sigv3_value_on_a_file_without_fs_verity_is_refused_whatever_the_keys() {
+        // A temporary file never has fs-verity: the kernel answers "no-verity-digest"
+        // before it looks for a key, and so does the verifier, without hashing the file.
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), b"contents").unwrap();
+        let file = OpenFile::open(tmp.path()).unwrap();
+        let value = v2_value(3, 0x06);
+        for keys in [
+            Keys::Certificates(Vec::new()),
+            Keys::Absent { why: "none".into() },
+        ] {
+            let mut seen = 0;
+            let verdict = Verifier::new(keys)
+                .verify_file_value(&file, Some(&value), &mut |_| seen += 1)
+                .unwrap();
+            assert_eq!(verdict.code(), "no-verity-digest", "{verdict:?}");
+            assert!(verdict.to_string().contains("a sigv3 signature needs it"));
+            assert!(!verdict.is_ok() && !verdict.is_mismatch());
+            assert_eq!(seen, 0);
+        }
+        // Any other value is checked against the content hash, as before.
+        let verdict = certs()
+            .verify_file_value(&file, Some(&v2_value(2, 0x03)), &mut |d| {
+                assert!(matches!(d, FileDigest::Content(HashAlgo::Sha256, _)))
+            })
+            .unwrap();
+        assert_eq!(verdict.code(), "unknown-key");
     }
 
     #[test]

@@ -2,10 +2,14 @@
 //! digest itself but the hash of the ima_file_id structure { type 0x06, hash id, digest }
 //! (docs/formats.md, "v2 signatures"), so a verity digest cannot pass for a content one.
 
+use std::os::fd::BorrowedFd;
+
 use crate::format::{SignatureV2, XattrType};
 use crate::hash::HashAlgo;
 use crate::keys::SignError;
 use crate::sign::{sign_v2, Signer};
+use crate::sys::ioctl::fs_ioc_measure_verity;
+use crate::sys::SysError;
 
 /// The bytes of ima_file_id that are hashed: type, kernel hash id, then the digest (the
 /// unused tail of the C struct's digest array is left out).
@@ -87,6 +91,101 @@ pub fn parse_digest_line(line: &str) -> Result<(HashAlgo, Vec<u8>), VerityLineEr
     }
 }
 
+/// Why a file's fs-verity digest could not be had (FS_IOC_MEASURE_VERITY).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeasureError {
+    /// ENODATA: the filesystem has fs-verity, but it is not enabled on this file.
+    NotEnabled,
+    /// ENOTTY or EOPNOTSUPP: the filesystem (or the running kernel) has no fs-verity.
+    Unsupported(SysError),
+    /// EOVERFLOW: the digest is longer than any algorithm this tool knows.
+    DigestTooLong,
+    /// The kernel names an FS_VERITY_HASH_ALG_* this tool does not know, or gave a digest
+    /// of the wrong length for it.
+    UnknownAlgorithm { number: u16, digest_len: usize },
+    /// Any other failure of the request.
+    Failed(SysError),
+}
+
+impl MeasureError {
+    /// The reason with `subject` (a path, or "the file") named, ending in what the
+    /// signature needs: "fs-verity is not enabled on F; a sigv3 signature needs it".
+    pub fn describe(&self, subject: &str) -> String {
+        match self {
+            MeasureError::NotEnabled => {
+                format!("fs-verity is not enabled on {subject}; a sigv3 signature needs it")
+            }
+            MeasureError::Unsupported(e) => format!(
+                "the filesystem of {subject} (or the running kernel) does not support \
+                 fs-verity ({}); a sigv3 signature needs it",
+                e.cause()
+            ),
+            other => format!("cannot read the fs-verity digest of {subject}: {other}"),
+        }
+    }
+
+    /// No fs-verity digest exists for the file (not enabled, or not possible there): what
+    /// the kernel's audit log calls "no-verity-digest".
+    pub fn is_absent(&self) -> bool {
+        matches!(
+            self,
+            MeasureError::NotEnabled | MeasureError::Unsupported(_)
+        )
+    }
+}
+
+impl std::fmt::Display for MeasureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MeasureError::NotEnabled => write!(f, "fs-verity is not enabled"),
+            MeasureError::Unsupported(e) => write!(
+                f,
+                "the filesystem or the running kernel does not support fs-verity ({})",
+                e.cause()
+            ),
+            MeasureError::DigestTooLong => write!(
+                f,
+                "the fs-verity digest is longer than {} bytes (FS_IOC_MEASURE_VERITY: EOVERFLOW)",
+                crate::sys::ioctl::FS_VERITY_MAX_DIGEST_SIZE
+            ),
+            MeasureError::UnknownAlgorithm { number, digest_len } => write!(
+                f,
+                "unknown fs-verity hash algorithm {number} (a {digest_len}-byte digest)"
+            ),
+            MeasureError::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for MeasureError {}
+
+/// The hash algorithm of an FS_VERITY_HASH_ALG_* number (include/uapi/linux/fsverity.h).
+pub fn verity_hash_algo(number: u16) -> Option<HashAlgo> {
+    match number {
+        1 => Some(HashAlgo::Sha256),
+        2 => Some(HashAlgo::Sha512),
+        _ => None,
+    }
+}
+
+/// The fs-verity file digest the kernel enforces for the open file `fd`, the digest IMA
+/// measures and appraises under a `digest_type=verity` rule.
+pub fn measure(fd: BorrowedFd<'_>) -> Result<(HashAlgo, Vec<u8>), MeasureError> {
+    let (number, digest) = fs_ioc_measure_verity(fd).map_err(|e| match e.errno {
+        libc::ENODATA => MeasureError::NotEnabled,
+        libc::ENOTTY | libc::EOPNOTSUPP => MeasureError::Unsupported(e),
+        libc::EOVERFLOW => MeasureError::DigestTooLong,
+        _ => MeasureError::Failed(e),
+    })?;
+    match verity_hash_algo(number) {
+        Some(algo) if algo.digest_len() == digest.len() => Ok((algo, digest)),
+        _ => Err(MeasureError::UnknownAlgorithm {
+            number,
+            digest_len: digest.len(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +224,21 @@ mod tests {
                 algo: HashAlgo::Sha256
             })
         );
+    }
+
+    #[test]
+    fn a_plain_file_has_no_verity_digest() {
+        use std::os::fd::AsFd;
+        let f = tempfile::tempfile().unwrap();
+        let e = measure(f.as_fd()).unwrap_err();
+        assert!(e.is_absent(), "{e:?}");
+    }
+
+    #[test]
+    fn verity_algorithm_numbers() {
+        assert_eq!(verity_hash_algo(1), Some(HashAlgo::Sha256));
+        assert_eq!(verity_hash_algo(2), Some(HashAlgo::Sha512));
+        assert_eq!(verity_hash_algo(0), None);
+        assert_eq!(verity_hash_algo(3), None);
     }
 }

@@ -68,6 +68,16 @@ if [ -x tests/vm/boot.sh ]; then
 	fi
 fi
 
+# sigv3 on real fs-verity files: this machine kind's kernel has no CONFIG_FS_VERITY.
+: >target/vm-verity-test.log
+if [ -x tests/vm/verity-file.sh ]; then
+	echo "== VM fs-verity test (tests/vm/verity-file.sh --kernel all --strict)"
+	if ! bash tests/vm/verity-file.sh --kernel all --strict 2>&1 | tee target/vm-verity-test.log; then
+		status=1
+		problems+=("the VM fs-verity test failed")
+	fi
+fi
+
 # ---------------------------------------------------------------------------------------
 # Summary
 
@@ -96,10 +106,12 @@ vm_passed=0 vm_failed=0 vm_skipped=0
 if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' target/vm-test.log | tail -n1); then
 	read -r vm_passed _ vm_failed _ vm_skipped _ <<<"${line//,/}"
 fi
-if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' target/vm-boot-test.log | tail -n1); then
-	read -r b_passed _ b_failed _ b_skipped _ <<<"${line//,/}"
-	vm_passed=$((vm_passed + b_passed)) vm_failed=$((vm_failed + b_failed)) vm_skipped=$((vm_skipped + b_skipped))
-fi
+for log in target/vm-boot-test.log target/vm-verity-test.log; do
+	if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log" | tail -n1); then
+		read -r b_passed _ b_failed _ b_skipped _ <<<"${line//,/}"
+		vm_passed=$((vm_passed + b_passed)) vm_failed=$((vm_failed + b_failed)) vm_skipped=$((vm_skipped + b_skipped))
+	fi
+done
 
 # One entry per name (a part skipped in a loop is logged once per pass), the first reason.
 mapfile -t skips < <(awk '!seen[substr($0, 1, index($0, ": "))]++' "$IMAEVM_SKIP_LOG" | sort)

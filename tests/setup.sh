@@ -28,6 +28,7 @@ packages=(
   automake
   libtool
   libkeyutils-dev
+  fsverity        # fsverity enable/digest/measure: fs-verity files for the sigv3 ima_verify tests (evmctl_verity_file)
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
 if [ -f tests/vm/packages.txt ]; then

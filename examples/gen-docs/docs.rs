@@ -106,6 +106,19 @@ pub const EVMCTL_EXAMPLES: &[Example] = &[
             "getfattr -n security.ima -e hex /boot/vmlinuz-6.1.0-13-amd64",
         ],
     },
+    Example {
+        text: "fs-verity (sigv3): sign the fs-verity digest of a file, install the value, \
+               enable fs-verity, and check the value against the digest the kernel now \
+               enforces (the kernel appraises it under appraise ... digest_type=verity \
+               appraise_type=sigv3):",
+        lines: &[
+            "fsverity digest /usr/bin/tool | evmctl sign_hash --veritysig \\",
+            "    --key /etc/keys/privkey_evm.pem > tool.sigv3",
+            "setfattr -n security.ima -v 0x$(awk '{print $NF}' tool.sigv3) /usr/bin/tool",
+            "fsverity enable /usr/bin/tool",
+            "evmctl ima_verify --key /etc/keys/x509_evm.der /usr/bin/tool",
+        ],
+    },
 ];
 
 /// The examples of imactl(8).

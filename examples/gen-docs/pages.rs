@@ -259,10 +259,10 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-verify",
         description: &[
-            "The command for \"kexec_file_load failed: Permission denied\". For each file it reads security.ima (or FILE.sig with --sigfile), finds the key by id:<keyid> in the IMA keyring as appraisal does, hashes the file with the signature's algorithm and lets the kernel verify the signature (KEYCTL_PKEY_VERIFY); nothing is loaded. Without an IMA keyring it says so and still judges what needs no key: a file without a value, or with a hash where a signature is required.",
+            "The command for \"kexec_file_load failed: Permission denied\". For each file it reads security.ima (or FILE.sig with --sigfile), finds the key by id:<keyid> in the IMA keyring as appraisal does, hashes the file with the signature's algorithm and lets the kernel verify the signature (KEYCTL_PKEY_VERIFY); nothing is loaded. Without an IMA keyring it says so and still judges what needs no key: a file without a value, or with a hash where a signature is required. An fs-verity signature (sigv3, type 0x06) is judged as under a digest_type=verity rule: over the file's fs-verity digest (FS_IOC_MEASURE_VERITY), and refused as no-verity-digest, whatever the keys, when the file has no fs-verity.",
         ],
         exit: &[("0", "Every file verifies."), ("1", "A file does not verify, cannot be read, or could not be checked."), USAGE],
-        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"} or null when there is none, \"files\": [{\"file\", \"ok\", \"verdict\" (ok, no-signature, IMA-signature-required, unknown-key, blacklisted-key, invalid-signature, unavailable-hash, not-checked, error), \"reason\", \"keyid\", \"key_serial\", \"hash\"}]}."),
+        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"} or null when there is none, \"files\": [{\"file\", \"ok\", \"verdict\" (ok, no-signature, IMA-signature-required, unknown-key, blacklisted-key, invalid-signature, unavailable-hash, no-verity-digest, not-checked, error), \"reason\", \"keyid\", \"key_serial\", \"hash\"}]}."),
         examples: &[Example {
             text: "Why was this kernel refused?",
             lines: &["imactl verify /boot/vmlinuz-6.12.0-lab"],

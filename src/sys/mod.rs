@@ -7,7 +7,8 @@
 //! - [`mount`]: mount(2) and statfs(2) for securityfs.
 //! - [`fd`]: close(2) with its error (dropping a `File` ignores it).
 //! - [`uname`]: uname(2), the running kernel's release.
-//! - [`ioctl`]: ioctl(2) FS_IOC_GETVERSION, an inode's generation.
+//! - [`ioctl`]: ioctl(2) FS_IOC_GETVERSION (an inode's generation), FS_IOC_GETFLAGS and
+//!   FS_IOC_MEASURE_VERITY (a file's fs-verity digest).
 //!
 //! Files, xattrs and reads go through `std` and the `xattr` crate, which are safe already.
 

@@ -10,7 +10,7 @@ use super::signing::{evm_error_hint, report_evm_trace};
 use crate::fsops::{self, OpenFile, ValueSource};
 use crate::hash::to_hex;
 use crate::keys::PublicKey;
-use crate::verify::{KeyNeeded, Keys, ValueKind, Verdict, Verifier};
+use crate::verify::{FileDigest, KeyNeeded, Keys, ValueKind, Verdict, Verifier};
 
 /// Loads the keys of a verification, reporting each certificate at the default verbosity.
 pub fn load_verifier(log: Log, keys: &VerifyKeysRequest) -> Result<Verifier, Refusal> {
@@ -87,10 +87,13 @@ pub fn ima_verify(req: VerifyRequest) -> i32 {
             Err(e) => return o.fail(e),
         };
         let log = req.log;
-        let verdict = verifier.verify(ValueKind::Ima, Some(&value), &mut |algo| {
-            let d = file.digest(algo)?;
-            log.debug(format_args!("hash({}): {}\n", algo.name(), to_hex(&d)));
-            Ok::<_, fsops::FileError>(d)
+        let verdict = verifier.verify_file_value(&file, Some(&value), &mut |d| match d {
+            FileDigest::Content(algo, d) => {
+                log.debug(format_args!("hash({}): {}\n", algo.name(), to_hex(d)))
+            }
+            FileDigest::Verity(algo, d) => {
+                log.debug(format_args!("fs-verity digest: {algo}:{}\n", to_hex(d)))
+            }
         });
         let from = req.sigfile.then_some(sig.as_path());
         report(path, from, verdict.map_err(|e| e.to_string()), o);
@@ -115,6 +118,11 @@ fn report(
     });
     match verdict {
         Ok(v) if v.is_ok() => o.info(format!("{}: verification is OK\n", path.display())),
+        Ok(Verdict::NoVerityDigest(why)) => o.fail(format_args!(
+            "{}: verification failed: {}{from}",
+            path.display(),
+            why.describe(&path.display().to_string())
+        )),
         Ok(v) => o.fail(format_args!(
             "{}: verification failed: {}{from}",
             path.display(),

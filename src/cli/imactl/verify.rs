@@ -17,8 +17,10 @@ use crate::verify::{Keys, Verdict, Verifier, VerifyError};
 #[command(
     after_help = "Each file gets one verdict, in the words of the kernel's audit log \
 where one applies: OK; no signature; IMA-signature-required (a hash, not a signature); \
-unknown key id:xxxxxxxx; invalid-signature; unavailable hash algorithm NAME; not checked \
-(a value or key this command cannot check, with the reason).\n\n\
+unknown key id:xxxxxxxx; invalid-signature; unavailable hash algorithm NAME; \
+no-verity-digest (an fs-verity signature, sigv3, on a file without fs-verity); not checked \
+(a value or key this command cannot check, with the reason). An fs-verity signature is \
+checked against the file's fs-verity digest, as under a digest_type=verity rule.\n\n\
 Exit status: 0 when every file verifies, 1 otherwise."
 )]
 pub struct VerifyArgs {

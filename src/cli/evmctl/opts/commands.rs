@@ -88,8 +88,13 @@ pub const COMMANDS: &[CmdDef] = &[
         synopsis: "file",
         summary: "Verify IMA signature (for debugging).",
         description: "Checks the v2 signature in each FILE's security.ima (or FILE.sig with \
-                      --sigfile) against the certificates given with --key. Exit status 0 \
-                      only when every file verifies, 1 otherwise.",
+                      --sigfile) against the certificates given with --key. An fs-verity \
+                      signature (sigv3, type 0x06) is checked as the kernel does under a \
+                      digest_type=verity rule: over the ima_file_id of the file's fs-verity \
+                      digest, read with FS_IOC_MEASURE_VERITY; a file without fs-verity is \
+                      refused (\"fs-verity is not enabled on FILE\"). Upstream evmctl (1.5, \
+                      1.6) refuses every sigv3 file here. Exit status 0 only when every file \
+                      verifies, 1 otherwise.",
     },
     CmdDef {
         id: CmdId::ImaSetxattr,
