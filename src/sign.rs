@@ -12,7 +12,7 @@ pub use crate::format::SignatureBody;
 use crate::format::{ImaValue, SignatureV2};
 use crate::hash::{to_hex, HashAlgo};
 use crate::keys::{
-    Backend, Certificate, KeyAlgorithm, KeyError, PrivateKey, PublicKey, SigningKey,
+    Backend, Certificate, KeyAlgorithm, KeyError, PrivateKey, PublicKey, SigningKey, VerifyingKey,
 };
 
 /// Something that can sign a prehashed digest for IMA.
@@ -368,7 +368,8 @@ pub fn sign_body(
 
 /// A public key available for verification, with the keyids it answers to.
 pub struct VerifyKey {
-    pub key: PublicKey,
+    /// The key with its verification backends (keys::fast_verify).
+    pub key: VerifyingKey,
     /// keyids that select this key: the certificate's SKID tail and the computed keyid.
     pub keyids: Vec<[u8; 4]>,
     /// Where it came from (for messages).
@@ -377,7 +378,9 @@ pub struct VerifyKey {
 
 impl VerifyKey {
     pub fn from_certificate(cert: &Certificate) -> Result<VerifyKey, crate::keys::KeyError> {
-        let key = cert.public_key()?;
+        let key = VerifyingKey::from_env(cert.public_key()?).map_err(|why| {
+            crate::keys::KeyError::new(cert.path(), crate::keys::KeyErrorKind::Unsupported(why))
+        })?;
         let mut keyids = vec![cert.computed_keyid()];
         if let Some(s) = cert.skid_keyid() {
             if !keyids.contains(&s) {
@@ -410,6 +413,8 @@ pub enum VerifyError {
         keyid: [u8; 4],
         algorithm: KeyAlgorithm,
     },
+    /// The verification backend forced by IMAEVM_VERIFY_BACKEND cannot check this signature.
+    Backend(String),
 }
 
 impl fmt::Display for VerifyError {
@@ -433,6 +438,7 @@ impl fmt::Display for VerifyError {
                 "invalid signature: the file's digest does not match the signature made with key {} ({algorithm})",
                 to_hex(keyid)
             ),
+            VerifyError::Backend(why) => write!(f, "{why}"),
         }
     }
 }
@@ -459,7 +465,11 @@ pub fn verify_v2(keys: &[VerifyKey], sig: &SignatureV2, digest: &[u8]) -> Result
         .iter()
         .find(|k| k.keyids.contains(&sig.keyid))
         .ok_or(VerifyError::UnknownKeyid(sig.keyid))?;
-    if key.key.verify_digest(algo, digest, &sig.sig) {
+    let valid = key
+        .key
+        .verify_digest(algo, digest, &sig.sig)
+        .map_err(VerifyError::Backend)?;
+    if valid {
         Ok(())
     } else {
         Err(VerifyError::Invalid {

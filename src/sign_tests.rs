@@ -85,7 +85,7 @@ fn ecdsa_v2_round_trip() {
     // P-384 against its own public key.
     let s = signer("p384.pk8.pem");
     let keys = [VerifyKey {
-        key: s.public_key(),
+        key: VerifyingKey::new(s.public_key(), Backend::Auto),
         keyids: vec![s.keyid()],
         source: "p384".into(),
     }];
@@ -107,7 +107,7 @@ fn wrong_key_and_unknown_keyid_are_refused() {
     // Another RSA key that claims the signature's keyid: the signature does not verify.
     let other = signer("rsa1024.pk8.pem");
     let impostor = [VerifyKey {
-        key: other.public_key(),
+        key: VerifyingKey::new(other.public_key(), Backend::Auto),
         keyids: vec![sig.keyid],
         source: "rsa1024".into(),
     }];
@@ -118,7 +118,7 @@ fn wrong_key_and_unknown_keyid_are_refused() {
     // An EC key given an RSA signature under its keyid: refused too.
     let ec = signer("p256.pk8.pem");
     let ec_key = [VerifyKey {
-        key: ec.public_key(),
+        key: VerifyingKey::new(ec.public_key(), Backend::Auto),
         keyids: vec![sig.keyid],
         source: "p256".into(),
     }];
@@ -156,7 +156,7 @@ fn short_rsa_signatures_are_padded_to_the_modulus_length() {
     assert_eq!(u16::from_be_bytes([body[6], body[7]]), 128);
     assert_eq!(body.len(), 8 + 128);
     let keys = [VerifyKey {
-        key: s.public_key(),
+        key: VerifyingKey::new(s.public_key(), Backend::Auto),
         keyids: vec![s.keyid()],
         source: "rsa1024".into(),
     }];

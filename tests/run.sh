@@ -40,6 +40,12 @@ if ! IMAEVM_SIGN_BACKEND=rustcrypto cargo test --test evmctl_compat --test evmct
 	problems+=("the signature tests failed with the RustCrypto backend")
 fi
 
+echo "== the verification tests again, every signature checked by RustCrypto (IMAEVM_VERIFY_BACKEND=rustcrypto)"
+if ! IMAEVM_VERIFY_BACKEND=rustcrypto cargo test --test evmctl_compat --test evmctl_measurement --test robustness --no-fail-fast 2>&1 | tee -a target/cargo-test.log; then
+	status=1
+	problems+=("the verification tests failed with the RustCrypto backend")
+fi
+
 echo "== RPM packaging (packaging/rpm: project and demo RPMs, scratch-root install; root, minutes)"
 if ! cargo test --test rpm_packaging -- --ignored --nocapture 2>&1 | tee target/rpm-test.log; then
 	status=1

@@ -4,6 +4,7 @@
 
 mod cert;
 pub mod fast;
+pub mod fast_verify;
 pub mod gen;
 pub mod inspect;
 pub mod kdf_caps;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use cert::Certificate;
 pub use fast::{Backend, SigningKey, BACKEND_ENV};
+pub use fast_verify::{VerifyingKey, VERIFY_BACKEND_ENV};
 pub use private::{Password, PrivateKey};
 pub use public::{KeyAlgorithm, PublicKey};
 
