@@ -1,50 +1,14 @@
 //! Unit tests for fast.rs: which backend signs what, byte identity of RSA between the
 //! backends, ECDSA from AWS-LC verified by RustCrypto, and the forced-backend refusals.
 
-use std::path::PathBuf;
-
 use super::*;
+use crate::keys::test_keys::{key, p192, p521};
 use crate::keys::PublicKey;
-
-fn key(name: &str) -> PrivateKey {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/keys")
-        .join(name);
-    PrivateKey::load(&p, None).unwrap().key
-}
-
-/// Keys for the curves without a fixture file, from a fixed scalar.
-fn p521() -> PrivateKey {
-    let mut s = [0u8; 66];
-    s[1..]
-        .iter_mut()
-        .enumerate()
-        .for_each(|(i, b)| *b = i as u8 + 7);
-    PrivateKey::P521(p521::SecretKey::from_slice(&s).unwrap().into())
-}
-
-fn p192() -> PrivateKey {
-    let s: Vec<u8> = (0..24u8).map(|i| i + 3).collect();
-    PrivateKey::P192(ecdsa::elliptic_curve::SecretKey::<p192::NistP192>::from_slice(&s).unwrap())
-}
-
-const ALL: [HashAlgo; 11] = [
-    HashAlgo::Md4,
-    HashAlgo::Md5,
-    HashAlgo::Sha1,
-    HashAlgo::Rmd160,
-    HashAlgo::Sha256,
-    HashAlgo::Sha384,
-    HashAlgo::Sha512,
-    HashAlgo::Sha224,
-    HashAlgo::Sm3,
-    HashAlgo::Streebog256,
-    HashAlgo::Streebog512,
-];
 
 /// The hashes aws-lc signs with each key under `Auto`.
 fn fast_algos(k: &SigningKey) -> Vec<HashAlgo> {
-    ALL.into_iter()
+    HashAlgo::ALL
+        .into_iter()
         .filter(|a| k.backend_for(*a).unwrap() == Backend::AwsLc)
         .collect()
 }
@@ -81,7 +45,7 @@ fn rustcrypto_forced_never_uses_aws_lc() {
         key("p384.pk8.pem"),
     ] {
         let k = SigningKey::new(k, Backend::RustCrypto);
-        for a in ALL {
+        for a in HashAlgo::ALL {
             assert_eq!(k.backend_for(a).unwrap(), Backend::RustCrypto);
         }
     }

@@ -1,41 +1,9 @@
 //! Unit tests for fast_verify.rs: what each backend verifies, and that AWS-LC and
 //! RustCrypto give the same answer on a matrix of valid and damaged signatures.
 
-use std::path::PathBuf;
-
 use super::*;
+use crate::keys::test_keys::{key, p192, p521};
 use crate::keys::PrivateKey;
-
-fn key(name: &str) -> PrivateKey {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/keys")
-        .join(name);
-    PrivateKey::load(&p, None).unwrap().key
-}
-
-fn p521() -> PrivateKey {
-    let s: Vec<u8> = (0..66u8).map(|i| if i == 0 { 0 } else { i + 7 }).collect();
-    PrivateKey::P521(p521::SecretKey::from_slice(&s).unwrap().into())
-}
-
-fn p192() -> PrivateKey {
-    let s: Vec<u8> = (0..24u8).map(|i| i + 3).collect();
-    PrivateKey::P192(ecdsa::elliptic_curve::SecretKey::<p192::NistP192>::from_slice(&s).unwrap())
-}
-
-const ALL: [HashAlgo; 11] = [
-    HashAlgo::Md4,
-    HashAlgo::Md5,
-    HashAlgo::Sha1,
-    HashAlgo::Rmd160,
-    HashAlgo::Sha256,
-    HashAlgo::Sha384,
-    HashAlgo::Sha512,
-    HashAlgo::Sha224,
-    HashAlgo::Sm3,
-    HashAlgo::Streebog256,
-    HashAlgo::Streebog512,
-];
 
 fn keys() -> Vec<(&'static str, PrivateKey)> {
     vec![
@@ -49,7 +17,8 @@ fn keys() -> Vec<(&'static str, PrivateKey)> {
 }
 
 fn covered(k: &VerifyingKey) -> Vec<HashAlgo> {
-    ALL.into_iter()
+    HashAlgo::ALL
+        .into_iter()
         .filter(|a| k.backend_for(*a).unwrap() == Backend::AwsLc)
         .collect()
 }
@@ -72,7 +41,7 @@ fn auto_uses_aws_lc_for_what_it_covers_and_rustcrypto_for_the_rest() {
         let soft = VerifyingKey::new(k.public_key(), Backend::RustCrypto);
         assert!(covered(&soft).is_empty(), "{name}");
         let forced = VerifyingKey::new(k.public_key(), Backend::AwsLc);
-        for a in ALL {
+        for a in HashAlgo::ALL {
             let r = forced.backend_for(a);
             if want.contains(&a) {
                 assert_eq!(r, Ok(Backend::AwsLc), "{name} {a}");
@@ -164,7 +133,7 @@ fn both_backends_agree_on_valid_and_damaged_signatures() {
         let pk = k.public_key();
         let other = &all[(i + 1) % all.len()].1.public_key();
         let auto = VerifyingKey::new(pk.clone(), Backend::Auto);
-        for algo in ALL {
+        for algo in HashAlgo::ALL {
             let digest = algo.digest(name.as_bytes());
             let sig = k
                 .sign_digest(algo, &digest)
@@ -202,7 +171,7 @@ fn both_backends_agree_on_valid_and_damaged_signatures() {
                 "{}",
                 case("other key")
             );
-            for other_algo in ALL.into_iter().filter(|a| *a != algo) {
+            for other_algo in HashAlgo::ALL.into_iter().filter(|a| *a != algo) {
                 let d = if other_algo.digest_len() == digest.len() {
                     digest.clone()
                 } else {

@@ -13,6 +13,8 @@ pub mod payload;
 mod pem;
 mod private;
 mod public;
+#[cfg(test)]
+mod test_keys;
 pub mod v1;
 pub mod x509gen;
 
