@@ -104,7 +104,7 @@ fetch_kernel() {
 	local ver=$1 meta pkg deb
 	meta=$(meta_package "$ver")
 	mkdir -p "$CACHE"
-	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }' || true)
+	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ && !n++ { print $2 }' || true)
 	if [ -z "$pkg" ]; then
 		[ -f "$CACHE/latest-$ver" ] || die "cannot resolve $meta (apt-cache) and nothing cached"
 		pkg=$(cat "$CACHE/latest-$ver")

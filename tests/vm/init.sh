@@ -40,28 +40,11 @@ POLICY_FILE=/sys/kernel/security/ima/policy
 KERNEL_ARGS="console=ttyS0 panic=-1 quiet"
 IMG=/w/img
 
-res() { echo "RESULT $*"; }
-skip() { c=$1; shift; echo "RESULT $c SKIP $*"; }
-has() { grep -qx "$1" /t/caps; }
-oneline() { tr '\n\t' '  ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-400; }
+# res, skip, has, oneline, errname (and helpers the lab guests use)
+# shellcheck source=tests/vm/guest-lib.sh
+. /t/guest-lib.sh
 arg() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline | head -n1; }
 
-# errname MESSAGE: the errno name behind a strerror text in a tool's message.
-errname() {
-	case "$1" in
-	*"Permission denied"*) echo EACCES ;;
-	*"Operation not permitted"*) echo EPERM ;;
-	*"Bad message"*) echo EBADMSG ;;
-	*"Invalid argument"*) echo EINVAL ;;
-	*"Key was rejected"*) echo EKEYREJECTED ;;
-	*"Required key not available"*) echo ENOKEY ;;
-	*"Cannot allocate memory"*) echo ENOMEM ;;
-	*"No such file or directory"*) echo ENOENT ;;
-	*"Exec format error"*) echo ENOEXEC ;;
-	*"No data available"*) echo ENODATA ;;
-	*) echo "error" ;;
-	esac
-}
 
 # kernel_reason: why the kernel refused, read from the kernel log since the last `dmesg -c`:
 # sets KC to IMA's audit cause (IMA-signature-required, invalid-signature, ...) or "-", and

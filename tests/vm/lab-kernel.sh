@@ -3,7 +3,11 @@
 # with a lab CA compiled in (CONFIG_SYSTEM_TRUSTED_KEYS), so that `.ima` accepts only
 # certificates that CA (or an intermediate in .secondary_trusted_keys) signed.
 #
-#   tests/vm/lab-kernel.sh          make sure the cached kernel exists; print its directory
+#   tests/vm/lab-kernel.sh                  make sure the cached kernel exists; print its directory
+#   tests/vm/lab-kernel.sh --variant sb     the Secure Boot variant (tests/vm/lab-kernel-sb.config
+#                                           on top): EFI stub, lockdown, arch policy, KEXEC_SIG,
+#                                           kdump, and NO CA compiled in; trust comes from
+#                                           firmware variables (tests/vm/sb-run.sh)
 #
 # The directory holds bzImage, config, ca.pem and ca.key (the lab CA; test material only).
 # It lives outside the clone, in ${IMAEVM_CACHE:-/var/cache/imaevm-tests}/lab/, named after the
@@ -11,15 +15,18 @@
 # the same machine (CI) reuses it. The CA itself is made once and kept in .../lab/ca/.
 # The unpacked source and the build are in a temporary directory, removed afterwards
 # (peak about 2 GB; about 4 minutes with `make -j2` on 2 cores).
-set -euo pipefail
+set -Eeuo pipefail
 
 LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_SOURCE_PKG=linux-source-6.12
 LAB_FRAGMENT=$LAB_HERE/lab-kernel.config
+LAB_VARIANT=lab # or sb: lab-kernel-sb.config on top, no built-in CA
 LAB_JOBS=${IMAEVM_LAB_JOBS:-2}
 
 lab_log() { echo "== lab kernel: $*" >&2; }
 lab_die() { echo "lab-kernel.sh: $*" >&2; exit 1; }
+# Any command that fails without its own message is named, with its status.
+trap 'rc=$?; echo "lab-kernel.sh: line $LINENO: \"$BASH_COMMAND\" failed (exit $rc)" >&2' ERR
 
 # The cache: $IMAEVM_CACHE, by default /var/cache/imaevm-tests, or ~/.cache/imaevm-tests for a
 # user who cannot write there (tests/vm/run.sh makes the same choice and passes it on).
@@ -62,14 +69,22 @@ lab_ca_fingerprint() { # SHA-256 of the DER certificate, hex
 }
 
 # The version apt would download now; empty when apt knows none (offline, no lists).
+# awk reads to the end: an early exit would kill apt-cache with SIGPIPE, and under
+# pipefail this script with it (exit 141, no message).
 lab_source_version() {
-	apt-cache policy "$LAB_SOURCE_PKG" 2>/dev/null | awk '/Candidate:/ { if ($2 != "(none)") print $2; exit }'
+	apt-cache policy "$LAB_SOURCE_PKG" 2>/dev/null | awk '/Candidate:/ && !n++ { if ($2 != "(none)") print $2 }'
 }
 
-# lab_check_config CONFIG CA: every line of the fragment (and the CA line) must be in the
-# final .config as written; the first one that is not stops the build, named.
+# The fragments of this variant, in order.
+lab_fragments() {
+	echo "$LAB_FRAGMENT"
+	[ "$LAB_VARIANT" != sb ] || echo "$LAB_HERE/lab-kernel-sb.config"
+}
+
+# lab_check_config CONFIG CA: every line of the fragments (and the CA line, for the lab
+# variant) must be in the final .config as written; every one that is not is named.
 lab_check_config() {
-	local config=$1 ca=$2 line sym now bad=0
+	local config=$1 ca=$2 line sym now bad=0 frag
 	while IFS= read -r line; do
 		case $line in '' | '#'*) continue ;; esac
 		if ! grep -qxF -- "$line" "$config"; then
@@ -79,11 +94,16 @@ lab_check_config() {
 				"a dependency is missing from tests/vm/lab-kernel.config" >&2
 			bad=1
 		fi
-	done <"$LAB_FRAGMENT"
-	grep -qxF "CONFIG_SYSTEM_TRUSTED_KEYS=\"$ca\"" "$config" || {
+	done < <(lab_fragments | xargs cat)
+	if [ "$LAB_VARIANT" = sb ]; then
+		grep -qxF 'CONFIG_SYSTEM_TRUSTED_KEYS=""' "$config" || {
+			echo "lab-kernel.sh: the sb variant must have no built-in CA (CONFIG_SYSTEM_TRUSTED_KEYS is set)" >&2
+			bad=1
+		}
+	elif ! grep -qxF "CONFIG_SYSTEM_TRUSTED_KEYS=\"$ca\"" "$config"; then
 		echo "lab-kernel.sh: CONFIG_SYSTEM_TRUSTED_KEYS=\"$ca\" did not stick after olddefconfig" >&2
 		bad=1
-	}
+	fi
 	[ $bad = 0 ] || lab_die "the lab kernel configuration is not what tests/vm/lab-kernel.config asks for"
 }
 
@@ -112,11 +132,14 @@ lab_build() {
 	rm -rf "$tmp/pkg"
 	src=$tmp/$LAB_SOURCE_PKG
 	[ -f "$src/Makefile" ] || lab_die "$LAB_SOURCE_PKG did not unpack to $src"
-	cp "$cadir/ca.pem" "$tmp/lab-ca.pem"
+	[ -z "$cadir" ] || cp "$cadir/ca.pem" "$tmp/lab-ca.pem"
 	(
 		cd "$src"
 		make tinyconfig >"$tmp/config.log" 2>&1
-		{ cat "$LAB_FRAGMENT"; echo "CONFIG_SYSTEM_TRUSTED_KEYS=\"$tmp/lab-ca.pem\""; } >>.config
+		{
+			lab_fragments | xargs cat
+			[ "$LAB_VARIANT" = sb ] || echo "CONFIG_SYSTEM_TRUSTED_KEYS=\"$tmp/lab-ca.pem\""
+		} >>.config
 		make olddefconfig >>"$tmp/config.log" 2>&1
 	) || { tail -n 20 "$tmp/config.log" >&2; lab_die "make tinyconfig/olddefconfig failed"; }
 	lab_check_config "$src/.config" "$tmp/lab-ca.pem"
@@ -127,7 +150,7 @@ lab_build() {
 	mkdir -p "$out.tmp"
 	cp "$src/arch/x86/boot/bzImage" "$out.tmp/bzImage"
 	cp "$src/.config" "$out.tmp/config"
-	cp "$cadir/ca.pem" "$cadir/ca.key" "$out.tmp/"
+	[ -z "$cadir" ] || cp "$cadir/ca.pem" "$cadir/ca.key" "$out.tmp/"
 	echo "$version" >"$out.tmp/source-version"
 	echo "$(($(date +%s) - t0))" >"$out.tmp/build-seconds"
 	rm -rf "$out"
@@ -139,21 +162,28 @@ lab_build() {
 
 # lab_kernel: prints the directory of the cached lab kernel, building it when needed.
 lab_kernel() {
-	local root cadir fp frag version entry
+	local root cadir fp frag version entry prefix=kernel
+	[ "$LAB_VARIANT" = lab ] || prefix=kernel-$LAB_VARIANT
 	root=$(lab_cache_root)
 	mkdir -p "$root/lab"
 	exec 9>"$root/lab/.lock"
 	flock 9 # one build at a time (two runs on the same machine share the cache)
 	cadir=$root/lab/ca
-	# A CA made by openssl before the project had its own command is made again with it.
-	if [ ! -s "$cadir/ca.pem" ] || [ ! -s "$cadir/ca.key" ] ||
-		{ [ -n "${LAB_IMACTL:-}" ] && ! grep -q '^made with imactl' "$cadir/made-by" 2>/dev/null; }; then
-		mkdir -p "$cadir"
-		make_lab_ca "$cadir"
+	frag=$(lab_fragments | xargs cat | sha256sum | cut -c1-16)
+	if [ "$LAB_VARIANT" = sb ]; then
+		# no built-in CA: the name does not depend on the lab CA
+		cadir= fp=
+	else
+		# A CA made by openssl before the project had its own command is made again with it.
+		if [ ! -s "$cadir/ca.pem" ] || [ ! -s "$cadir/ca.key" ] ||
+			{ [ -n "${LAB_IMACTL:-}" ] && ! grep -q '^made with imactl' "$cadir/made-by" 2>/dev/null; }; then
+			mkdir -p "$cadir"
+			make_lab_ca "$cadir"
+		fi
+		fp=$(lab_ca_fingerprint "$cadir/ca.pem")
+		lab_log "lab CA $cadir/ca.pem (SHA-256 ${fp:0:16}...), $(cat "$cadir/made-by" 2>/dev/null || echo 'made before its maker was recorded')"
+		frag=$frag-${fp:0:16}
 	fi
-	fp=$(lab_ca_fingerprint "$cadir/ca.pem")
-	lab_log "lab CA $cadir/ca.pem (SHA-256 ${fp:0:16}...), $(cat "$cadir/made-by" 2>/dev/null || echo 'made before its maker was recorded')"
-	frag=$(sha256sum "$LAB_FRAGMENT" | cut -c1-16)
 	version=$(lab_source_version)
 	if [ -z "$version" ] && [ "$(id -u)" = 0 ]; then
 		apt-get update >/dev/null 2>&1 || true
@@ -161,12 +191,12 @@ lab_kernel() {
 	fi
 	if [ -z "$version" ]; then
 		# offline: the newest kernel built from this fragment and CA
-		entry=$(find "$root/lab" -maxdepth 1 -type d -name "kernel-*-$frag-${fp:0:16}" -printf '%T@ %p\n' 2>/dev/null |
+		entry=$(find "$root/lab" -maxdepth 1 -type d -name "$prefix-*-$frag" -printf '%T@ %p\n' 2>/dev/null |
 			sort -rn | awk 'NR == 1 { print $2 }')
 		[ -n "$entry" ] && [ -s "$entry/bzImage" ] || lab_die "apt knows no $LAB_SOURCE_PKG and no lab kernel is cached in $root/lab"
 		lab_log "$LAB_SOURCE_PKG not resolvable, using the cached $(basename "$entry")"
 	else
-		entry=$root/lab/kernel-$version-$frag-${fp:0:16}
+		entry=$root/lab/$prefix-$version-$frag
 		if [ -s "$entry/bzImage" ]; then
 			lab_log "cached: $entry (built in $(cat "$entry/build-seconds" 2>/dev/null || echo '?') s)"
 		else
@@ -177,9 +207,16 @@ lab_kernel() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	case ${1:-} in
-	-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	'') lab_kernel ;;
-	*) lab_die "unknown option $1 (see --help)" ;;
-	esac
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+		--variant)
+			[ $# -ge 2 ] || lab_die "--variant needs lab or sb"
+			case $2 in lab | sb) LAB_VARIANT=$2 ;; *) lab_die "unknown variant $2 (lab or sb)" ;; esac
+			shift 2
+			;;
+		*) lab_die "unknown option $1 (see --help)" ;;
+		esac
+	done
+	lab_kernel
 fi

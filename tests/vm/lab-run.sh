@@ -123,6 +123,7 @@ build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 	command -v keyctl >/dev/null || die "keyctl missing (keyutils; tests/setup.sh installs it)"
 	copy_with_libs "$(command -v keyctl)" "$r" # the attacker's tool: keyctl newring _ima @u
 	cp "$WORK/caps" "$r/t/caps"
+	cp "$HERE/guest-lib.sh" "$r/t/guest-lib.sh"
 	ih=$(sed -n '/^Commands:/,/^$/p' <<<"$("$IMACTL" --help 2>&1 || true)")
 	if lists status <<<"$ih"; then echo imactl:status >>"$r/t/caps"; fi
 	if lists modsig <<<"$ih"; then echo imactl:modsig >>"$r/t/caps"; fi

@@ -56,7 +56,7 @@ kernel() {
 	case $ver in 6.1) meta=linux-image-cloud-amd64 ;; 6.12) meta=linux-image-6.12-cloud-amd64 ;; *) return 1 ;; esac
 	pkg=$(cat "$CACHE/latest-$ver" 2>/dev/null || true)
 	if [ -z "$pkg" ] || [ ! -f "$CACHE/$pkg/.unpacked" ]; then
-		pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }' || true)
+		pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ && !n++ { print $2 }' || true)
 		[ -n "$pkg" ] || return 1
 		mkdir -p "$CACHE/$pkg"
 		(cd "$CACHE/$pkg" && apt-get download "$pkg" >/dev/null 2>&1) || return 1
