@@ -9,8 +9,9 @@
 //! a pseudo-file whose size fstat reports as 0 (securityfs, procfs) is bounded too.
 //! Symbolic links are followed: keys and certificates are often installed as links.
 //!
-//! The caps are in [`InputKind::limit`] and in the README table "Input limits". Standard
-//! input given as `-` is read through the same caps ([`stdin`]), where a front end allows it.
+//! The caps are in [`InputKind::limit`] and in the table of docs/compatibility.md ("Input
+//! limits"). Standard input given as `-` is read through the same caps ([`stdin`]), where a
+//! front end allows it.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};

@@ -1,6 +1,7 @@
 //! Encrypted PKCS#8 keys: the key-derivation cost written in the key file is capped
-//! (README "Input limits"). Keys made by OpenSSL with its defaults load; a key over a cap is
-//! refused before anything is derived, fast, with the file, the parameter and the cap named.
+//! (docs/compatibility.md, "Input limits"). Keys made by OpenSSL with its defaults load; a key
+//! over a cap is refused before anything is derived, fast, with the file, the parameter and
+//! the cap named.
 //! Passphrases reach openssl and the tools through the environment, never argv.
 
 mod common;

@@ -218,25 +218,28 @@ fn defect14_a_key_list_skips_an_unusable_entry() {
     assert!(err.contains("/dev/zero"), "{err}");
 }
 
-/// The README's "Input limits" table states every cap the reader applies.
+/// The "Input limits" table of docs/compatibility.md states every cap the reader applies.
 #[test]
 fn the_input_caps_are_documented() {
     use imaevm::input::{size_words, InputKind};
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/compatibility.md"
+    ))
+    .unwrap();
     let start = readme
         .find("## Input limits")
-        .expect("README section Input limits");
+        .expect("docs/compatibility.md section Input limits");
     let section = &readme[start..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
     for k in InputKind::ALL {
         let row = section
             .lines()
             .find(|l| l.starts_with("| ") && l.contains(k.noun()))
-            .unwrap_or_else(|| panic!("no README row for {}", k.noun()));
+            .unwrap_or_else(|| panic!("no docs/compatibility.md row for {}", k.noun()));
         assert!(
             row.ends_with(&format!("| {} |", size_words(k.limit()))),
-            "README row {row:?} does not state {}",
+            "docs/compatibility.md row {row:?} does not state {}",
             size_words(k.limit())
         );
     }

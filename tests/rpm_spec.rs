@@ -3,7 +3,7 @@
 //! - the spec provides and conflicts with ima-evm-utils, excludes no architecture by
 //!   itself and builds for the target architecture's Rust triple;
 //! - %imaevm_setxattr, %imaevm_sign and %imaevm_sigfiles without a PATH fail the build;
-//! - the macros file and the README say how the %post flow relates to
+//! - the macros file and docs/packaging.md say how the %post flow relates to
 //!   `rpmsign --signfiles` with rpm-plugin-ima, and that a build root never holds the key.
 
 use std::path::PathBuf;
@@ -120,7 +120,7 @@ fn spec_fits_fedora_and_rhel() {
 
 #[test]
 fn docs_say_when_to_use_rpmsign_signfiles_and_where_the_key_lives() {
-    for f in ["packaging/rpm/macros.imaevm", "README.md"] {
+    for f in ["packaging/rpm/macros.imaevm", "docs/packaging.md"] {
         let text = std::fs::read_to_string(repo().join(f)).unwrap();
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for want in ["rpmsign --addsign --signfiles", "rpm-plugin-ima", "never"] {
