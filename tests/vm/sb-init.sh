@@ -10,8 +10,8 @@
 #   RESULT <case> <verdict> <detail...>
 # and the host compares the verdicts with tests/vm/expected-sb.
 #
-# Files from the host: /t/keys/NAME.{der,keyid} (NAME.key for the signing keys imakey and
-# rootleaf), /t/boot/{unsigned,pe-db,pe-mok,pe-unknown} (the kernel without and with PE
+# Files from the host: /t/keys/NAME.{der,keyid} (NAME.key for the signing keys imakey,
+# rootleaf and db), /t/boot/{unsigned,pe-db,pe-mok,pe-unknown} (the kernel without and with PE
 # signatures), /t/boot/capture.cpio.gz (the capture kernel's initramfs), /t/boot/config,
 # /t/policies/sb-kexec.policy and sb-nosig.policy, /t/caps.
 
@@ -91,8 +91,8 @@ state_cases() {
 	res "$p-state-secureboot" "$(kernel_sb)" "SecureBoot=${sbvar:-absent} SetupMode=${setup:-absent}; $(dmesg | grep -i 'secure boot' | oneline)"
 	res "$p-state-lockdown" "$(lockdown)" "$(dmesg | grep -i 'locked down' | oneline)"
 	pol=$(cat /sys/kernel/security/ima/policy 2>&1)
-	if echo "$pol" | grep -qx 'appraise func=POLICY_CHECK appraise_type=imasig' &&
-		echo "$pol" | grep -qx 'measure func=KEXEC_KERNEL_CHECK'; then v=present; else v=absent; fi
+	if echo "$pol" | grep -q '^appraise func=POLICY_CHECK appraise_type=imasig *$' &&
+		echo "$pol" | grep -q '^measure func=KEXEC_KERNEL_CHECK *$'; then v=present; else v=absent; fi
 	res "$p-state-arch-rules" "$v" "$(echo "$pol" | oneline)"
 	# where the MOK CA went: .machine (and so .secondary), never .builtin_trusted_keys
 	v=
@@ -161,7 +161,7 @@ policy_cases_sb() {
 	cp /t/policies/sb-kexec.policy /w/sb-kexec.policy
 	out=$(evmctl ima_sign --key /t/keys/imakey.key /w/sb-kexec.policy 2>&1) || echo "GUEST signing the policy failed: $out"
 	load_policy sb-policy-signed-by-path /w/sb-kexec.policy --by-path
-	if grep -qx 'appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig' /sys/kernel/security/ima/policy; then v=present; else v=absent; fi
+	if grep -q '^appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig *$' /sys/kernel/security/ima/policy; then v=present; else v=absent; fi
 	res sb-policy-kexec-rule "$v" "$(oneline </sys/kernel/security/ima/policy)"
 }
 
@@ -233,7 +233,7 @@ kexec_case() {
 	rm -f "/w/img-$1"
 }
 
-# the capture kernel's initramfs, IMA-signed (KEXEC_INITRAMFS_CHECK)
+# the capture kernel's initramfs, IMA-signed (KEXEC_INITRAMFS_CHECK in the sb boot)
 prepare_initrd() {
 	cp /t/boot/capture.cpio.gz /w/capture.cpio.gz
 	ima_sign /w/capture.cpio.gz imakey
@@ -249,6 +249,8 @@ kexec_cases_sb() {
 		kexec_case "sb-$m-neither" $m unsigned -
 		kexec_case "sb-$m-pe-unknown-key" $m pe-unknown imakey
 		kexec_case "sb-$m-ima-root-key" $m pe-db rootleaf
+		# IMA falls back to .platform for KEXEC_KERNEL_CHECK: the db key's IMA signature counts
+		kexec_case "sb-$m-ima-by-db-key" $m pe-db db
 	done
 }
 
@@ -300,24 +302,25 @@ crash() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Secure Boot off, lockdown=integrity (boots nosb and nosig): the IMA key was loaded into
-# .ima by the kernel (/etc/keys/x509_ima.der); the arch policy is inactive.
+# Secure Boot off, lockdown=integrity (boots nosb and nosig): the arch policy is inactive,
+# MOK is not read, no CA is built in, so .ima stays empty (even a key the kernel loads
+# itself from /etc/keys/x509_ima.der is refused, ENOKEY); IMA finds a kernel image's key in
+# .platform, the firmware's db, which the kernel reads with or without Secure Boot.
 
 nosb_cases() {
 	p=$1
 	res "$p-state-secureboot" "$(kernel_sb)" "-"
 	res "$p-state-lockdown" "$(lockdown)" "-"
-	if grep -qx 'appraise func=POLICY_CHECK appraise_type=imasig' /sys/kernel/security/ima/policy; then v=present; else v=absent; fi
+	if grep -q '^appraise func=POLICY_CHECK appraise_type=imasig *$' /sys/kernel/security/ima/policy; then v=present; else v=absent; fi
 	res "$p-state-arch-rules" "$v" "-"
-	if in_ring .ima "$(keyid imakey)"; then v=present; else v=absent; fi
-	res "$p-state-ima-key" "$v" "loaded by the kernel from /etc/keys/x509_ima.der"
-	if [ "$p" = nosb ]; then
-		load_policy nosb-policy-load /t/policies/sb-kexec.policy
-	else
-		load_policy nosig-policy-load /t/policies/sb-nosig.policy
-	fi
+	if in_ring .platform "$(keyid db)"; then v=platform; else v=absent; fi
+	res "$p-state-db" "$v" "-"
+	n=$(keyctl rlist "$(ring .ima)" 2>/dev/null | wc -w)
+	if [ "$n" = 0 ]; then v=empty; else v="$n-keys"; fi
+	res "$p-state-ima-keyring" "$v" "-"
+	load_policy "$p-policy-load" "/t/policies/sb-$p.policy"
 	for m in l p; do
-		kexec_case "$p-$m-ima-only" $m unsigned imakey
+		kexec_case "$p-$m-ima-only" $m unsigned db
 		[ "$p" = nosig ] || kexec_case "$p-$m-neither" $m unsigned -
 	done
 }

@@ -12,8 +12,8 @@
 #   sb      Secure Boot on, MOK CA in MokListRT: state, keys, signed policy, kexec and kdump
 #           cases with -l and -p, imactl's predictions; ends with a panic, and the capture
 #           kernel (same boot, same serial log) reports on /proc/vmcore.
-#   nosb    Secure Boot off, lockdown=integrity, the IMA key loaded by the kernel from
-#           /etc/keys/x509_ima.der: IMA satisfies lockdown under an imasig rule.
+#   nosb    Secure Boot off (db set, no PK), lockdown=integrity, images IMA-signed by the
+#           db key (.platform): IMA satisfies lockdown under an imasig rule.
 #   nosig   as nosb, with a KEXEC_KERNEL_CHECK rule that does not require a signature:
 #           lockdown's EPERM.
 #   --negative-control: the sb cases on a boot with Secure Boot off, no lockdown, no policy.
@@ -42,17 +42,13 @@ sb_virt_fw_vars() {
 
 # sb_self_signed DIR NAME EXT...: DIR/NAME.key and DIR/NAME.pem (self-signed, PEM).
 sb_self_signed() {
-	local dir=$1 name=$2 e
+	local dir=$1 name=$2 e args=()
 	shift 2
-	{
-		echo "[x]"
-		echo "subjectKeyIdentifier=hash"
-		for e in "$@"; do echo "$e"; done
-	} >"$dir/$name.ext"
+	for e in "subjectKeyIdentifier=hash" "$@"; do args+=(-addext "$e"); done
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/$name.key" -out "$dir/$name.pem" -days 3650 \
-		-subj "/CN=imaevm sb $name" -config /dev/null -extensions x -extfile "$dir/$name.ext" 2>"$dir/$name.err" ||
+		-subj "/CN=imaevm sb $name" "${args[@]}" 2>"$dir/$name.err" ||
 		die "openssl could not make the certificate $name: $(cat "$dir/$name.err")"
-	rm -f "$dir/$name.ext" "$dir/$name.err"
+	rm -f "$dir/$name.err"
 }
 
 # sb_keys DIR: every key and certificate of the lab, fresh each run. The MOK CA, the IMA key
@@ -94,7 +90,8 @@ sb_keys() {
 }
 
 # sb_vars DIR VFV: DIR/sb.fd (own PK/KEK/db, Secure Boot on, the MOK CAs in MokList and as a
-# runtime MokListRT, attributes NV|BS|RT) and DIR/nosb.fd (empty: Secure Boot off).
+# runtime MokListRT, attributes NV|BS|RT) and DIR/nosb.fd (the same db, no PK: setup mode,
+# Secure Boot off; the kernel reads db into .platform either way, MOK only under Secure Boot).
 # MokListRT is what shim would publish at boot; writing it into the store directly works
 # only on Debian-patched kernels (docs/secure-boot.md, "Getting a CA into .machine").
 sb_vars() {
@@ -115,7 +112,8 @@ json.dump({"version": 2, "variables": [rt]}, open(sys.argv[2], "w"))
 EOF
 	"$vfv" -i "$dir/sb-moklist.fd" -o "$dir/sb.fd" --set-json "$dir/mokrt.json" >>"$dir/vars.log" 2>&1 ||
 		die "virt-fw-vars could not add MokListRT: $(tail -n3 "$dir/vars.log")"
-	cp "$SB_OVMF_VARS" "$dir/nosb.fd"
+	"$vfv" -i "$SB_OVMF_VARS" -o "$dir/nosb.fd" --add-db "$SB_OWNER_GUID" "$keys/db.pem" >>"$dir/vars.log" 2>&1 ||
+		die "virt-fw-vars could not make the variables without Secure Boot: $(tail -n3 "$dir/vars.log")"
 }
 
 # sb_sign IN OUT KEYNAME: an Authenticode (PE) signature by KEYNAME (sbsign).
@@ -151,8 +149,8 @@ build_sb_initramfs() { # build_sb_initramfs DIR KERNELDIR
 	for n in imakey pemok mokca mokcads rootca rootleaf selfsigned db unknownpe; do
 		cp "$dir/keys/$n.der" "$dir/keys/$n.keyid" "$r/t/keys/"
 	done
-	cp "$dir/keys/imakey.key" "$dir/keys/rootleaf.key" "$r/t/keys/"
-	cp "$HERE/sb-kexec.policy" "$r/t/policies/"
+	cp "$dir/keys/imakey.key" "$dir/keys/rootleaf.key" "$dir/keys/db.key" "$r/t/keys/"
+	cp "$HERE/sb-kexec.policy" "$HERE/sb-nosb.policy" "$HERE/sb-nosig.policy" "$r/t/policies/"
 	# the kernel's configuration (the guest puts it where imactl status looks for it,
 	# /boot/config-$(uname -r))
 	cp "$kdir/config" "$r/t/boot/config"
@@ -163,11 +161,6 @@ build_sb_initramfs() { # build_sb_initramfs DIR KERNELDIR
 	sb_sign "$kdir/bzImage" "$r/t/boot/pe-mok" pemok
 	sb_sign "$kdir/bzImage" "$r/t/boot/pe-unknown" unknownpe
 	pack "$r" >"$dir/initramfs.cpio.gz"
-	# nosb and nosig boots: the IMA key loaded into .ima by the kernel (IMA_LOAD_X509), an
-	# archive appended to the same initramfs
-	mkdir -p "$dir/extra/etc/keys"
-	cp "$dir/keys/imakey.der" "$dir/extra/etc/keys/x509_ima.der"
-	{ cat "$dir/initramfs.cpio.gz"; pack "$dir/extra"; } >"$dir/initramfs-x509.cpio.gz"
 }
 
 # sb_boot DIR NAME VARS INITRAMFS APPEND: one boot under OVMF; the serial log is DIR/NAME.log.
@@ -220,9 +213,9 @@ run_sb() {
 	sb_boot "$dir" sb sb.fd initramfs.cpio.gz "imaevm.mode=sb"
 	evaluate sb "$dir/sb.log" "$(expected_sb sb)"
 	log "sb: Secure Boot off, lockdown=integrity, imasig rule"
-	sb_boot "$dir" nosb nosb.fd initramfs-x509.cpio.gz "imaevm.mode=nosb lockdown=integrity"
+	sb_boot "$dir" nosb nosb.fd initramfs.cpio.gz "imaevm.mode=nosb lockdown=integrity"
 	evaluate sb "$dir/nosb.log" "$(expected_sb nosb)"
 	log "sb: Secure Boot off, lockdown=integrity, a rule without imasig"
-	sb_boot "$dir" nosig nosb.fd initramfs-x509.cpio.gz "imaevm.mode=nosig lockdown=integrity"
+	sb_boot "$dir" nosig nosb.fd initramfs.cpio.gz "imaevm.mode=nosig lockdown=integrity"
 	evaluate sb "$dir/nosig.log" "$(expected_sb nosig)"
 }
