@@ -134,7 +134,7 @@ fn build(m: &Machine, root: &Path) {
     }
     if let Some(v) = m.secure_boot {
         w(
-            "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0800e4e4a8c",
+            "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
             &[6, 0, 0, 0, v],
         );
     }

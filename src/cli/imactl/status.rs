@@ -33,7 +33,11 @@ pub fn run(a: StatusArgs) -> i32 {
     if a.root == std::path::Path::new("/") {
         let _ = crate::keyring::possess_user_keyring();
     }
-    let report = status::assess(&status::gather::gather(&a.root));
+    let facts = status::gather::gather(&a.root);
+    for u in &facts.unreadable {
+        eprintln!("imactl: warning: {u}");
+    }
+    let report = status::assess(&facts);
     let mut out = std::io::stdout().lock();
     let r = if a.json {
         writeln!(
