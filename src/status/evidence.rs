@@ -1,0 +1,239 @@
+//! The evidence `imactl status --kexec` judges: the image's PE signature checked against
+//! the firmware's certificates in efivarfs (db, and MokListRT when Secure Boot is on), and
+//! the IMA values (security.ima, an appended signature) of the image and its initrd
+//! checked with the certificates given. Files are read through the bounded reader.
+
+use std::path::Path;
+
+use xattr::FileExt;
+
+use super::facts::{Facts, KeyMember};
+use super::gather::{Reader, DB_VAR, MOK_LIST_RT_VAR};
+use super::preflight::{Evidence, FileEvidence, ImaCheck, PeCheck};
+use crate::format::ImaValue;
+use crate::hash::HashAlgo;
+use crate::input::{self, InputError, InputKind};
+use crate::keys::Certificate;
+use crate::pe::{authenticode, PeImage};
+use crate::sign::VerifyKey;
+use crate::verify::{Keys, ValueKind, Verifier};
+
+/// A file that could not be read: the caller names it and exits with status 2.
+#[derive(Debug)]
+pub struct Unreadable(pub String);
+
+/// Reads `path` whole (capped) and its security.ima through the same descriptor.
+fn read_with_xattr(path: &Path) -> Result<(Vec<u8>, Option<Vec<u8>>), Unreadable> {
+    let name = |e: &dyn std::fmt::Display| Unreadable(format!("{}: {e}", path.display()));
+    let file = input::open_regular(path).map_err(|e| name(&e))?;
+    let len = file.metadata().map_err(|e| name(&e))?.len();
+    if len > InputKind::KexecImage.limit() {
+        return Err(name(&InputError::TooLarge(InputKind::KexecImage)));
+    }
+    let value = file.get_xattr("security.ima").ok().flatten();
+    let data = input::read_capped(&file, InputKind::KexecImage).map_err(|e| name(&e))?;
+    Ok((data, value))
+}
+
+/// The certificates of one signature-list variable, with a line saying what was read.
+fn efi_list(r: &mut Reader, root: &Path, rel: &str, name: &str) -> (Vec<Certificate>, String) {
+    let Some(value) = r.efi_var(root, rel) else {
+        return (Vec::new(), format!("{name}: not readable"));
+    };
+    match crate::uefi::parse_signature_lists(name, &value) {
+        Ok(l) => {
+            let n = l.certificates.len();
+            (
+                l.certificates,
+                format!("{name}: {n} certificate{}", if n == 1 { "" } else { "s" }),
+            )
+        }
+        Err(e) => (Vec::new(), format!("{name}: {e}")),
+    }
+}
+
+/// The PE signature of `data`, checked against db and (under Secure Boot) MokListRT.
+fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
+    let mut pe = PeCheck {
+        present: false,
+        signer: None,
+        digest_matches: None,
+        problem: None,
+        trusted_by: None,
+        lists: Vec::new(),
+        trust_known: false,
+    };
+    let img = match PeImage::parse(data) {
+        Ok(i) => i,
+        Err(e) => {
+            pe.problem = Some(format!("not a PE image the kernel can check ({e})"));
+            return pe;
+        }
+    };
+    let pkcs7 = match img.pkcs7() {
+        Ok(Some(p)) => p,
+        Ok(None) => return pe,
+        Err(e) => {
+            pe.present = true;
+            pe.problem = Some(e.to_string());
+            return pe;
+        }
+    };
+    pe.present = true;
+    let sig = match authenticode::parse(pkcs7) {
+        Ok(s) => s,
+        Err(e) => {
+            pe.problem = Some(e.to_string());
+            return pe;
+        }
+    };
+    pe.signer = Some(sig.signer.subject());
+    let matches = img.authenticode_digest(sig.image_hash) == sig.image_digest;
+    pe.digest_matches = Some(matches);
+    if !matches {
+        pe.problem = Some(format!(
+            "the image's {} Authenticode digest does not match the signed one (changed after signing)",
+            sig.image_hash.name()
+        ));
+    } else if let Err(e) = &sig.signature_valid {
+        pe.problem = Some(e.clone());
+    }
+    let (db, line) = efi_list(r, root, DB_VAR, "db");
+    pe.lists.push(line);
+    let mut anchors: Vec<(Certificate, &str)> = db.into_iter().map(|c| (c, ".platform")).collect();
+    let db_read = !pe.lists[0].ends_with("not readable");
+    let mut mok_read = false;
+    if f.secure_boot_effective() == Some(true) {
+        let (mok, line) = efi_list(r, root, MOK_LIST_RT_VAR, "MokListRT");
+        mok_read = !line.ends_with("not readable");
+        pe.lists.push(line);
+        anchors.extend(mok.into_iter().map(|c| (c, ".machine or .platform")));
+    } else {
+        pe.lists
+            .push("MokListRT: not used (the kernel loads MOK only under Secure Boot)".into());
+    }
+    pe.trust_known = db_read || mok_read;
+    let certs: Vec<Certificate> = anchors.iter().map(|(c, _)| c.clone()).collect();
+    if let Some(i) = authenticode::trusted_by(&sig, &certs) {
+        let (c, ring) = &anchors[i];
+        pe.trusted_by = Some(format!("{} '{}' ({ring})", c.path().display(), c.subject()));
+    }
+    pe
+}
+
+/// The IMA value of a file, checked with `certs` (and, when known, against the keys in
+/// `.ima`).
+fn ima_check(
+    data: &[u8],
+    value: Option<&[u8]>,
+    certs: &[Certificate],
+    ima_members: Option<&[KeyMember]>,
+) -> ImaCheck {
+    let Some(value) = value else {
+        return ImaCheck::None;
+    };
+    match ImaValue::parse(value) {
+        Ok(ImaValue::DigestNg { hash_id, digest }) => {
+            return ImaCheck::Hash(
+                HashAlgo::from_kernel_id(hash_id).is_some_and(|a| a.digest(data) == digest),
+            )
+        }
+        Ok(ImaValue::Digest(d)) => {
+            return ImaCheck::Hash(d.len() == 20 && HashAlgo::Sha1.digest(data) == d)
+        }
+        Ok(_) => {}
+        Err(e) => return ImaCheck::BadSignature(format!("malformed security.ima: {e}")),
+    }
+    if certs.is_empty() {
+        return ImaCheck::Unchecked(
+            "security.ima holds a signature; give the IMA certificates with --cert to check it"
+                .into(),
+        );
+    }
+    let keys: Vec<VerifyKey> = certs
+        .iter()
+        .filter_map(|c| VerifyKey::from_certificate(c).ok())
+        .collect();
+    let v = Verifier::new(Keys::Certificates(keys));
+    let verdict = v.verify(ValueKind::Ima, Some(value), &mut |algo| {
+        Ok::<_, std::convert::Infallible>(algo.digest(data))
+    });
+    match verdict {
+        Ok(v) if v.is_ok() => {
+            let keyid = v
+                .keyid()
+                .map(|k| crate::hash::to_hex(&k))
+                .unwrap_or_default();
+            match ima_members {
+                Some(m) if !m.iter().any(|k| k.keyid.as_deref() == Some(keyid.as_str())) => {
+                    ImaCheck::BadSignature(format!(
+                        "it verifies with key id:{keyid}, which is not in .ima"
+                    ))
+                }
+                _ => ImaCheck::ValidSignature(format!("key id:{keyid}")),
+            }
+        }
+        Ok(v) => ImaCheck::BadSignature(v.to_string()),
+        Err(e) => ImaCheck::BadSignature(format!("{e:?}")),
+    }
+}
+
+/// The modsig of a file: None without one.
+fn modsig_check(data: &[u8], certs: &[Certificate]) -> Option<Result<String, String>> {
+    crate::modsig::split(data).ok()?;
+    Some(
+        crate::modsig::verify(data, certs)
+            .map(|i| format!("signed by {}", i.certificate))
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// The members of `.ima`, when they could be read (live system).
+fn ima_members(f: &Facts) -> Option<&[KeyMember]> {
+    let keys = f.proc_keys.as_deref()?;
+    let ring = keys
+        .iter()
+        .find(|k| k.key_type == "keyring" && k.text.split(':').next() == Some(".ima"))?;
+    f.members
+        .iter()
+        .find(|(s, _)| *s == ring.serial)
+        .map(|(_, m)| m.as_slice())
+}
+
+/// Gathers the evidence about `image` (and `initrd`) on the machine under `root`.
+pub fn gather(
+    f: &Facts,
+    root: &Path,
+    image: &Path,
+    initrd: Option<&Path>,
+    certs: &[Certificate],
+    unreadable: &mut Vec<String>,
+) -> Result<Evidence, Unreadable> {
+    let mut r = Reader::default();
+    let (data, value) = read_with_xattr(image)?;
+    let members = ima_members(f);
+    let image_ev = FileEvidence {
+        path: image.display().to_string(),
+        ima: ima_check(&data, value.as_deref(), certs, members),
+        modsig: modsig_check(&data, certs),
+    };
+    let pe = pe_check(&data, f, root, &mut r);
+    drop(data);
+    let initrd_ev = match initrd {
+        Some(p) => {
+            let (d, v) = read_with_xattr(p)?;
+            Some(FileEvidence {
+                path: p.display().to_string(),
+                ima: ima_check(&d, v.as_deref(), certs, members),
+                modsig: None,
+            })
+        }
+        None => None,
+    };
+    unreadable.extend(r.unreadable);
+    Ok(Evidence {
+        image: image_ev,
+        pe,
+        initrd: initrd_ev,
+    })
+}
