@@ -271,9 +271,19 @@ fn pe_gate(f: &Facts, pe: &PeCheck, enforcing: bool) -> Gate {
     if pe.valid() && c.enabled("KEXEC_BZIMAGE_VERIFY_SIG") {
         return Gate::Pass(pe_words);
     }
-    if !pe.trust_known && pe.present && pe.problem.is_none() {
-        return Gate::Unknown(pe_words);
+    let unsure = !pe.trust_known && pe.present && pe.problem.is_none();
+    match without_valid_pe(f, pe_words, enforcing) {
+        Gate::Refuse(r) if unsure => Gate::Unknown(r),
+        g => g,
     }
+}
+
+/// kimage_validate_signature() when the PE signature does not verify: refused when PE
+/// signatures are enforced, or under lockdown unless IMA will demand a signature.
+fn without_valid_pe(f: &Facts, pe_words: String, enforcing: bool) -> Gate {
+    let Some(c) = f.config.as_ref() else {
+        return Gate::Unknown("the kernel configuration was not found".into());
+    };
     match pe_enforced(f) {
         None => return Gate::Unknown("whether Secure Boot is on cannot be read".into()),
         Some((true, why)) => {

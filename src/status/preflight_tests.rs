@@ -1,1 +1,49 @@
-//! Tests of the preflight gates.
+//! The gates' reading of the policy, as the kernel's ima_appraise_signature() and
+//! ima_match_policy() read it.
+
+use super::*;
+
+fn rules_of(text: &str) -> Vec<ParsedRule> {
+    parse_policy(text).rules
+}
+
+#[test]
+fn lockdown_looks_at_the_first_appraise_rule_and_skips_dont_appraise() {
+    let r = rules_of(
+        "dont_appraise func=KEXEC_KERNEL_CHECK\nappraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n",
+    );
+    assert!(ima_vouches_for_lockdown(&r).is_some());
+    let r = rules_of("appraise func=KEXEC_KERNEL_CHECK\nappraise appraise_type=imasig\n");
+    assert!(ima_vouches_for_lockdown(&r).is_none());
+    // A rule without func matches kexec images; its other conditions are not looked at.
+    let r = rules_of("appraise fowner=0 appraise_type=imasig\n");
+    assert!(ima_vouches_for_lockdown(&r).is_some());
+    let r = rules_of("appraise func=MODULE_CHECK appraise_type=imasig\n");
+    assert!(ima_vouches_for_lockdown(&r).is_none());
+}
+
+#[test]
+fn the_deciding_rule_is_the_first_appraise_or_dont_appraise_for_the_hook() {
+    let r = rules_of(
+        "measure func=KEXEC_KERNEL_CHECK\ndont_appraise func=KEXEC_KERNEL_CHECK\nappraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n",
+    );
+    let d = deciding_rule(&r, Func::KexecKernelCheck).unwrap().unwrap();
+    assert_eq!(d.rule.action, Action::DontAppraise);
+    let r = rules_of("appraise func=KEXEC_INITRAMFS_CHECK appraise_type=imasig\n");
+    assert!(deciding_rule(&r, Func::KexecKernelCheck).unwrap().is_none());
+    assert!(deciding_rule(&r, Func::KexecInitramfsCheck)
+        .unwrap()
+        .is_some());
+    // A rule narrowed by another condition: not judged here.
+    let r = rules_of("appraise func=KEXEC_KERNEL_CHECK uid=0 appraise_type=imasig\n");
+    assert!(deciding_rule(&r, Func::KexecKernelCheck).is_err());
+}
+
+#[test]
+fn the_lockdown_word_is_the_selected_one() {
+    let f = Facts {
+        lockdown: Some("none [integrity] confidentiality\n".into()),
+        ..Facts::default()
+    };
+    assert_eq!(lockdown(&f).as_deref(), Some("integrity"));
+}
