@@ -19,7 +19,11 @@ pub(super) fn assess_lockdown_and_secure_boot(f: &Facts, c: &mut Checks) -> bool
         Some(l) => c.add(
             "lockdown",
             State::Ok,
-            format!("{l}: kexec_load is refused and kexec_file_load demands a PE signature"),
+            format!(
+                "{l}: kexec_load is refused; with CONFIG_KEXEC_SIG, kexec_file_load demands a \
+                 valid PE signature unless the first IMA appraise rule for KEXEC_KERNEL_CHECK \
+                 demands an IMA signature"
+            ),
         ),
         None => c.add(
             "lockdown",
