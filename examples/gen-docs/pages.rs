@@ -271,20 +271,29 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-status",
         description: &[
-            "Answers \"is kexec protected on this machine, and if not, why not\" from the kernel's own interfaces (nothing is changed): IMA in the LSM list, ima_appraise= on the command line, lockdown and secure boot, whether a policy is loaded, readable, appraises KEXEC_KERNEL_CHECK with imasig and can still be replaced, the trusted keyrings, .ima or _ima and their keys, and CONFIG_KEXEC_SIG. It ends with a verdict and the first step to take.",
+            "Answers \"is kexec protected on this machine, and if not, why not\" from the kernel's own interfaces (nothing is changed): IMA in the LSM list, ima_appraise= on the command line, lockdown and Secure Boot (the SecureBoot and SetupMode EFI variables, and the kernel's own view in /sys/kernel/boot_params when visible), whether a policy is loaded, readable, appraises KEXEC_KERNEL_CHECK with imasig and can still be replaced, the trusted keyrings, .ima or _ima and their keys, and CONFIG_KEXEC_SIG. Under Secure Boot it also names the IMA arch policy's rules and whether they are in the policy, whether PE signatures on kexec images are enforced (KEXEC_SIG_FORCE, or KEXEC_SIG with the arch policy), which keyrings .ima trusts (builtin, secondary, machine/MOK; never platform) and what a kexec image needs. It ends with a verdict and the first step to take.",
+            "With --kexec IMAGE it is a preflight for one image instead: whether a PE (Authenticode) signature is present, whether the image's Authenticode digest matches the signed one, whether the firmware's db or shim's MokListRT (read from efivarfs; MokListRT only under Secure Boot, as the kernel loads it) holds the signer or its issuer, checked by signature; whether security.ima or an appended signature is present and verifies with the certificates given with --cert (and, on a live system, whether its key is in .ima); then the gates in the kernel's order (IMA appraisal at KEXEC_KERNEL_CHECK, and at KEXEC_INITRAMFS_CHECK for --initrd; then the PE check, enforced or standing in for lockdown unless the first IMA appraise rule for KEXEC_KERNEL_CHECK demands a signature) and the predicted verdict. Standard output then holds exactly one line that starts with \"prediction: \", followed by load, refuse or unknown, and optionally \" (reason)\"; with --json the object's \"prediction\" field holds the word instead.",
+            "Every file read (the policy, /proc/keys, the LSM list, EFI variables, /etc/ima/ima-policy, the kernel configuration, /proc/config.gz decompressed, the image) goes through the bounded reader: a FIFO, a device or a directory is refused with a warning naming it, and each has a size cap.",
         ],
         exit: &[
-            ("0", "Protected: signed kexec images only, with keys root cannot add."),
+            ("0", "Protected: signed kexec images only, with keys root cannot add. With --kexec: the image would load."),
             ("3", "Protected against accidents only (_ima: root can add its own key)."),
             ("4", "Not protected."),
             ("5", "Unknown (the kernel does not show enough)."),
-            ("1", "An error."),
+            ("1", "An error. With --kexec: the image would be refused, or the verdict is unknown."),
+            ("2", "With --kexec: bad arguments, or the image, the initrd or a certificate cannot be read (the file is named)."),
         ],
-        json: Some("With --json: {\"release\", \"checks\": [{\"name\", \"state\", \"detail\"}], \"keyrings\": [{\"name\", \"serial\", \"keys\", \"members\", \"role\"}], \"verdict\", \"reasons\", \"first_step\"}."),
-        examples: &[Example {
-            text: "In a script:",
-            lines: &["imactl status --json"],
-        }],
+        json: Some("With --json: {\"release\", \"checks\": [{\"name\", \"state\", \"detail\"}], \"keyrings\": [{\"name\", \"serial\", \"keys\", \"members\", \"role\"}], \"verdict\", \"reasons\", \"first_step\"}. With --kexec: {\"evidence\": {\"image\", \"pe\", \"initrd\"}, \"gates\": [[name, {\"result\", \"reason\"}]], \"prediction\", \"reason\"}."),
+        examples: &[
+            Example {
+                text: "In a script:",
+                lines: &["imactl status --json"],
+            },
+            Example {
+                text: "Will this crash kernel load, with the IMA key's certificate?",
+                lines: &["imactl status --kexec /boot/vmlinuz-6.12.0-lab --initrd /boot/capture.cpio.gz --cert /etc/keys/ima/ima.der"],
+            },
+        ],
     },
     PageText {
         name: "imactl-boot",

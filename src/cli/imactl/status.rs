@@ -82,7 +82,7 @@ fn run_kexec(a: &StatusArgs, image: &std::path::Path) -> i32 {
 }
 
 /// Exit status: 0 protected, 3 protected against accidents only, 4 not protected, 5
-/// unknown.
+/// unknown. With --kexec: 0 load, 1 refuse or unknown, 2 bad arguments or unreadable input.
 pub fn run(a: StatusArgs) -> i32 {
     if !a.root.is_dir() {
         let message = format!("{}: not a directory", a.root.display());
@@ -90,7 +90,11 @@ pub fn run(a: StatusArgs) -> i32 {
         if a.json {
             super::json::print(&super::json::error("status", "bad-root", &message));
         }
-        return 1;
+        return if a.kexec.is_some() {
+            super::EXIT_USAGE
+        } else {
+            1
+        };
     }
     if let Some(image) = a.kexec.clone() {
         if a.root == std::path::Path::new("/") {
