@@ -113,7 +113,12 @@ impl Lab {
     }
 
     fn issued(&self, name: &str, ca: &str, usage: &str) {
-        let ext = format!("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,{usage}\nsubjectKeyIdentifier=hash\n");
+        self.issued_with(name, ca, usage, "")
+    }
+
+    /// `issued` with more extension lines (`extra`).
+    fn issued_with(&self, name: &str, ca: &str, usage: &str, extra: &str) {
+        let ext = format!("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,{usage}\nsubjectKeyIdentifier=hash\n{extra}");
         std::fs::write(self.p(&format!("{name}.ext")), ext).unwrap();
         let cmd = format!(
             "openssl req -new -newkey rsa:2048 -nodes -keyout {name}.key -out {name}.csr -subj /CN={name} && \

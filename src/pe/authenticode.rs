@@ -12,6 +12,7 @@ use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Any, Decode, Encode, Reader, SliceReader};
 use spki::AlgorithmIdentifierOwned;
 use std::path::Path;
+use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 
 use super::PeError;
 use crate::hash::HashAlgo;
@@ -168,6 +169,32 @@ pub fn same_certificate(a: &Certificate, b: &Certificate) -> bool {
     a.issuer() == b.issuer() && a.serial_number() == b.serial_number()
 }
 
+/// Whether `cert`'s authority key identifier names `issuer` as the kernel looks it up
+/// (find_asymmetric_key with the AKID's keyIdentifier against the SKID, and its issuer
+/// serial number against the certificate's): without an AKID the kernel cannot find the
+/// issuer at all.
+fn akid_names(cert: &Certificate, issuer: &Certificate) -> bool {
+    let Ok(Some((_, akid))) = cert
+        .inner()
+        .tbs_certificate()
+        .get_extension::<AuthorityKeyIdentifier>()
+    else {
+        return false;
+    };
+    let by_key = akid
+        .key_identifier
+        .as_ref()
+        .map(|k| issuer.skid().as_deref() == Some(k.as_bytes()));
+    let by_serial = akid
+        .authority_cert_serial_number
+        .as_ref()
+        .map(|s| s == issuer.inner().tbs_certificate().serial_number());
+    match (by_key, by_serial) {
+        (None, None) => false,
+        (k, s) => k.unwrap_or(true) && s.unwrap_or(true),
+    }
+}
+
 /// Which of `trusted` vouches for the signer: the signer or a certificate up its embedded
 /// chain is one of them, or was issued by one of them (signature checked). The index.
 pub fn trusted_by(sig: &Authenticode, trusted: &[Certificate]) -> Option<usize> {
@@ -176,7 +203,10 @@ pub fn trusted_by(sig: &Authenticode, trusted: &[Certificate]) -> Option<usize> 
         if let Some(i) = trusted.iter().position(|t| same_certificate(current, t)) {
             return Some(i);
         }
-        if let Some(i) = trusted.iter().position(|t| issued_by(current, t)) {
+        if let Some(i) = trusted
+            .iter()
+            .position(|t| akid_names(current, t) && issued_by(current, t))
+        {
             return Some(i);
         }
         match sig
