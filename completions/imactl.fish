@@ -137,7 +137,7 @@ complete -c imactl -n "__fish_imactl_using_subcommand verify" -s h -l help -d 'P
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l root -d 'Read /proc, /sys, /boot and /etc under DIR instead of / (for tests)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l kexec -d 'Preflight one kexec image instead: predict whether kexec_file_load would take it here. Prints exactly one line starting with "prediction: " followed by load, refuse or unknown, then optionally " (reason)". Exit status 0 for load, 1 for refuse or unknown, 2 for bad arguments or a file that cannot be read (named)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l initrd -d 'With --kexec: the initramfs to load with it (appraised at KEXEC_INITRAMFS_CHECK)' -r -F
-complete -c imactl -n "__fish_imactl_using_subcommand status" -l cert -d 'With --kexec: a certificate whose key is in .ima, to check IMA signatures with (repeatable)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand status" -l cert -d 'With --kexec: a certificate whose key is in .ima, to check IMA signatures with (repeatable). Without it, on the live system, the kernel checks them with the keys in .ima (KEYCTL_PKEY_VERIFY)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand status" -l json -d 'Print JSON: {release, checks: [{name, state, detail}], keyrings: [{name, serial, keys, members, role}], verdict, reasons, first_step}'
 complete -c imactl -n "__fish_imactl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -l keys-dir -d 'Directory of certificates (PEM or DER) for the IMA keyring: every regular file in it whose name does not start with \'.\'' -r -F

@@ -121,14 +121,20 @@ fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
     pe
 }
 
-/// The IMA value of a file, checked with `certs` (and, when known, against the keys in
-/// `.ima`).
-fn ima_check(
-    data: &[u8],
-    value: Option<&[u8]>,
-    certs: &[Certificate],
-    ima_members: Option<&[KeyMember]>,
-) -> ImaCheck {
+/// Where IMA signatures are checked: the certificates given, else (live system) the
+/// kernel's own `.ima` keyring through KEYCTL_PKEY_VERIFY, as appraisal does.
+pub enum ImaKeys<'a> {
+    Certificates {
+        certs: &'a [Certificate],
+        /// The keys in `.ima`, when they could be read (live system).
+        members: Option<&'a [KeyMember]>,
+    },
+    Keyring(i32),
+    None,
+}
+
+/// The IMA value of a file, checked.
+fn ima_check(data: &[u8], value: Option<&[u8]>, keys: &ImaKeys) -> ImaCheck {
     let Some(value) = value else {
         return ImaCheck::None;
     };
@@ -144,18 +150,30 @@ fn ima_check(
         Ok(_) => {}
         Err(e) => return ImaCheck::BadSignature(format!("malformed security.ima: {e}")),
     }
-    if certs.is_empty() {
-        return ImaCheck::Unchecked(
-            "security.ima holds a signature; give the IMA certificates with --cert to check it"
-                .into(),
-        );
-    }
-    let keys: Vec<VerifyKey> = certs
-        .iter()
-        .filter_map(|c| VerifyKey::from_certificate(c).ok())
-        .collect();
-    let v = Verifier::new(Keys::Certificates(keys));
-    let verdict = v.verify(ValueKind::Ima, Some(value), &mut |algo| {
+    let (verifier, members) = match keys {
+        ImaKeys::None => {
+            return ImaCheck::Unchecked(
+                "security.ima holds a signature; give the IMA certificates with --cert to \
+                 check it"
+                    .into(),
+            )
+        }
+        ImaKeys::Keyring(serial) => (
+            Verifier::new(Keys::Keyring {
+                keyring: *serial,
+                blacklist: None,
+            }),
+            None,
+        ),
+        ImaKeys::Certificates { certs, members } => {
+            let keys: Vec<VerifyKey> = certs
+                .iter()
+                .filter_map(|c| VerifyKey::from_certificate(c).ok())
+                .collect();
+            (Verifier::new(Keys::Certificates(keys)), *members)
+        }
+    };
+    let verdict = verifier.verify(ValueKind::Ima, Some(value), &mut |algo| {
         Ok::<_, std::convert::Infallible>(algo.digest(data))
     });
     match verdict {
@@ -164,13 +182,19 @@ fn ima_check(
                 .keyid()
                 .map(|k| crate::hash::to_hex(&k))
                 .unwrap_or_default();
-            match ima_members {
-                Some(m) if !m.iter().any(|k| k.keyid.as_deref() == Some(keyid.as_str())) => {
-                    ImaCheck::BadSignature(format!(
-                        "it verifies with key id:{keyid}, which is not in .ima"
-                    ))
-                }
-                _ => ImaCheck::ValidSignature(format!("key id:{keyid}")),
+            let listed = members.map(|m| m.iter().any(|k| k.keyid.as_deref() == Some(&keyid)));
+            let unnamed = members.is_some_and(|m| m.iter().any(|k| k.keyid.is_none()));
+            match (listed, keys) {
+                (_, ImaKeys::Keyring(_)) => ImaCheck::ValidSignature(format!(
+                    "key id:{keyid} in .ima, checked by the kernel"
+                )),
+                (Some(false), _) if !unnamed => ImaCheck::BadSignature(format!(
+                    "it verifies with key id:{keyid}, which is not in .ima"
+                )),
+                (Some(true), _) => ImaCheck::ValidSignature(format!("key id:{keyid}, in .ima")),
+                _ => ImaCheck::ValidSignature(format!(
+                    "key id:{keyid} from --cert; whether it is in .ima is not known here"
+                )),
             }
         }
         Ok(v) => ImaCheck::BadSignature(v.to_string()),
@@ -188,16 +212,33 @@ fn modsig_check(data: &[u8], certs: &[Certificate]) -> Option<Result<String, Str
     )
 }
 
-/// The members of `.ima`, when they could be read (live system).
-fn ima_members(f: &Facts) -> Option<&[KeyMember]> {
+/// The serial of `.ima`, and its members when they could be read (live system).
+fn ima_keyring(f: &Facts) -> Option<(i32, Option<&[KeyMember]>)> {
     let keys = f.proc_keys.as_deref()?;
     let ring = keys
         .iter()
         .find(|k| k.key_type == "keyring" && k.text.split(':').next() == Some(".ima"))?;
-    f.members
+    let members = f
+        .members
         .iter()
         .find(|(s, _)| *s == ring.serial)
-        .map(|(_, m)| m.as_slice())
+        .map(|(_, m)| m.as_slice());
+    Some((ring.serial, members))
+}
+
+/// The keys IMA signatures are checked with.
+fn ima_keys<'a>(f: &'a Facts, root: &Path, certs: &'a [Certificate]) -> ImaKeys<'a> {
+    let ring = ima_keyring(f);
+    if !certs.is_empty() {
+        return ImaKeys::Certificates {
+            certs,
+            members: ring.and_then(|(_, m)| m),
+        };
+    }
+    match ring {
+        Some((serial, _)) if root == Path::new("/") => ImaKeys::Keyring(serial),
+        _ => ImaKeys::None,
+    }
 }
 
 /// Gathers the evidence about `image` (and `initrd`) on the machine under `root`.
@@ -211,10 +252,10 @@ pub fn gather(
 ) -> Result<Evidence, Unreadable> {
     let mut r = Reader::default();
     let (data, value) = read_with_xattr(image)?;
-    let members = ima_members(f);
+    let keys = ima_keys(f, root, certs);
     let image_ev = FileEvidence {
         path: image.display().to_string(),
-        ima: ima_check(&data, value.as_deref(), certs, members),
+        ima: ima_check(&data, value.as_deref(), &keys),
         modsig: modsig_check(&data, certs),
     };
     let pe = pe_check(&data, f, root, &mut r);
@@ -224,7 +265,7 @@ pub fn gather(
             let (d, v) = read_with_xattr(p)?;
             Some(FileEvidence {
                 path: p.display().to_string(),
-                ima: ima_check(&d, v.as_deref(), certs, members),
+                ima: ima_check(&d, v.as_deref(), &keys),
                 modsig: None,
             })
         }

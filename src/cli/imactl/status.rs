@@ -27,7 +27,8 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE", requires = "kexec")]
     pub initrd: Option<PathBuf>,
     /// With --kexec: a certificate whose key is in .ima, to check IMA signatures with
-    /// (repeatable).
+    /// (repeatable). Without it, on the live system, the kernel checks them with the keys
+    /// in .ima (KEYCTL_PKEY_VERIFY).
     #[arg(long, value_name = "CERT", requires = "kexec")]
     pub cert: Vec<PathBuf>,
 }
