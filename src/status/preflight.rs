@@ -381,100 +381,60 @@ pub fn appraise_enforcing(f: &Facts) -> bool {
 impl Preflight {
     /// The report as text; its last line is `prediction: load|refuse|unknown (reason)`.
     pub fn to_text(&self) -> String {
+        // Names, subjects and rules come from files: no control character (a line feed
+        // above all) reaches the output unescaped, so the prediction line stays the only
+        // one of its kind.
+        let e = |t: &str| crate::escape::terminal(t).into_owned();
         let ev = &self.evidence;
-        let mut s = format!(
-            "kexec preflight for {}
-
-",
-            ev.image.path
-        );
         let pe = &ev.pe;
-        let present = if pe.present {
-            format!(
-                "present, signer {}",
-                pe.signer.as_deref().unwrap_or("not found")
-            )
-        } else {
-            "absent".to_string()
+        let mut s = format!("kexec preflight for {}\n\n", e(&ev.image.path));
+        let present = match (pe.present, &pe.signer) {
+            (false, _) => "absent".to_string(),
+            (true, Some(signer)) => format!("present, signer {}", e(signer)),
+            (true, None) => "present, signer not found".to_string(),
         };
-        s.push_str(&format!(
-            "pe-signature:   {present}
-"
-        ));
+        s.push_str(&format!("pe-signature:   {present}\n"));
         if let Some(m) = pe.digest_matches {
-            s.push_str(&format!(
-                "pe-digest:      {}
-",
-                if m {
-                    "the Authenticode digest matches the signed one"
-                } else {
-                    "MISMATCH: the image changed after signing"
-                }
-            ));
+            s.push_str(if m {
+                "pe-digest:      the Authenticode digest matches the signed one\n"
+            } else {
+                "pe-digest:      MISMATCH: the image changed after signing\n"
+            });
         }
         if let Some(p) = &pe.problem {
-            s.push_str(&format!(
-                "pe-problem:     {p}
-"
-            ));
+            s.push_str(&format!("pe-problem:     {}\n", e(p)));
         }
         if pe.present {
-            s.push_str(&format!(
-                "pe-signer-in:   {}
-",
-                pe.trusted_by
-                    .as_deref()
-                    .unwrap_or("neither db nor MokListRT holds the signer or its issuer")
-            ));
+            let by = pe
+                .trusted_by
+                .as_deref()
+                .unwrap_or("neither db nor MokListRT holds the signer or its issuer");
+            s.push_str(&format!("pe-signer-in:   {}\n", e(by)));
         }
-        s.push_str(&format!(
-            "efivarfs:       {}
-",
-            pe.lists.join("; ")
-        ));
+        s.push_str(&format!("efivarfs:       {}\n", e(&pe.lists.join("; "))));
         for f in std::iter::once(&ev.image).chain(ev.initrd.iter()) {
-            s.push_str(&format!(
-                "ima ({}):
-",
-                f.path
-            ));
-            s.push_str(&format!(
-                "  security.ima: {}
-",
-                ima_words(&f.ima)
-            ));
-            s.push_str(&format!(
-                "  modsig:       {}
-",
-                match &f.modsig {
-                    None => "none".to_string(),
-                    Some(Ok(w)) => format!("verifies, {w}"),
-                    Some(Err(e)) => format!("does not verify: {e}"),
-                }
-            ));
+            let modsig = match &f.modsig {
+                None => "none".to_string(),
+                Some(Ok(w)) => format!("verifies, {w}"),
+                Some(Err(x)) => format!("does not verify: {x}"),
+            };
+            s.push_str(&format!("ima ({}):\n", e(&f.path)));
+            s.push_str(&format!("  security.ima: {}\n", e(&ima_words(&f.ima))));
+            s.push_str(&format!("  modsig:       {}\n", e(&modsig)));
         }
-        s.push_str(
-            "
-gates (in the kernel's order):
-",
-        );
+        s.push_str("\ngates (in the kernel's order):\n");
         for (name, g) in &self.gates {
             let (tag, r) = match g {
                 Gate::Pass(r) => ("pass", r),
                 Gate::Refuse(r) => ("REFUSE", r),
                 Gate::Unknown(r) => ("??", r),
             };
-            s.push_str(&format!(
-                "  [{tag:>6}] {name:<10} {r}
-"
-            ));
+            s.push_str(&format!("  [{tag:>6}] {name:<10} {}\n", e(r)));
         }
         s.push_str(&format!(
-            "
-prediction: {} ({})
-",
+            "\nprediction: {} ({})\n",
             self.prediction,
-            self.reason.replace('\n', " ")
+            e(&self.reason)
         ));
         s
     }

@@ -47,3 +47,33 @@ fn the_lockdown_word_is_the_selected_one() {
     };
     assert_eq!(lockdown(&f).as_deref(), Some("integrity"));
 }
+
+#[test]
+fn text_from_files_cannot_forge_a_prediction_line() {
+    let file = FileEvidence {
+        path: "evil\nprediction: load".into(),
+        ima: ImaCheck::None,
+        modsig: None,
+    };
+    let p = Preflight {
+        evidence: Evidence {
+            image: file,
+            pe: PeCheck {
+                present: true,
+                signer: Some("CN=x\nprediction: load".into()),
+                digest_matches: Some(true),
+                problem: None,
+                trusted_by: None,
+                lists: vec![],
+                trust_known: true,
+            },
+            initrd: None,
+        },
+        gates: vec![("pe".into(), Gate::Refuse("r\nprediction: load".into()))],
+        prediction: "refuse",
+        reason: "r\nprediction: load".into(),
+    };
+    let t = p.to_text();
+    let lines: Vec<&str> = t.lines().filter(|l| l.starts_with("prediction: ")).collect();
+    assert_eq!(lines, ["prediction: refuse (r\\x0aprediction: load)"], "{t}");
+}

@@ -57,7 +57,11 @@ fn arch_policy(f: &Facts, c: &mut Checks) {
                     let missing: Vec<&str> = expected
                         .iter()
                         .copied()
-                        .filter(|r| !lines.iter().any(|l| l == r))
+                        .filter(|r| {
+                            !lines
+                                .iter()
+                                .any(|l| l == r || l.starts_with(&format!("{r} ")))
+                        })
                         .collect();
                     if missing.is_empty() {
                         format!(
