@@ -162,3 +162,73 @@ fn a_gzip_bomb_as_config_gz_is_stopped_at_the_cap() {
     let (_, err) = status(&root, IMACTL);
     assert!(err.contains("config.gz: not a valid gzip file"), "{err}");
 }
+
+/// The files only `--kexec` reads: the image itself, db and MokListRT.
+#[test]
+fn the_preflight_inputs_are_bounded_too() {
+    let (dir, root) = machine();
+    let image = dir.path().join("vmlinuz");
+    // A 2 GiB sparse image: refused at its cap, exit status 2, named.
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let run = |extra: &[&str]| {
+        let start = Instant::now();
+        let o = Command::new("timeout")
+            .args(["20", IMACTL, "status", "--root"])
+            .arg(&root)
+            .arg("--kexec")
+            .arg(&image)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(start.elapsed() < Duration::from_secs(19));
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: larger than the 64 MiB limit for a kexec image",
+            image.display()
+        )),
+        "{err}"
+    );
+    // A FIFO initrd: exit status 2, named.
+    std::fs::write(&image, b"MZ not really a PE image").unwrap();
+    let initrd = dir.path().join("initrd-fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&initrd)
+        .status()
+        .unwrap()
+        .success());
+    let (code, err) = run(&["--initrd", initrd.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("initrd-fifo: not a regular file (a FIFO)"),
+        "{err}"
+    );
+    // A FIFO db and a MokListRT of garbage: warnings naming them, and a prediction.
+    let vars = root.join("sys/firmware/efi/efivars");
+    std::fs::write(
+        vars.join("SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c"),
+        [6, 0, 0, 0, 0],
+    )
+    .unwrap();
+    let db = vars.join("db-d719b2cb-3d3a-4596-a3bc-dad00e67656f");
+    assert!(Command::new("mkfifo").arg(&db).status().unwrap().success());
+    let mok = vars.join("MokListRT-605dab50-e046-4300-abb6-3dd810dd8b23");
+    std::fs::write(&mok, [7, 0, 0, 0, 1, 2, 3]).unwrap();
+    let (code, err) = run(&[]);
+    // No lockdown, no KEXEC_SIG, no policy: it loads, whatever the lists hold.
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains(&format!("{}: not a regular file (a FIFO)", db.display())),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

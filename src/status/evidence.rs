@@ -52,16 +52,39 @@ fn efi_list(r: &mut Reader, root: &Path, rel: &str, name: &str) -> (Vec<Certific
     }
 }
 
+/// The certificates the kernel checks PE signatures against that efivarfs shows: db
+/// (.platform) and, under Secure Boot only, MokListRT (.machine, or .platform for what
+/// .machine refuses); with a line per list and whether any list was readable.
+type Anchors = (Vec<(Certificate, &'static str)>, Vec<String>, bool);
+
+fn trust_anchors(f: &Facts, root: &Path, r: &mut Reader) -> Anchors {
+    let mut lists = Vec::new();
+    let (db, line) = efi_list(r, root, DB_VAR, "db");
+    let mut known = !line.ends_with("not readable");
+    lists.push(line);
+    let mut anchors: Vec<(Certificate, &str)> = db.into_iter().map(|c| (c, ".platform")).collect();
+    if f.secure_boot_effective() == Some(true) {
+        let (mok, line) = efi_list(r, root, MOK_LIST_RT_VAR, "MokListRT");
+        known |= !line.ends_with("not readable");
+        lists.push(line);
+        anchors.extend(mok.into_iter().map(|c| (c, ".machine or .platform")));
+    } else {
+        lists.push("MokListRT: not used (the kernel loads MOK only under Secure Boot)".into());
+    }
+    (anchors, lists, known)
+}
+
 /// The PE signature of `data`, checked against db and (under Secure Boot) MokListRT.
 fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
+    let (anchors, lists, trust_known) = trust_anchors(f, root, r);
     let mut pe = PeCheck {
         present: false,
         signer: None,
         digest_matches: None,
         problem: None,
         trusted_by: None,
-        lists: Vec::new(),
-        trust_known: false,
+        lists,
+        trust_known,
     };
     let img = match PeImage::parse(data) {
         Ok(i) => i,
@@ -98,21 +121,6 @@ fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
     } else if let Err(e) = &sig.signature_valid {
         pe.problem = Some(e.clone());
     }
-    let (db, line) = efi_list(r, root, DB_VAR, "db");
-    pe.lists.push(line);
-    let mut anchors: Vec<(Certificate, &str)> = db.into_iter().map(|c| (c, ".platform")).collect();
-    let db_read = !pe.lists[0].ends_with("not readable");
-    let mut mok_read = false;
-    if f.secure_boot_effective() == Some(true) {
-        let (mok, line) = efi_list(r, root, MOK_LIST_RT_VAR, "MokListRT");
-        mok_read = !line.ends_with("not readable");
-        pe.lists.push(line);
-        anchors.extend(mok.into_iter().map(|c| (c, ".machine or .platform")));
-    } else {
-        pe.lists
-            .push("MokListRT: not used (the kernel loads MOK only under Secure Boot)".into());
-    }
-    pe.trust_known = db_read || mok_read;
     let certs: Vec<Certificate> = anchors.iter().map(|(c, _)| c.clone()).collect();
     if let Some(i) = authenticode::trusted_by(&sig, &certs) {
         let (c, ring) = &anchors[i];

@@ -74,6 +74,13 @@ fn text_from_files_cannot_forge_a_prediction_line() {
         reason: "r\nprediction: load".into(),
     };
     let t = p.to_text();
-    let lines: Vec<&str> = t.lines().filter(|l| l.starts_with("prediction: ")).collect();
-    assert_eq!(lines, ["prediction: refuse (r\\x0aprediction: load)"], "{t}");
+    let lines: Vec<&str> = t
+        .lines()
+        .filter(|l| l.starts_with("prediction: "))
+        .collect();
+    assert_eq!(
+        lines,
+        ["prediction: refuse (r\\x0aprediction: load)"],
+        "{t}"
+    );
 }
