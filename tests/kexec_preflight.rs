@@ -194,7 +194,7 @@ const DEBIAN_LIKE: [&str; 7] = [
     "CONFIG_IMA_READ_POLICY=y",
 ];
 
-/// Like the lab's kernel without the arch policy (variant B of docs/secure-boot.md).
+/// Like the lab's kernel without the arch policy (KEXEC_SIG, lockdown and IMA only).
 const NO_ARCH: [&str; 6] = [
     "CONFIG_IMA=y",
     "CONFIG_IMA_APPRAISE=y",

@@ -1,10 +1,10 @@
 //! `imactl status --kexec IMAGE`: will this kernel load IMAGE with kexec_file_load? The
-//! gates in the kernel's order (docs/secure-boot.md a.4-a.6): IMA appraisal of the image
-//! at KEXEC_KERNEL_CHECK (and of the initrd at KEXEC_INITRAMFS_CHECK), then
-//! kimage_validate_signature(): a valid PE signature, or, when PE signatures are not
-//! enforced, either no lockdown or an IMA rule that will demand a signature. Pure: the
-//! evidence about the files ([`Evidence`], from [`super::evidence`]) and the facts in, a
-//! [`Preflight`] out.
+//! gates in the kernel's order (kernel/kexec_file.c and security/integrity/ima/, read for
+//! facts): IMA appraisal of the image at KEXEC_KERNEL_CHECK (and of the initrd at
+//! KEXEC_INITRAMFS_CHECK), then kimage_validate_signature(): a valid PE signature, or, when
+//! PE signatures are not enforced, either no lockdown or an IMA rule that will demand a
+//! signature. Pure: the evidence about the files ([`Evidence`], from [`super::evidence`])
+//! and the facts in, a [`Preflight`] out.
 
 use serde::Serialize;
 

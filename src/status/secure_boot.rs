@@ -1,7 +1,7 @@
-//! What Secure Boot changes for kexec (docs/secure-boot.md a.1-a.5): the IMA arch policy's
-//! rules, whether PE signatures are enforced, where `.ima`'s trust comes from, and what
-//! a kexec image needs on this machine (the `arch-policy`, `pe-enforced`, `ima-trust` and
-//! `kexec-needs` checks).
+//! What Secure Boot changes for kexec (ima_efi.c, kexec_file.c and platform_certs/, read
+//! for facts): the IMA arch policy's rules, whether PE signatures are enforced, where
+//! `.ima`'s trust comes from, and what a kexec image needs on this machine (the
+//! `arch-policy`, `pe-enforced`, `ima-trust` and `kexec-needs` checks).
 
 use super::facts::{Facts, PolicyFile};
 use super::report::{Checks, State};
