@@ -195,6 +195,33 @@ fn akid_names(cert: &Certificate, issuer: &Certificate) -> bool {
     }
 }
 
+/// The keyIdentifier of `cert`'s authority key identifier.
+pub fn akid_key_id(cert: &Certificate) -> Option<Vec<u8>> {
+    let (_, akid) = cert
+        .inner()
+        .tbs_certificate()
+        .get_extension::<AuthorityKeyIdentifier>()
+        .ok()??;
+    akid.key_identifier.map(|k| k.as_bytes().to_vec())
+}
+
+/// The signer and the embedded certificates up its chain, in order.
+pub fn chain(sig: &Authenticode) -> Vec<&Certificate> {
+    let mut out = vec![&sig.signer];
+    while out.len() <= sig.embedded.len() {
+        let current = out[out.len() - 1];
+        match sig
+            .embedded
+            .iter()
+            .find(|e| !out.iter().any(|o| same_certificate(o, e)) && issued_by(current, e))
+        {
+            Some(next) => out.push(next),
+            None => break,
+        }
+    }
+    out
+}
+
 /// Which of `trusted` vouches for the signer: the signer or a certificate up its embedded
 /// chain is one of them, or was issued by one of them (signature checked). The index.
 pub fn trusted_by(sig: &Authenticode, trusted: &[Certificate]) -> Option<usize> {

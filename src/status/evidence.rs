@@ -126,7 +126,63 @@ fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
         let (c, ring) = &anchors[i];
         pe.trusted_by = Some(format!("{} '{}' ({ring})", c.path().display(), c.subject()));
     }
+    // On the live system the kernel's keyrings are the judge: what it loaded, not what
+    // the firmware holds.
+    if let Some(found) = keyring_vouches(&sig, f) {
+        pe.lists.push(format!(
+            "kernel keyrings: {}",
+            found.as_deref().unwrap_or("no key vouches for the signer")
+        ));
+        pe.trusted_by = found;
+        pe.trust_known = true;
+    }
     pe
+}
+
+/// The keyrings kexec's PE check trusts, whose members are readable (live system only).
+const PE_KEYRINGS: [&str; 4] = [
+    ".builtin_trusted_keys",
+    ".secondary_trusted_keys",
+    ".machine",
+    ".platform",
+];
+
+/// Whether a key in the kernel's PE keyrings vouches for the signer: a certificate of the
+/// chain is itself there (its SKID ends the key's description, "SUBJECT: SKIDHEX"), or its
+/// issuer is (its AKID's keyIdentifier does). Outer None: no member list was readable.
+fn keyring_vouches(sig: &authenticode::Authenticode, f: &Facts) -> Option<Option<String>> {
+    let keys = f.proc_keys.as_deref()?;
+    let mut rings = Vec::new();
+    for name in PE_KEYRINGS {
+        let Some(ring) = keys
+            .iter()
+            .find(|k| k.key_type == "keyring" && k.text.split(':').next() == Some(name))
+        else {
+            continue;
+        };
+        if let Some((_, m)) = f.members.iter().find(|(s, _)| *s == ring.serial) {
+            rings.push((name, m));
+        }
+    }
+    if rings.is_empty() {
+        return None;
+    }
+    let ends = |m: &KeyMember, id: &[u8]| {
+        m.key_type == "asymmetric"
+            && m.description
+                .ends_with(&format!(": {}", crate::hash::to_hex(id)))
+    };
+    for c in authenticode::chain(sig) {
+        let ids = [c.skid(), authenticode::akid_key_id(c)];
+        for (name, members) in &rings {
+            for id in ids.iter().flatten() {
+                if let Some(m) = members.iter().find(|m| ends(m, id)) {
+                    return Some(Some(format!("{name} key '{}'", m.description)));
+                }
+            }
+        }
+    }
+    Some(None)
 }
 
 /// Where IMA signatures are checked: the certificates given, else (live system) the
@@ -285,4 +341,52 @@ pub fn gather(
         pe,
         initrd: initrd_ev,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(name: &str) -> Certificate {
+        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/keys")
+            .join(name);
+        Certificate::load(&p).unwrap()
+    }
+
+    fn member(description: String) -> KeyMember {
+        KeyMember {
+            serial: 7,
+            key_type: "asymmetric".into(),
+            description,
+            keyid: None,
+        }
+    }
+
+    #[test]
+    fn the_kernel_keyrings_vouch_by_skid() {
+        let signer = cert("rsa2048-skid.crt.pem");
+        let skid = crate::hash::to_hex(&signer.skid().unwrap());
+        let sig = authenticode::Authenticode {
+            image_hash: HashAlgo::Sha256,
+            image_digest: vec![],
+            signer,
+            embedded: vec![],
+            signature_valid: Ok(()),
+        };
+        let keys = crate::keyring::parse_proc_keys(
+            "00000011 I------     1 perm 1f0b0000     0     0 keyring   .platform: 1\n",
+        );
+        let mut f = Facts {
+            proc_keys: Some(keys),
+            ..Facts::default()
+        };
+        // No member list: the keyrings cannot say.
+        assert_eq!(keyring_vouches(&sig, &f), None);
+        f.members = vec![(0x11, vec![member("other: 0011".into())])];
+        assert_eq!(keyring_vouches(&sig, &f), Some(None));
+        f.members = vec![(0x11, vec![member(format!("db: {skid}"))])];
+        let found = keyring_vouches(&sig, &f).unwrap().unwrap();
+        assert!(found.starts_with(".platform key 'db: "), "{found}");
+    }
 }
