@@ -314,7 +314,9 @@ fn under_secure_boot_a_pe_signature_from_db_or_mok_is_needed() {
     let (_, w, out) = preflight(&root, &by_rogue, &[]);
     assert_eq!(w, "refuse", "{out}");
     assert!(
-        out.contains("no certificate in db or MokListRT vouches"),
+        out.contains(
+            "no certificate in db or MokListRT (or key in the kernel's PE keyrings) vouches"
+        ),
         "{out}"
     );
     let (_, w, out) = preflight(&root, &lab.p("kernel.efi"), &[]);

@@ -328,7 +328,8 @@ fn pe_words(pe: &PeCheck, verify_enabled: bool) -> String {
     match &pe.trusted_by {
         Some(t) => format!("a valid PE signature, trusted through {t}"),
         None if pe.trust_known => format!(
-            "a PE signature by {} that no certificate in db or MokListRT vouches for",
+            "a PE signature by {} that no certificate in db or MokListRT (or key in the \
+             kernel's PE keyrings) vouches for",
             pe.signer.as_deref().unwrap_or("an unknown signer")
         ),
         None => "a PE signature, and neither db nor MokListRT is readable".into(),
@@ -408,10 +409,10 @@ impl Preflight {
             let by = pe
                 .trusted_by
                 .as_deref()
-                .unwrap_or("neither db nor MokListRT holds the signer or its issuer");
+                .unwrap_or("no trusted certificate or key holds the signer or its issuer");
             s.push_str(&format!("pe-signer-in:   {}\n", e(by)));
         }
-        s.push_str(&format!("efivarfs:       {}\n", e(&pe.lists.join("; "))));
+        s.push_str(&format!("trust lists:    {}\n", e(&pe.lists.join("; "))));
         for f in std::iter::once(&ev.image).chain(ev.initrd.iter()) {
             let modsig = match &f.modsig {
                 None => "none".to_string(),
