@@ -249,12 +249,23 @@ pub fn pe_enforced(f: &Facts) -> Option<(bool, String)> {
     }
 }
 
-/// The lockdown level in force (`none`, `integrity`, `confidentiality`).
+/// The lockdown level in force (`none`, `integrity`, `confidentiality`): read from
+/// securityfs, else inferred where the configuration decides it (no lockdown LSM: none;
+/// Secure Boot with LOCK_DOWN_IN_EFI_SECURE_BOOT: integrity at least).
 fn lockdown(f: &Facts) -> Option<String> {
-    let l = f.lockdown.as_deref()?;
-    let start = l.find('[')?;
-    let end = l[start..].find(']')? + start;
-    Some(l[start + 1..end].to_string())
+    if let Some(l) = f.lockdown.as_deref() {
+        let start = l.find('[')?;
+        let end = l[start..].find(']')? + start;
+        return Some(l[start + 1..end].to_string());
+    }
+    let c = f.config.as_ref()?;
+    if !c.enabled("SECURITY_LOCKDOWN_LSM") {
+        return Some("none".into());
+    }
+    if c.enabled("LOCK_DOWN_IN_EFI_SECURE_BOOT") && f.secure_boot_effective() == Some(true) {
+        return Some("integrity".into());
+    }
+    None
 }
 
 /// kimage_validate_signature().

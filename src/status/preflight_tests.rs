@@ -84,3 +84,25 @@ fn text_from_files_cannot_forge_a_prediction_line() {
         "{t}"
     );
 }
+
+#[test]
+fn lockdown_is_inferred_only_where_the_configuration_decides() {
+    use crate::status::KernelConfig;
+    let with = |lines: &[&str], sb: Option<bool>| Facts {
+        efi: true,
+        secure_boot: sb,
+        setup_mode: Some(false),
+        config: Some(KernelConfig::parse("t", &lines.join("\n"))),
+        ..Facts::default()
+    };
+    assert_eq!(lockdown(&with(&[], None)).as_deref(), Some("none"));
+    let distro = [
+        "CONFIG_SECURITY_LOCKDOWN_LSM=y",
+        "CONFIG_LOCK_DOWN_IN_EFI_SECURE_BOOT=y",
+    ];
+    assert_eq!(
+        lockdown(&with(&distro, Some(true))).as_deref(),
+        Some("integrity")
+    );
+    assert_eq!(lockdown(&with(&distro, Some(false))), None);
+}
