@@ -262,7 +262,7 @@ fn ima_check(data: &[u8], value: Option<&[u8]>, keys: &ImaKeys) -> ImaCheck {
             }
         }
         Ok(v) => ImaCheck::BadSignature(v.to_string()),
-        Err(e) => ImaCheck::BadSignature(format!("{e:?}")),
+        Err(e) => ImaCheck::Unchecked(format!("the signature could not be checked: {e:?}")),
     }
 }
 
