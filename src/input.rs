@@ -47,11 +47,20 @@ pub enum InputKind {
     SecurityfsPolicy,
     /// `/proc/keys`.
     ProcKeys,
+    /// A small kernel fact read by `imactl status`: /proc/cmdline, the LSM list, the
+    /// lockdown state, the release.
+    KernelFact,
+    /// The kernel configuration (/boot/config-RELEASE, and /proc/config.gz decompressed).
+    KernelConfig,
+    /// An EFI variable in efivarfs (SecureBoot, SetupMode, db, MokListRT).
+    EfiVariable,
+    /// A kexec image checked by `imactl status --kexec`.
+    KexecImage,
 }
 
 impl InputKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [InputKind; 8] = [
+    pub const ALL: [InputKind; 12] = [
         InputKind::Key,
         InputKind::Signature,
         InputKind::Policy,
@@ -60,6 +69,10 @@ impl InputKind {
         InputKind::Pcrs,
         InputKind::SecurityfsPolicy,
         InputKind::ProcKeys,
+        InputKind::KernelFact,
+        InputKind::KernelConfig,
+        InputKind::EfiVariable,
+        InputKind::KexecImage,
     ];
 
     /// The largest file of this kind that is read, in bytes.
@@ -81,6 +94,16 @@ impl InputKind {
             // At most 24 lines per bank.
             InputKind::Pcrs => 64 * KIB,
             InputKind::ProcKeys => 16 * MIB,
+            // /proc/cmdline is at most a few KiB (COMMAND_LINE_SIZE is 2048 on x86).
+            InputKind::KernelFact => 64 * KIB,
+            // A distribution's .config is about 300 KiB; the cap applies to the
+            // decompressed text of config.gz too.
+            InputKind::KernelConfig => 4 * MIB,
+            // db and MokListRT hold a few certificates; firmware variable stores are
+            // smaller than 1 MiB.
+            InputKind::EfiVariable => MIB,
+            // A kernel image is 10-20 MiB; it is read whole to hash its PE sections.
+            InputKind::KexecImage => 64 * MIB,
         }
     }
 
@@ -95,6 +118,10 @@ impl InputKind {
             InputKind::Pcrs => "PCR values file",
             InputKind::SecurityfsPolicy => "securityfs policy",
             InputKind::ProcKeys => "/proc/keys",
+            InputKind::KernelFact => "kernel fact file",
+            InputKind::KernelConfig => "kernel configuration",
+            InputKind::EfiVariable => "EFI variable",
+            InputKind::KexecImage => "kexec image",
         }
     }
 }

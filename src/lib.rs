@@ -16,6 +16,8 @@
 //! - [`input`]: one bounded reader for every input file read whole (caps per kind).
 //! - [`fsops`]: file access: one open per file, hashing through it, xattrs, `.sig` files, walks.
 //! - [`modsig`]: appended signatures in the kernel module format (kernel images on vfat).
+//! - [`pe`]: PE images (kexec kernels): headers, the Authenticode digest and signature.
+//! - [`uefi`]: EFI signature lists (the firmware's db, shim's MokListRT).
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
@@ -45,12 +47,14 @@ pub mod measurement;
 pub mod modsig;
 pub mod modsig_file;
 pub mod ops;
+pub mod pe;
 pub mod pipeline;
 pub mod pkcs11;
 pub mod policy;
 pub mod sign;
 pub mod status;
 pub mod sys;
+pub mod uefi;
 pub mod verdict;
 pub mod verify;
 pub mod verity;

@@ -471,3 +471,88 @@ fn not_certificates() {
     assert!(err.contains("missing.der"), "{err}");
     assert!(text(&o.stdout).contains("good.der"));
 }
+
+/// Issue 19, item 4: whether a certificate can enter `.machine` from MokListRT
+/// (INTEGRITY_CA_MACHINE_KEYRING: CA:TRUE and keyCertSign; _MAX: also no
+/// digitalSignature), and `imactl key ca` makes one that passes both.
+#[test]
+fn machine_keyring_admission() {
+    if !have_openssl() {
+        skip::skip("machine_keyring_admission", "openssl is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_imactl"))
+        .args(["key", "ca", "--type", "p256", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "key ca: {}", text(&o.stderr));
+    let ours = dir.path().join("ca.der");
+    let r = report(&ours);
+    assert_eq!(r["machine_acceptable"], true, "{r}");
+    assert_eq!(r["machine_acceptable_max"], true, "{r}");
+    let shown = text(&show(&[&ours], false).stdout);
+    assert!(
+        shown.contains("into .machine:      yes from MokListRT"),
+        "{shown}"
+    );
+    let make = |name: &str, ext: &str| -> PathBuf {
+        let p = dir.path().join(format!("{name}.pem"));
+        let key = dir.path().join(format!("{name}.key"));
+        let subj = format!("/CN={name}");
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            &subj,
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            p.to_str().unwrap(),
+        ];
+        for e in ext.split(';').filter(|e| !e.is_empty()) {
+            args.push("-addext");
+            args.push(e);
+        }
+        openssl(&args);
+        p
+    };
+    // A CA that also signs: .machine takes it only without _MAX.
+    let signing_ca = make(
+        "signing-ca",
+        "basicConstraints=critical,CA:TRUE;keyUsage=critical,keyCertSign,digitalSignature",
+    );
+    let r = report(&signing_ca);
+    assert_eq!(
+        (
+            r["machine_acceptable"].clone(),
+            r["machine_acceptable_max"].clone()
+        ),
+        (true.into(), false.into()),
+        "{r}"
+    );
+    // CA:TRUE without keyCertSign, and a leaf: never .machine (they go to .platform).
+    let no_certsign = make(
+        "no-certsign",
+        "basicConstraints=critical,CA:TRUE;keyUsage=critical,cRLSign",
+    );
+    let leaf = make(
+        "leaf",
+        "basicConstraints=critical,CA:FALSE;keyUsage=critical,digitalSignature",
+    );
+    for p in [&no_certsign, &leaf] {
+        let r = report(p);
+        assert_eq!(r["machine_acceptable"], false, "{r}");
+        assert_eq!(r["machine_acceptable_max"], false, "{r}");
+    }
+    // The leaf is self-signed: .ima refuses it too (it needs a trusted issuer).
+    assert_eq!(report(&leaf)["ima_acceptable"], false);
+}

@@ -29,6 +29,8 @@ packages=(
   libtool
   libkeyutils-dev
   fsverity        # fsverity enable/digest/measure: fs-verity files for the sigv3 ima_verify tests (evmctl_verity_file)
+  sbsigntool      # sbsign/sbverify: PE (Authenticode) signed kexec images for tests/kexec_preflight.rs
+  efitools        # cert-to-efi-sig-list: efivarfs db and MokListRT fixtures for tests/kexec_preflight.rs
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
 if [ -f tests/vm/packages.txt ]; then

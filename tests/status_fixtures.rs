@@ -134,7 +134,7 @@ fn build(m: &Machine, root: &Path) {
     }
     if let Some(v) = m.secure_boot {
         w(
-            "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0800e4e4a8c",
+            "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
             &[6, 0, 0, 0, v],
         );
     }
@@ -321,7 +321,7 @@ fn appraise_parameter_is_ignored_under_secure_boot() {
     m.secure_boot = Some(1);
     let r = status("ima_appraise=fix under secure boot", &m);
     assert_eq!(check(&r, "appraise-mode")["state"], "ok");
-    assert_eq!(check(&r, "secure-boot")["detail"], "enabled");
+    assert_eq!(check(&r, "secure-boot")["detail"], "enabled (SecureBoot=1)");
     assert_eq!(r.code, 0);
 }
 
@@ -392,7 +392,10 @@ fn secure_boot_lockdown_and_pe_signatures() {
     m.lockdown = Some("[none] integrity confidentiality");
     let r = status("same, secure boot off", &m);
     assert_eq!(r.code, 4);
-    assert_eq!(check(&r, "secure-boot")["detail"], "disabled");
+    assert_eq!(
+        check(&r, "secure-boot")["detail"],
+        "disabled (SecureBoot=0)"
+    );
 }
 
 #[test]

@@ -244,7 +244,7 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-key-show",
         description: &[
-            "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings, and an expired certificate (the kernel ignores dates; other tools do not). A CERT of - reads one certificate from standard input (up to 1 MiB), named standard input in the report.",
+            "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings (.builtin_trusted_keys, or with IMA_KEYRINGS_PERMIT_SIGNED_BY_BUILTIN_OR_SECONDARY .secondary_trusted_keys and .machine), and an expired certificate (the kernel ignores dates; other tools do not). It also says whether the certificate can enter .machine from MokListRT: INTEGRITY_CA_MACHINE_KEYRING wants CA:TRUE and keyCertSign, INTEGRITY_CA_MACHINE_KEYRING_MAX also no digitalSignature; a certificate that fails goes to .platform, which .ima does not trust. Certificates made by imactl key ca pass both. A CERT of - reads one certificate from standard input (up to 1 MiB), named standard input in the report.",
         ],
         exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read."), USAGE],
         json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}; - given twice gives the error object stdin-twice. A CERT of - is named standard input in \"path\"."),
@@ -271,20 +271,29 @@ pub const PAGES: &[PageText] = &[
     PageText {
         name: "imactl-status",
         description: &[
-            "Answers \"is kexec protected on this machine, and if not, why not\" from the kernel's own interfaces (nothing is changed): IMA in the LSM list, ima_appraise= on the command line, lockdown and secure boot, whether a policy is loaded, readable, appraises KEXEC_KERNEL_CHECK with imasig and can still be replaced, the trusted keyrings, .ima or _ima and their keys, and CONFIG_KEXEC_SIG. It ends with a verdict and the first step to take.",
+            "Answers \"is kexec protected on this machine, and if not, why not\" from the kernel's own interfaces (nothing is changed): IMA in the LSM list, ima_appraise= on the command line, lockdown and Secure Boot (the SecureBoot and SetupMode EFI variables, and the kernel's own view in /sys/kernel/boot_params when visible), whether a policy is loaded, readable, appraises KEXEC_KERNEL_CHECK with imasig and can still be replaced, the trusted keyrings, .ima or _ima and their keys, and CONFIG_KEXEC_SIG. Under Secure Boot it also names the IMA arch policy's rules and whether they are in the policy, whether PE signatures on kexec images are enforced (KEXEC_SIG_FORCE, or KEXEC_SIG with the arch policy), which keyrings .ima trusts (builtin, secondary, machine/MOK; never platform) and what a kexec image needs. It ends with a verdict and the first step to take.",
+            "With --kexec IMAGE it is a preflight for one image instead: whether a PE (Authenticode) signature is present, whether the image's Authenticode digest matches the signed one, whether the firmware's db or shim's MokListRT (read from efivarfs; MokListRT only under Secure Boot, as the kernel loads it) holds the signer or its issuer, checked by signature; whether security.ima or an appended signature is present and verifies with the certificates given with --cert (and, on a live system, whether its key is in .ima; without --cert the live kernel checks it with the keys in .ima); then the gates in the kernel's order (IMA appraisal at KEXEC_KERNEL_CHECK, and at KEXEC_INITRAMFS_CHECK for --initrd; then the PE check, enforced or standing in for lockdown unless the first IMA appraise rule for KEXEC_KERNEL_CHECK demands a signature) and the predicted verdict. Standard output then holds exactly one line that starts with \"prediction: \", followed by load, refuse or unknown, and optionally \" (reason)\"; with --json the object's \"prediction\" field holds the word instead.",
+            "Every file read (the policy, /proc/keys, the LSM list, EFI variables, /etc/ima/ima-policy, the kernel configuration, /proc/config.gz decompressed, the image) goes through the bounded reader: a FIFO, a device or a directory is refused with a warning naming it, and each has a size cap.",
         ],
         exit: &[
-            ("0", "Protected: signed kexec images only, with keys root cannot add."),
+            ("0", "Protected: signed kexec images only, with keys root cannot add. With --kexec: the image would load."),
             ("3", "Protected against accidents only (_ima: root can add its own key)."),
             ("4", "Not protected."),
             ("5", "Unknown (the kernel does not show enough)."),
-            ("1", "An error."),
+            ("1", "An error. With --kexec: the image would be refused, or the verdict is unknown."),
+            ("2", "With --kexec: bad arguments, or the image, the initrd or a certificate cannot be read (the file is named)."),
         ],
-        json: Some("With --json: {\"release\", \"checks\": [{\"name\", \"state\", \"detail\"}], \"keyrings\": [{\"name\", \"serial\", \"keys\", \"members\", \"role\"}], \"verdict\", \"reasons\", \"first_step\"}."),
-        examples: &[Example {
-            text: "In a script:",
-            lines: &["imactl status --json"],
-        }],
+        json: Some("With --json: {\"release\", \"checks\": [{\"name\", \"state\", \"detail\"}], \"keyrings\": [{\"name\", \"serial\", \"keys\", \"members\", \"role\"}], \"verdict\", \"reasons\", \"first_step\"}. With --kexec: {\"evidence\": {\"image\", \"pe\", \"initrd\"}, \"gates\": [[name, {\"result\", \"reason\"}]], \"prediction\", \"reason\"}."),
+        examples: &[
+            Example {
+                text: "In a script:",
+                lines: &["imactl status --json"],
+            },
+            Example {
+                text: "Will this crash kernel load, with the IMA key's certificate?",
+                lines: &["imactl status --kexec /boot/vmlinuz-6.12.0-lab --initrd /boot/capture.cpio.gz --cert /etc/keys/ima/ima.der"],
+            },
+        ],
     },
     PageText {
         name: "imactl-boot",

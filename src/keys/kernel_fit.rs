@@ -43,7 +43,7 @@ pub enum SelfSignature {
 }
 
 /// The hash of an X.509 signature algorithm (RSA PKCS#1 v1.5 and ECDSA with SHA-1/SHA-2).
-fn signature_hash(oid: &ObjectIdentifier) -> Option<HashAlgo> {
+pub(crate) fn signature_hash(oid: &ObjectIdentifier) -> Option<HashAlgo> {
     Some(match oid.to_string().as_str() {
         "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" => HashAlgo::Sha1,
         "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => HashAlgo::Sha224,

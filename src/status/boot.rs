@@ -19,7 +19,11 @@ pub(super) fn assess_lockdown_and_secure_boot(f: &Facts, c: &mut Checks) -> bool
         Some(l) => c.add(
             "lockdown",
             State::Ok,
-            format!("{l}: kexec_load is refused and kexec_file_load demands a PE signature"),
+            format!(
+                "{l}: kexec_load is refused; with CONFIG_KEXEC_SIG, kexec_file_load demands a \
+                 valid PE signature unless the first IMA appraise rule for KEXEC_KERNEL_CHECK \
+                 demands an IMA signature"
+            ),
         ),
         None => c.add(
             "lockdown",
@@ -28,14 +32,43 @@ pub(super) fn assess_lockdown_and_secure_boot(f: &Facts, c: &mut Checks) -> bool
         ),
     }
     let locked = matches!(lockdown.as_deref(), Some("integrity" | "confidentiality"));
-    match (f.efi, f.secure_boot) {
-        (false, _) => c.add("secure-boot", State::Info, "not an EFI boot".into()),
-        (true, Some(true)) => c.add("secure-boot", State::Ok, "enabled".into()),
-        (true, Some(false)) => c.add("secure-boot", State::Info, "disabled".into()),
-        (true, None) => c.add(
+    let kernel_view = match f.kernel_secure_boot {
+        Some(true) => "; the kernel's view (boot_params): enabled",
+        Some(false) => "; the kernel's view (boot_params): disabled",
+        None => "",
+    };
+    let setup = match f.setup_mode {
+        Some(true) => ", SetupMode=1 (no platform key: nothing is enforced)",
+        Some(false) => ", SetupMode=0",
+        None => "",
+    };
+    match (f.efi, f.secure_boot, f.secure_boot_effective()) {
+        (false, _, _) => c.add(
+            "secure-boot",
+            State::Info,
+            format!("not an EFI boot{kernel_view}"),
+        ),
+        (true, Some(v), eff) => c.add(
+            "secure-boot",
+            if eff == Some(true) {
+                State::Ok
+            } else {
+                State::Info
+            },
+            format!(
+                "{} (SecureBoot={}{setup}){kernel_view}",
+                if eff == Some(true) {
+                    "enabled"
+                } else {
+                    "disabled"
+                },
+                u8::from(v)
+            ),
+        ),
+        (true, None, _) => c.add(
             "secure-boot",
             State::Unknown,
-            "EFI boot, but the SecureBoot variable is not readable".into(),
+            format!("EFI boot, but the SecureBoot variable is not readable{kernel_view}"),
         ),
     }
     locked

@@ -23,6 +23,11 @@ pub struct Facts {
     pub efi: bool,
     /// The SecureBoot EFI variable: Some(true) when enabled.
     pub secure_boot: Option<bool>,
+    /// The SetupMode EFI variable: Some(true) in setup mode (no PK: nothing enforced).
+    pub setup_mode: Option<bool>,
+    /// The kernel's own view (x86 boot_params.secure_boot, /sys/kernel/boot_params/data):
+    /// Some(true) when the EFI stub found Secure Boot enabled.
+    pub kernel_secure_boot: Option<bool>,
     /// The state of /sys/kernel/security/ima/policy.
     pub policy: PolicyFile,
     /// The policy a boot loads (/etc/ima/ima-policy, read by systemd), when present.
@@ -33,6 +38,9 @@ pub struct Facts {
     pub proc_keys: Option<Vec<ProcKey>>,
     /// Members of keyrings by serial, where the keyring could be read (live only).
     pub members: Vec<(i32, Vec<KeyMember>)>,
+    /// Files that exist but were refused or could not be read, each with the reason
+    /// ("PATH: not a regular file (a FIFO)"). A missing file is not listed.
+    pub unreadable: Vec<String>,
 }
 
 /// /sys/kernel/security/ima/policy.
@@ -98,6 +106,24 @@ pub struct KeyMember {
 }
 
 impl Facts {
+    /// Secure Boot as the kernel acts on it: the kernel's own view when visible, else
+    /// SecureBoot=1 and SetupMode=0 from efivarfs (what the EFI stub checks). `None`: not
+    /// known.
+    pub fn secure_boot_effective(&self) -> Option<bool> {
+        if let Some(k) = self.kernel_secure_boot {
+            return Some(k);
+        }
+        if !self.efi {
+            return Some(false);
+        }
+        match (self.secure_boot, self.setup_mode) {
+            (Some(false), _) | (_, Some(true)) => Some(false),
+            (Some(true), Some(false)) => Some(true),
+            (Some(true), None) => Some(true),
+            (None, _) => None,
+        }
+    }
+
     /// Whether `CONFIG_<name>` is y; `None` when the kernel configuration was not found.
     pub(super) fn config_enabled(&self, name: &str) -> Option<bool> {
         self.config.as_ref().map(|c| c.enabled(name))

@@ -24,11 +24,17 @@ pub(super) fn assess_kexec_sig(f: &Facts, c: &mut Checks, locked: bool) -> bool 
             State::Ok,
             format!(
                 "CONFIG_KEXEC_SIG=y and {}: kexec_file_load also demands a PE signature by a \
-                 key in .builtin_trusted_keys, .secondary_trusted_keys or .platform",
+                 key in .builtin_trusted_keys, .secondary_trusted_keys or .platform{}",
                 if kexec_sig_force {
                     "CONFIG_KEXEC_SIG_FORCE=y"
                 } else {
                     "lockdown"
+                },
+                if kexec_sig_force {
+                    ""
+                } else {
+                    " (or, when PE signatures are not enforced, an IMA signature under a first \
+                     appraise rule for KEXEC_KERNEL_CHECK with appraise_type=imasig)"
                 }
             ),
         ),

@@ -9,7 +9,9 @@
 //! [`crate::policy::parse`], and whether it can change), `keyrings.rs`, `kexec_sig.rs`
 //! (PE signatures) and `verdict.rs`, which weighs them.
 
+pub mod evidence;
 pub mod gather;
+pub mod preflight;
 
 mod boot;
 mod facts;
@@ -18,6 +20,7 @@ mod kexec_sig;
 mod keyrings;
 mod policy;
 mod report;
+mod secure_boot;
 mod verdict;
 
 pub use facts::{Facts, KernelConfig, KeyMember, PolicyFile};
@@ -32,6 +35,7 @@ pub fn assess(f: &Facts) -> Report {
     let policy = policy::assess_policy(f, &mut checks);
     let keyrings = keyrings::assess_keyrings(f, &mut checks);
     let pe_required = kexec_sig::assess_kexec_sig(f, &mut checks, locked);
+    secure_boot::assess_secure_boot(f, &mut checks);
     let (verdict, reasons, first_step) = verdict::judge(f, &ima, &policy, &keyrings, pe_required);
     Report {
         release: f.release.clone(),

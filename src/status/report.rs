@@ -20,7 +20,8 @@ pub enum State {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// A stable word: "ima", "appraise-mode", "lockdown", "secure-boot", "policy",
-    /// "policy-fixed", "ima-keyring", "kexec-sig", "config".
+    /// "policy-fixed", "ima-keyring", "kexec-sig", "config", "arch-policy", "pe-enforced",
+    /// "ima-trust", "kexec-needs".
     pub name: &'static str,
     pub state: State,
     pub detail: String,

@@ -16,7 +16,8 @@ pub struct ShowArgs {
     pub certs: Vec<PathBuf>,
     /// Print one JSON object: {version, command, certificates: [{path, subject, issuer, serial, not_before, not_after,
     /// algorithm, bits, skid, akid, ima_keyid, basic_constraints, key_usage,
-    /// extended_key_usage, is_ca, self_signed, expired, ima_acceptable, findings}],
+    /// extended_key_usage, is_ca, self_signed, expired, ima_acceptable, machine_acceptable,
+    /// machine_acceptable_max, findings}],
     /// errors: [{path, error}]}.
     #[arg(long)]
     pub json: bool,

@@ -79,6 +79,8 @@ pub fn analyse(cert: &Certificate, now: SystemTime) -> CertReport {
     let (ima_keyid, computed) = (observed.ima_keyid, observed.computed);
 
     let ima_acceptable = !findings.iter().any(|f| f.severity == Severity::Error);
+    let machine_acceptable = observed.ca_flag && observed.key_cert_sign;
+    let machine_acceptable_max = machine_acceptable && !observed.digital_signature;
     CertReport {
         path: cert.path().display().to_string(),
         subject,
@@ -103,6 +105,8 @@ pub fn analyse(cert: &Certificate, now: SystemTime) -> CertReport {
         is_ca,
         expired,
         ima_acceptable,
+        machine_acceptable,
+        machine_acceptable_max,
         findings,
     }
 }
@@ -129,6 +133,8 @@ mod tests {
         .unwrap();
         let r = analyse(&ca, SystemTime::now());
         assert!(r.is_ca && r.self_signed && !r.ima_acceptable);
+        // `imactl key ca` certificates enter .machine, also under CA_MACHINE_KEYRING_MAX.
+        assert!(r.machine_acceptable && r.machine_acceptable_max);
         assert_eq!(
             codes(&r),
             vec![
@@ -154,6 +160,7 @@ mod tests {
         .unwrap();
         let r = analyse(&leaf, SystemTime::now());
         assert!(r.ima_acceptable, "{:?}", r.findings);
+        assert!(!r.machine_acceptable && !r.machine_acceptable_max);
         assert_eq!(codes(&r), vec!["needs-trusted-issuer", "ecdsa-kernel"]);
         assert!(r.findings[0].message.contains("CN=Lab CA"));
         assert_eq!(r.akid, ca.skid().map(|s| to_hex(&s)));

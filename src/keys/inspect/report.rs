@@ -66,6 +66,12 @@ pub struct CertReport {
     pub expired: bool,
     /// Whether a kernel >= 6.5 with `.ima` takes it, provided its issuer is trusted.
     pub ima_acceptable: bool,
+    /// Whether `.machine` takes it from MokListRT under INTEGRITY_CA_MACHINE_KEYRING:
+    /// CA:TRUE and keyCertSign (restrict_link_by_ca); otherwise it goes to `.platform`.
+    pub machine_acceptable: bool,
+    /// The same under INTEGRITY_CA_MACHINE_KEYRING_MAX, which also demands no
+    /// digitalSignature.
+    pub machine_acceptable_max: bool,
     pub findings: Vec<Finding>,
 }
 
@@ -124,9 +130,26 @@ impl CertReport {
         s.push_str(&format!(
             "  as an IMA key:      {}\n",
             if self.ima_acceptable {
-                "usable in .ima if its issuer is trusted"
+                "usable in .ima if its issuer is trusted (digitalSignature, not a CA, no \
+                 keyCertSign: .ima takes it when a key in .builtin_trusted_keys, or with \
+                 IMA_KEYRINGS_PERMIT_SIGNED_BY_BUILTIN_OR_SECONDARY in .secondary_trusted_keys \
+                 or .machine, signed it)"
             } else {
                 "REFUSED by .ima"
+            }
+        ));
+        s.push_str(&format!(
+            "  into .machine:      {}\n",
+            match (self.machine_acceptable, self.machine_acceptable_max) {
+                (true, true) =>
+                    "yes from MokListRT (CA:TRUE, keyCertSign, no digitalSignature: \
+                     also under INTEGRITY_CA_MACHINE_KEYRING_MAX)",
+                (true, false) =>
+                    "only without INTEGRITY_CA_MACHINE_KEYRING_MAX (it has \
+                     digitalSignature); under _MAX it goes to .platform, which .ima does not trust",
+                _ =>
+                    "no under INTEGRITY_CA_MACHINE_KEYRING[_MAX] (needs CA:TRUE and \
+                     keyCertSign): from MokListRT it goes to .platform, which .ima does not trust",
             }
         ));
         for f in &self.findings {

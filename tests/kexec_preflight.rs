@@ -1,0 +1,472 @@
+//! `imactl status --kexec IMAGE --root DIR`: the preflight's prediction on fake roots
+//! holding real PE-signed images (sbsign), real EFI signature lists (efitools'
+//! cert-to-efi-sig-list) and real IMA signatures (our evmctl), for the cases the Secure
+//! Boot lab has the kernel judge. The contract: stdout has exactly one line starting with
+//! "prediction: " (load, refuse or unknown, then optionally " (reason)"); exit status 0 for
+//! load, 1 for refuse or unknown, 2 for a file that cannot be read.
+
+#[path = "common/skip.rs"]
+mod skip;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const IMACTL: &str = env!("CARGO_BIN_EXE_imactl");
+const EVMCTL: &str = env!("CARGO_BIN_EXE_evmctl");
+const GLOBAL: &str = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
+
+/// A minimal PE32+ image with one section holding `body` (what sbsign signs).
+fn tiny_pe(body: &[u8]) -> Vec<u8> {
+    let mut d = vec![0u8; 0x200];
+    let put16 = |d: &mut Vec<u8>, o: usize, v: u16| d[o..o + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 = |d: &mut Vec<u8>, o: usize, v: u32| d[o..o + 4].copy_from_slice(&v.to_le_bytes());
+    d[..2].copy_from_slice(b"MZ");
+    put32(&mut d, 0x3c, 0x40);
+    d[0x40..0x44].copy_from_slice(b"PE\0\0");
+    let coff = 0x44;
+    put16(&mut d, coff, 0x8664);
+    put16(&mut d, coff + 2, 1);
+    put16(&mut d, coff + 16, 240);
+    put16(&mut d, coff + 18, 0x22);
+    let opt = coff + 20;
+    put16(&mut d, opt, 0x20b);
+    put32(&mut d, opt + 32, 0x1000);
+    put32(&mut d, opt + 36, 0x200);
+    put32(&mut d, opt + 56, 0x2000);
+    put32(&mut d, opt + 60, 0x200);
+    put16(&mut d, opt + 68, 10);
+    put32(&mut d, opt + 108, 16);
+    let sec = opt + 240;
+    d[sec..sec + 5].copy_from_slice(b".text");
+    let padded = body.len().div_ceil(0x200) * 0x200;
+    put32(&mut d, sec + 8, body.len() as u32);
+    put32(&mut d, sec + 12, 0x1000);
+    put32(&mut d, sec + 16, padded as u32);
+    put32(&mut d, sec + 20, 0x200);
+    put32(&mut d, sec + 36, 0x6000_0020);
+    d.extend_from_slice(body);
+    d.resize(0x200 + padded, 0);
+    d
+}
+
+fn run(cmd: &mut Command) {
+    let o = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        o.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Keys, certificates and images made once per test in `dir`.
+struct Lab {
+    dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn new(test: &str) -> Option<Lab> {
+        for t in ["sbsign", "cert-to-efi-sig-list", "openssl"] {
+            if !have(t) {
+                skip::skip(test, &format!("{t} is not installed (tests/setup.sh)"));
+                return None;
+            }
+        }
+        let lab = Lab {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        // db: a self-signed certificate, as a machine owner enrols.
+        lab.self_signed("db", "");
+        // The MOK CA (CA:TRUE, keyCertSign and no digitalSignature), a leaf it issues for PE
+        // signing, and an IMA key it issues.
+        lab.self_signed("mokca", "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
+        lab.issued("peleaf", "mokca", "digitalSignature");
+        lab.issued("ima", "mokca", "digitalSignature");
+        // A key nobody enrolled.
+        lab.self_signed("rogue", "");
+        std::fs::write(
+            lab.p("kernel.efi"),
+            tiny_pe(b"a kernel image, for the preflight"),
+        )
+        .unwrap();
+        Some(lab)
+    }
+
+    fn p(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn self_signed(&self, name: &str, ext: &str) {
+        let cmd = format!(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout {name}.key -out {name}.pem \
+             -subj /CN={name} -days 30 {ext}"
+        );
+        run(Command::new("sh")
+            .args(["-c", &cmd])
+            .current_dir(self.dir.path()));
+    }
+
+    fn issued(&self, name: &str, ca: &str, usage: &str) {
+        self.issued_with(name, ca, usage, "")
+    }
+
+    /// `issued` with more extension lines (`extra`).
+    fn issued_with(&self, name: &str, ca: &str, usage: &str, extra: &str) {
+        let ext = format!("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,{usage}\nsubjectKeyIdentifier=hash\n{extra}");
+        std::fs::write(self.p(&format!("{name}.ext")), ext).unwrap();
+        let cmd = format!(
+            "openssl req -new -newkey rsa:2048 -nodes -keyout {name}.key -out {name}.csr -subj /CN={name} && \
+             openssl x509 -req -in {name}.csr -CA {ca}.pem -CAkey {ca}.key -CAcreateserial \
+             -out {name}.pem -days 30 -extfile {name}.ext"
+        );
+        run(Command::new("sh")
+            .args(["-c", &cmd])
+            .current_dir(self.dir.path()));
+    }
+
+    /// `kernel.efi` PE-signed with `key` into `out`.
+    fn pe_signed(&self, key: &str, out: &str) -> PathBuf {
+        run(Command::new("sbsign")
+            .args([
+                "--key",
+                &format!("{key}.key"),
+                "--cert",
+                &format!("{key}.pem"),
+            ])
+            .args(["--output", out, "kernel.efi"])
+            .current_dir(self.dir.path()));
+        self.p(out)
+    }
+
+    /// A copy of `from` named `to`.
+    fn copy(&self, from: &Path, to: &str) -> PathBuf {
+        std::fs::copy(from, self.p(to)).unwrap();
+        self.p(to)
+    }
+
+    /// Signs `file` into its security.ima with `key`; false when xattrs are not supported.
+    fn ima_sign(&self, file: &Path, key: &str) -> bool {
+        let o = Command::new(EVMCTL)
+            .args(["ima_sign", "--hashalgo", "sha256", "--key"])
+            .arg(self.p(&format!("{key}.key")))
+            .arg(file)
+            .output()
+            .unwrap();
+        o.status.success()
+    }
+
+    /// The efivarfs value of a signature list holding `pem`.
+    fn esl(&self, pem: &str) -> Vec<u8> {
+        let out = self.p(&format!("{pem}.esl"));
+        run(Command::new("cert-to-efi-sig-list")
+            .arg(self.p(&format!("{pem}.pem")))
+            .arg(&out));
+        let mut v = vec![0x27, 0, 0, 0];
+        v.extend(std::fs::read(out).unwrap());
+        v
+    }
+}
+
+/// A machine under a fake root.
+#[derive(Default)]
+struct Machine<'a> {
+    config: &'a [&'a str],
+    secure_boot: Option<bool>,
+    lockdown: Option<&'a str>,
+    policy: Option<&'a str>,
+    db: Option<Vec<u8>>,
+    mok: Option<Vec<u8>>,
+}
+
+const DEBIAN_LIKE: [&str; 7] = [
+    "CONFIG_IMA=y",
+    "CONFIG_IMA_APPRAISE=y",
+    "CONFIG_KEXEC_SIG=y",
+    "CONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y",
+    "CONFIG_IMA_ARCH_POLICY=y",
+    "CONFIG_INTEGRITY_TRUSTED_KEYRING=y",
+    "CONFIG_IMA_READ_POLICY=y",
+];
+
+/// Like the lab's kernel without the arch policy (KEXEC_SIG, lockdown and IMA only).
+const NO_ARCH: [&str; 6] = [
+    "CONFIG_IMA=y",
+    "CONFIG_IMA_APPRAISE=y",
+    "CONFIG_KEXEC_SIG=y",
+    "CONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y",
+    "CONFIG_INTEGRITY_TRUSTED_KEYRING=y",
+    "CONFIG_IMA_READ_POLICY=y",
+];
+
+impl Machine<'_> {
+    fn build(&self, dir: &Path) -> PathBuf {
+        let root = dir.join(format!("root{}", rand_suffix()));
+        let mk = |rel: &str, data: &[u8]| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, data).unwrap();
+        };
+        mk("proc/sys/kernel/osrelease", b"6.12.0-lab\n");
+        mk("proc/cmdline", b"console=ttyS0\n");
+        mk("boot/config-6.12.0-lab", self.config.join("\n").as_bytes());
+        std::fs::create_dir_all(root.join("sys/kernel/security/ima")).unwrap();
+        if let Some(l) = self.lockdown {
+            mk("sys/kernel/security/lockdown", l.as_bytes());
+        }
+        mk(
+            "sys/kernel/security/ima/policy",
+            self.policy.unwrap_or("").as_bytes(),
+        );
+        if let Some(sb) = self.secure_boot {
+            let vars = "sys/firmware/efi/efivars";
+            mk(
+                &format!("{vars}/SecureBoot-{GLOBAL}"),
+                &[6, 0, 0, 0, u8::from(sb)],
+            );
+            mk(&format!("{vars}/SetupMode-{GLOBAL}"), &[6, 0, 0, 0, 0]);
+            if let Some(db) = &self.db {
+                mk(
+                    &format!("{vars}/db-d719b2cb-3d3a-4596-a3bc-dad00e67656f"),
+                    db,
+                );
+            }
+            if let Some(m) = &self.mok {
+                mk(
+                    &format!("{vars}/MokListRT-605dab50-e046-4300-abb6-3dd810dd8b23"),
+                    m,
+                );
+            }
+        }
+        root
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Runs the preflight; (exit status, prediction word, stdout). Checks the contract.
+fn preflight(root: &Path, image: &Path, certs: &[PathBuf]) -> (i32, String, String) {
+    let mut c = Command::new(IMACTL);
+    c.arg("status")
+        .arg("--root")
+        .arg(root)
+        .arg("--kexec")
+        .arg(image);
+    for cert in certs {
+        c.arg("--cert").arg(cert);
+    }
+    let o = c.output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("prediction: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "not exactly one prediction line:\n{out}");
+    let word = lines[0]["prediction: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        ["load", "refuse", "unknown"].contains(&word.as_str()),
+        "{out}"
+    );
+    let code = o.status.code().unwrap();
+    assert_eq!(code, i32::from(word != "load"), "{out}");
+    (code, word, out)
+}
+
+fn sb_machine(lab: &Lab) -> Machine<'static> {
+    Machine {
+        config: &DEBIAN_LIKE,
+        secure_boot: Some(true),
+        lockdown: Some("none [integrity] confidentiality\n"),
+        policy: Some("measure func=KEXEC_KERNEL_CHECK\n"),
+        db: Some(lab.esl("db")),
+        mok: Some(lab.esl("mokca")),
+    }
+}
+
+#[test]
+fn under_secure_boot_a_pe_signature_from_db_or_mok_is_needed() {
+    let Some(lab) = Lab::new("under_secure_boot_a_pe_signature_from_db_or_mok_is_needed") else {
+        return;
+    };
+    let root = sb_machine(&lab).build(lab.dir.path());
+    let by_db = lab.pe_signed("db", "by-db.efi");
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(out.contains("db[0] 'CN=db'"), "{out}");
+    let by_mok_leaf = lab.pe_signed("peleaf", "by-mok.efi");
+    let (_, w, out) = preflight(&root, &by_mok_leaf, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(out.contains("MokListRT[0] 'CN=mokca'"), "{out}");
+    let by_rogue = lab.pe_signed("rogue", "by-rogue.efi");
+    let (_, w, out) = preflight(&root, &by_rogue, &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(
+        out.contains(
+            "no certificate in db or MokListRT (or key in the kernel's PE keyrings) vouches"
+        ),
+        "{out}"
+    );
+    let (_, w, out) = preflight(&root, &lab.p("kernel.efi"), &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(out.contains("pe-signature:   absent"), "{out}");
+    // Changed after signing: the Authenticode digest no longer matches.
+    let tampered = lab.copy(&by_db, "tampered.efi");
+    let mut bytes = std::fs::read(&tampered).unwrap();
+    bytes[0x200] ^= 1;
+    std::fs::write(&tampered, bytes).unwrap();
+    let (_, w, out) = preflight(&root, &tampered, &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(out.contains("MISMATCH"), "{out}");
+}
+
+#[test]
+fn mok_counts_only_under_secure_boot() {
+    let Some(lab) = Lab::new("mok_counts_only_under_secure_boot") else {
+        return;
+    };
+    // Secure Boot off, but KEXEC_SIG_FORCE: MOK is not loaded, so the MOK leaf is unknown.
+    let mut m = sb_machine(&lab);
+    m.secure_boot = Some(false);
+    let force = [
+        "CONFIG_KEXEC_SIG=y",
+        "CONFIG_KEXEC_SIG_FORCE=y",
+        "CONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y",
+    ];
+    m.config = &force;
+    let root = m.build(lab.dir.path());
+    let by_mok_leaf = lab.pe_signed("peleaf", "by-mok.efi");
+    let (_, w, out) = preflight(&root, &by_mok_leaf, &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(out.contains("KEXEC_SIG_FORCE"), "{out}");
+    let by_db = lab.pe_signed("db", "by-db.efi");
+    assert_eq!(preflight(&root, &by_db, &[]).1, "load");
+}
+
+#[test]
+fn an_ima_signature_alone_is_refused_when_pe_is_enforced() {
+    let t = "an_ima_signature_alone_is_refused_when_pe_is_enforced";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let image = lab.copy(&lab.p("kernel.efi"), "ima-only.efi");
+    if !lab.ima_sign(&image, "ima") {
+        skip::skip(t, "security.ima cannot be set here");
+        return;
+    }
+    let mut m = sb_machine(&lab);
+    m.policy = Some("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n");
+    let root = m.build(lab.dir.path());
+    let certs = [lab.p("ima.pem")];
+    let (_, w, out) = preflight(&root, &image, &certs);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(out.contains("a signature that verifies"), "{out}");
+    assert!(out.contains("PE signatures are enforced"), "{out}");
+    // PE and IMA signed: loads; PE only under the imasig rule: refused by IMA.
+    let both = lab.pe_signed("db", "both.efi");
+    assert!(lab.ima_sign(&both, "ima"));
+    assert_eq!(preflight(&root, &both, &certs).1, "load");
+    let pe_only = lab.pe_signed("db", "pe-only.efi");
+    let (_, w, out) = preflight(&root, &pe_only, &certs);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(out.contains("no security.ima"), "{out}");
+    // IMA-signed by a key that is not the one given (root's own key): refused.
+    let own = lab.pe_signed("db", "own.efi");
+    assert!(lab.ima_sign(&own, "rogue"));
+    assert_eq!(preflight(&root, &own, &certs).1, "refuse");
+}
+
+#[test]
+fn under_lockdown_without_secure_boot_ima_can_stand_in_for_pe() {
+    let t = "under_lockdown_without_secure_boot_ima_can_stand_in_for_pe";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let image = lab.copy(&lab.p("kernel.efi"), "ima-only.efi");
+    if !lab.ima_sign(&image, "ima") {
+        skip::skip(t, "security.ima cannot be set here");
+        return;
+    }
+    let certs = [lab.p("ima.pem")];
+    let locked = |policy: &'static str| Machine {
+        config: &NO_ARCH,
+        lockdown: Some("none [integrity] confidentiality\n"),
+        policy: Some(policy),
+        ..Machine::default()
+    };
+    let root =
+        locked("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n").build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &image, &certs);
+    assert_eq!(w, "load", "{out}");
+    assert!(out.contains("satisfied by IMA"), "{out}");
+    // The first matching appraise rule does not demand a signature: lockdown's EPERM.
+    let root = locked(
+        "appraise func=KEXEC_KERNEL_CHECK\nappraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n",
+    )
+    .build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &image, &certs);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(out.contains("EPERM"), "{out}");
+    // No rule at all: lockdown refuses the unsigned image.
+    let root = locked("").build(lab.dir.path());
+    assert_eq!(preflight(&root, &image, &certs).1, "refuse");
+}
+
+#[test]
+fn without_lockdown_or_policy_everything_loads() {
+    let Some(lab) = Lab::new("without_lockdown_or_policy_everything_loads") else {
+        return;
+    };
+    let root = Machine {
+        config: &NO_ARCH,
+        lockdown: Some("[none] integrity confidentiality\n"),
+        ..Machine::default()
+    }
+    .build(lab.dir.path());
+    let (code, w, out) = preflight(&root, &lab.p("kernel.efi"), &[]);
+    assert_eq!((code, w.as_str()), (0, "load"), "{out}");
+    let by_rogue = lab.pe_signed("rogue", "by-rogue.efi");
+    assert_eq!(preflight(&root, &by_rogue, &[]).1, "load");
+}
+
+#[test]
+fn an_unreadable_image_or_certificate_is_exit_status_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("image-fifo");
+    run(Command::new("mkfifo").arg(&fifo));
+    let cert = dir.path().join("cert-dir");
+    std::fs::create_dir(&cert).unwrap();
+    for (image, certs) in [
+        (fifo.clone(), vec![]),
+        (dir.path().join("missing.efi"), vec![]),
+        (PathBuf::from("/dev/zero"), vec![]),
+        (fifo.clone(), vec![cert.clone()]),
+    ] {
+        let mut c = Command::new("timeout");
+        c.args(["20", IMACTL, "status", "--root"])
+            .arg(dir.path())
+            .arg("--kexec")
+            .arg(&image);
+        for x in &certs {
+            c.arg("--cert").arg(x);
+        }
+        let o = c.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{image:?}: {err}");
+        let named = certs.first().unwrap_or(&image);
+        assert!(err.contains(&*named.to_string_lossy()), "{err}");
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("prediction: "));
+    }
+}
