@@ -388,6 +388,37 @@ fn an_ima_signature_alone_is_refused_when_pe_is_enforced() {
     assert_eq!(preflight(&root, &own, &certs).1, "refuse");
 }
 
+/// For a kexec image (KEXEC_KERNEL_CHECK, not the initramfs) IMA also looks for the
+/// signature's key in .platform, the firmware's db: an IMA signature by the db key loads
+/// (the lab's sb-l-ima-by-db-key), but only with CONFIG_INTEGRITY_PLATFORM_KEYRING.
+#[test]
+fn an_ima_signature_by_the_db_key_counts_through_platform() {
+    let t = "an_ima_signature_by_the_db_key_counts_through_platform";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let image = lab.pe_signed("db", "db-ima.efi");
+    if !lab.ima_sign(&image, "db") {
+        skip::skip(t, "security.ima cannot be set here");
+        return;
+    }
+    let certs = [lab.p("ima.pem")];
+    let mut config: Vec<&str> = DEBIAN_LIKE.to_vec();
+    config.push("CONFIG_INTEGRITY_PLATFORM_KEYRING=y");
+    let mut m = sb_machine(&lab);
+    m.config = &config;
+    m.policy = Some("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n");
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &image, &certs);
+    assert_eq!(w, "load", "{out}");
+    assert!(out.contains(".platform"), "{out}");
+    // without the platform keyring the kernel has nowhere else to look
+    let mut m = sb_machine(&lab);
+    m.policy = Some("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n");
+    let root = m.build(lab.dir.path());
+    assert_eq!(preflight(&root, &image, &certs).1, "refuse");
+}
+
 #[test]
 fn under_lockdown_without_secure_boot_ima_can_stand_in_for_pe() {
     let t = "under_lockdown_without_secure_boot_ima_can_stand_in_for_pe";

@@ -21,7 +21,11 @@ fn lab_kernel_source_version_survives_a_long_apt_answer() {
     .unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vm/lab-kernel.sh");
-    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap());
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
+    );
     let out = Command::new("bash")
         .arg("-c")
         .arg(format!(
@@ -60,5 +64,9 @@ fn no_vm_script_pipes_into_an_awk_that_exits_early() {
             }
         }
     }
-    assert!(bad.is_empty(), "pipelines into awk that exits early:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "pipelines into awk that exits early:\n{}",
+        bad.join("\n")
+    );
 }

@@ -74,6 +74,42 @@ fn trust_anchors(f: &Facts, root: &Path, r: &mut Reader) -> Anchors {
     (anchors, lists, known)
 }
 
+/// The certificates efivarfs shows that the kernel puts into `.platform`: db, and under
+/// Secure Boot the MokListRT certificates `.machine` refuses (all of them without
+/// CONFIG_INTEGRITY_MACHINE_KEYRING). Empty without CONFIG_INTEGRITY_PLATFORM_KEYRING or
+/// an unreadable configuration.
+fn platform_certs(f: &Facts, root: &Path, r: &mut Reader) -> Vec<Certificate> {
+    let Some(config) = f.config.as_ref() else {
+        return Vec::new();
+    };
+    if !config.enabled("INTEGRITY_PLATFORM_KEYRING") {
+        return Vec::new();
+    }
+    let (mut certs, _) = efi_list(r, root, DB_VAR, "db");
+    if f.secure_boot_effective() == Some(true) {
+        let (mok, _) = efi_list(r, root, MOK_LIST_RT_VAR, "MokListRT");
+        let machine = config.enabled("INTEGRITY_MACHINE_KEYRING");
+        let ca_only = config.enabled("INTEGRITY_CA_MACHINE_KEYRING");
+        let max = config.enabled("INTEGRITY_CA_MACHINE_KEYRING_MAX");
+        let now = std::time::SystemTime::now();
+        certs.extend(mok.into_iter().filter(|c| {
+            if !machine {
+                return true;
+            }
+            if !ca_only {
+                return false;
+            }
+            let rep = crate::keys::inspect::analyse(c, now);
+            !(if max {
+                rep.machine_acceptable_max
+            } else {
+                rep.machine_acceptable
+            })
+        }));
+    }
+    certs
+}
+
 /// The PE signature of `data`, checked against db and (under Secure Boot) MokListRT.
 fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
     let (anchors, lists, trust_known) = trust_anchors(f, root, r);
@@ -317,9 +353,37 @@ pub fn gather(
     let mut r = Reader::default();
     let (data, value) = read_with_xattr(image)?;
     let keys = ima_keys(f, root, certs);
+    let mut ima = ima_check(&data, value.as_deref(), &keys);
+    if !matches!(
+        ima,
+        ImaCheck::ValidSignature(_) | ImaCheck::Hash(_) | ImaCheck::None
+    ) {
+        // For KEXEC_KERNEL_CHECK (the image, not the initramfs) IMA also tries .platform
+        // when .ima has no key that verifies (ima_appraise.c).
+        let platform = platform_certs(f, root, &mut r);
+        if !platform.is_empty() {
+            let on_platform = ima_check(
+                &data,
+                value.as_deref(),
+                &ImaKeys::Certificates {
+                    certs: &platform,
+                    members: None,
+                },
+            );
+            if let ImaCheck::ValidSignature(how) = on_platform {
+                let how = how.replace(
+                    "from --cert; whether it is in .ima is not known here",
+                    "in .platform",
+                );
+                ima = ImaCheck::ValidSignature(format!(
+                    "{how} (IMA also tries .platform, the firmware's keys, for a kexec image)"
+                ));
+            }
+        }
+    }
     let image_ev = FileEvidence {
         path: image.display().to_string(),
-        ima: ima_check(&data, value.as_deref(), &keys),
+        ima,
         modsig: modsig_check(&data, certs),
     };
     let pe = pe_check(&data, f, root, &mut r);

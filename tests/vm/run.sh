@@ -465,7 +465,7 @@ main() {
 	if [ $NEGATIVE = 1 ]; then
 		# The harness must have run to the end and failed the cases the kernel no longer refused.
 		if [ $UNFINISHED = 0 ] && [ $REFUSALS_LOADED -gt 0 ]; then
-			echo "negative control OK: with ima_appraise=log the harness reported $FAILED failures," \
+			echo "negative control OK: with a kernel that does not enforce (ima_appraise=log; sb: no Secure Boot, lockdown or policy) the harness reported $FAILED failures," \
 				"$REFUSALS_LOADED of them refusals that became loads or runs"
 			exit 0
 		fi

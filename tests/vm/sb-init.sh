@@ -301,6 +301,31 @@ crash() {
 	finish
 }
 
+# status_cases PREFIX: what `imactl status` says of each gate ("[STATE] NAME  DETAIL"
+# lines); the verdict is the first word of the detail, or for ima-trust and kexec-needs a
+# word for what the detail says
+status_cases() {
+	if ! has imactl:status-kexec; then
+		echo "GUEST imactl status has no Secure Boot checks in this build"
+		return
+	fi
+	sout=$(imactl status 2>&1)
+	echo "$sout" | sed 's/^/STATUS /'
+	for n in secure-boot lockdown arch-policy pe-enforced ima-trust kexec-needs; do
+		line=$(echo "$sout" | grep "^\[[^]]*\] $n " | head -n1)
+		detail=$(echo "$line" | sed "s/^\[[^]]*\] $n *//")
+		word=$(echo "$detail" | awk '{ print $1 }' | tr -d ',:;()')
+		case $n:$detail in
+		ima-trust:*"machine/MOK (.machine, linked into .secondary_trusted_keys"*) word=builtin+secondary+machine ;;
+		ima-trust:*"machine/MOK (.machine; empty without Secure Boot"*) word=builtin+secondary+machine-empty ;;
+		kexec-needs:"a PE signature by"*"and an IMA signature"*) word=pe-and-ima ;;
+		kexec-needs:"lockdown: a valid PE signature, or an IMA signature"*) word=pe-or-imasig ;;
+		kexec-needs:"only what the IMA policy demands"*) word=ima-policy-only ;;
+		esac
+		res "$1-status-$n" "${word:-missing}" "$(echo "$line" | oneline)"
+	done
+}
+
 # ---------------------------------------------------------------------------------------
 # Secure Boot off, lockdown=integrity (boots nosb and nosig): the arch policy is inactive,
 # MOK is not read, no CA is built in, so .ima stays empty (even a key the kernel loads
@@ -319,6 +344,7 @@ nosb_cases() {
 	if [ "$n" = 0 ]; then v=empty; else v="$n-keys"; fi
 	res "$p-state-ima-keyring" "$v" "-"
 	load_policy "$p-policy-load" "/t/policies/sb-$p.policy"
+	status_cases "$p"
 	for m in l p; do
 		kexec_case "$p-$m-ima-only" $m unsigned db
 		[ "$p" = nosig ] || kexec_case "$p-$m-neither" $m unsigned -
@@ -335,6 +361,7 @@ sb)
 	else
 		policy_cases_sb
 	fi
+	status_cases sb
 	kexec_cases_sb
 	kdump_cases
 	crash
