@@ -22,6 +22,9 @@ _imactl() {
             imactl,help)
                 cmd="imactl__subcmd__help"
                 ;;
+            imactl,kernel-hook)
+                cmd="imactl__subcmd__kernel__subcmd__hook"
+                ;;
             imactl,key)
                 cmd="imactl__subcmd__key"
                 ;;
@@ -43,6 +46,9 @@ _imactl() {
             imactl__subcmd__help,help)
                 cmd="imactl__subcmd__help__subcmd__help"
                 ;;
+            imactl__subcmd__help,kernel-hook)
+                cmd="imactl__subcmd__help__subcmd__kernel__subcmd__hook"
+                ;;
             imactl__subcmd__help,key)
                 cmd="imactl__subcmd__help__subcmd__key"
                 ;;
@@ -57,6 +63,12 @@ _imactl() {
                 ;;
             imactl__subcmd__help,verify)
                 cmd="imactl__subcmd__help__subcmd__verify"
+                ;;
+            imactl__subcmd__help__subcmd__kernel__subcmd__hook,add)
+                cmd="imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__add"
+                ;;
+            imactl__subcmd__help__subcmd__kernel__subcmd__hook,remove)
+                cmd="imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__remove"
                 ;;
             imactl__subcmd__help__subcmd__key,ca)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__ca"
@@ -93,6 +105,24 @@ _imactl() {
                 ;;
             imactl__subcmd__help__subcmd__policy,show)
                 cmd="imactl__subcmd__help__subcmd__policy__subcmd__show"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook,add)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__add"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook,help)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook,remove)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__remove"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook__subcmd__help,add)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__add"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook__subcmd__help,help)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook__subcmd__help,remove)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__remove"
                 ;;
             imactl__subcmd__key,ca)
                 cmd="imactl__subcmd__key__subcmd__ca"
@@ -191,7 +221,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify status boot modsig help"
+            opts="-h -V --help --version policy key verify status boot modsig kernel-hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,7 +273,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help)
-            opts="policy key verify status boot modsig help"
+            opts="policy key verify status boot modsig kernel-hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,6 +303,48 @@ _imactl() {
         imactl__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__kernel__subcmd__hook)
+            opts="add remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -515,6 +587,128 @@ _imactl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook)
+            opts="-h --help add remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__add)
+            opts="-h --entry-dir --root --config --strict --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --entry-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help)
+            opts="add remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__remove)
+            opts="-h --entry-dir --root --config --strict --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --entry-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -18,6 +18,8 @@
 //! - [`modsig`]: appended signatures in the kernel module format (kernel images on vfat).
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
+//! - [`kernel_hook`]: after a kernel update, the image kexec and kdump load is left signed, or
+//!   a warning says what will fail.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`boot`]: the boot step: every configured certificate into the IMA keyring, then the
@@ -38,6 +40,7 @@ pub mod format;
 pub mod fsops;
 pub mod hash;
 pub mod input;
+pub mod kernel_hook;
 pub mod keyref;
 pub mod keyring;
 pub mod keys;

@@ -46,7 +46,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "imactl does the parts of IMA (the kernel's Integrity Measurement Architecture) that ima-evm-utils' evmctl leaves to hand work: it checks IMA policies against the rules of a given kernel and loads them safely, manages the keys in the keyring IMA appraises with, tells whether kexec is protected on this machine, explains why the kernel refused a file, and performs the boot step that puts keys and policy in force at every boot.",
             "Its main use: letting a kernel that must not run unverified code still load a kexec or kdump kernel, because IMA appraises the image against the signature in its security.ima attribute (appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig). Signatures are made with evmctl(1).",
-            "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8).",
+            "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8), imactl-modsig(8), imactl-kernel-hook(8).",
             "Where a command reads a file's contents (a policy for policy check and policy load, a certificate for key import, key show and modsig --cert), a file name of - reads standard input instead, up to the same size limit as a file of its kind; messages then name it standard input. Standard input can be read once: - given twice is an error. A file named - is given as ./-.",
         ],
         exit: &[
@@ -368,6 +368,51 @@ pub const PAGES: &[PageText] = &[
         examples: &[Example {
             text: "Before signing again with another key:",
             lines: &["imactl modsig remove vmlinuz"],
+        }],
+    },
+    PageText {
+        name: "imactl-kernel-hook",
+        description: &[
+            "After a kernel update, the image kexec and kdump will load must carry an IMA signature the kernel accepts, or kdump fails at the next boot, exactly when a crash dump is needed: systemd's 90-loaderentry.install copies the image with install(1), which drops security.ima; an ESP or XBOOTLDR partition is vfat and holds no xattr at all; Debian's packages carry no IMA signatures. imactl kernel-hook is the one implementation behind the hooks that run at kernel install time: the kernel-install plugin 95-imaevm.install (ordered after 20-grub, 90-loaderentry and 90-uki-copy) and Debian's /etc/kernel/postinst.d/zzz-imaevm and postrm.d/zzz-imaevm. They pass their arguments on, send all output to standard error, never prompt, and exit 0 unless strictness is configured.",
+            "The configuration is /etc/imaevm/kernel-hook.conf: name = value lines (# starts a comment). key = the local signing key, a file (DKMS's /var/lib/dkms/mok.key is the precedent) or a pkcs11: URI; it must open without a password or PIN, since the hook never prompts. cert = its certificate (names the key id; needed for appended signatures). hash = the digest algorithm (sha256). pkcs11_module = the module for a URI that names none. strict = yes makes the hook exit 1 when the image is left without a valid signature. Paths in it are taken below --root. A file that does not parse is named with its line, ignored, and nothing is changed.",
+            "See docs/kernel-updates.md in the source tree for the whole procedure.",
+        ],
+        exit: &[("0", "Done, on every path, also when the image is left unsigned (the warning says so)."), ("1", "Strictness is configured and the image is left without a valid signature."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "What the kernel-install plugin runs for a new kernel:",
+            lines: &["imactl kernel-hook add --entry-dir /boot/efi/abc/6.12.0 6.12.0 /lib/modules/6.12.0/vmlinuz"],
+        }],
+    },
+    PageText {
+        name: "imactl-kernel-hook-add",
+        description: &[
+            "Finds the image kdump will load as kdumpctl does: vmlinuz-VERSION in /boot, /boot/efi, /efi or /, then the linux of a BLS entry in loader/entries whose version is VERSION (or whose file name ends in -VERSION.conf), then ENTRY_DIR/linux, then a UKI EFI/Linux/*-VERSION.efi. Then, in order: when it carries a signature (security.ima, or an appended signature) that verifies with a certificate in /etc/keys/ima or, when the root is /, a key in the IMA keyring, it reports OK; else, when IMAGE or /lib/modules/VERSION/vmlinuz carries a signature whose file has the same digest (compared first: a signature over other content is never copied) and that verifies, it copies it; else, when a key is configured, it signs the image: security.ima, or an appended signature (modsig) where the filesystem holds no xattrs; else it prints one paragraph: what kdump and kexec will do at the next boot, and how to fix it. Every step is one line on standard output.",
+            "Not done here: reading the package's recorded signature from the rpm database (the signature on /lib/modules/VERSION/vmlinuz, which rpm-plugin-ima writes, is used instead), and checking appended signatures against the keyring (only against /etc/keys/ima).",
+        ],
+        exit: &[("0", "Done, also when the image is left unsigned."), ("1", "--strict or strict = yes, and the image is left without a valid signature."), USAGE],
+        json: None,
+        examples: &[
+            Example {
+                text: "Debian's postinst.d hook, by hand:",
+                lines: &["imactl kernel-hook add 6.1.0-28-amd64 /boot/vmlinuz-6.1.0-28-amd64"],
+            },
+            Example {
+                text: "In a test or an image build, below another root, failing when unsigned:",
+                lines: &["imactl kernel-hook add --root /srv/image --strict 6.12.0"],
+            },
+        ],
+    },
+    PageText {
+        name: "imactl-kernel-hook-remove",
+        description: &[
+            "Run when a kernel is removed (kernel-install remove, Debian's postrm.d). The image goes away with its signature and imactl keeps no record of the images it signed, so there is nothing to undo; it says so, and warns when VERSION is the running kernel, whose image kdump loads on a restart.",
+        ],
+        exit: &[("0", "Always, unless the arguments are wrong."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "What the hooks run:",
+            lines: &["imactl kernel-hook remove 6.12.0"],
         }],
     },
 ];

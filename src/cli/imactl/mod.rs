@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod boot;
 pub mod exit;
 pub mod json;
+pub mod kernel_hook;
 pub mod key;
 pub mod keygen;
 pub mod keyshow;
@@ -63,6 +64,13 @@ pub enum Command {
     /// with CONFIG_IMA_APPRAISE_MODSIG, with the signing certificate in .ima.
     #[command(subcommand)]
     Modsig(modsig::ModsigCommand),
+    /// Kernel updates: keep the image kexec and kdump load signed (kernel-install and Debian hooks).
+    ///
+    /// Run by the kernel-install plugin 95-imaevm.install and the Debian hooks
+    /// /etc/kernel/postinst.d/zzz-imaevm and postrm.d/zzz-imaevm after a kernel is
+    /// installed or removed. Never prompts; exits 0 unless strictness is configured.
+    #[command(subcommand)]
+    KernelHook(kernel_hook::KernelHookCommand),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -82,5 +90,6 @@ pub fn main() -> i32 {
         Command::Status(a) => status::run(a),
         Command::Boot(a) => boot::run(a),
         Command::Modsig(c) => modsig::run(c),
+        Command::KernelHook(c) => kernel_hook::run(c),
     }
 }
