@@ -34,6 +34,9 @@ _imactl() {
             imactl,policy)
                 cmd="imactl__subcmd__policy"
                 ;;
+            imactl,restore)
+                cmd="imactl__subcmd__restore"
+                ;;
             imactl,status)
                 cmd="imactl__subcmd__status"
                 ;;
@@ -57,6 +60,9 @@ _imactl() {
                 ;;
             imactl__subcmd__help,policy)
                 cmd="imactl__subcmd__help__subcmd__policy"
+                ;;
+            imactl__subcmd__help,restore)
+                cmd="imactl__subcmd__help__subcmd__restore"
                 ;;
             imactl__subcmd__help,status)
                 cmd="imactl__subcmd__help__subcmd__status"
@@ -221,7 +227,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify status boot modsig kernel-hook help"
+            opts="-h -V --help --version policy key verify status boot modsig kernel-hook restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,7 +279,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help)
-            opts="policy key verify status boot modsig kernel-hook help"
+            opts="policy key verify status boot modsig kernel-hook restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,6 +561,20 @@ _imactl() {
         imactl__subcmd__help__subcmd__policy__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1268,6 +1288,28 @@ _imactl() {
             fi
             case "${prev}" in
                 --securityfs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__restore)
+            opts="-h --package --sigfiles --root --dry-run --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --package)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

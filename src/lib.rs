@@ -21,6 +21,8 @@
 //! - [`kernel_hook`]: after a kernel update, the image kexec and kdump load is left signed, or
 //!   a warning says what will fail.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
+//! - [`restore`]: security.ima re-applied from the rpm database, a package or .sig files,
+//!   never onto a file whose content is not the recorded one.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`boot`]: the boot step: every configured certificate into the IMA keyring, then the
 //!   policy, idempotently.
@@ -51,6 +53,7 @@ pub mod ops;
 pub mod pipeline;
 pub mod pkcs11;
 pub mod policy;
+pub mod restore;
 pub mod sign;
 pub mod status;
 pub mod sys;

@@ -46,7 +46,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "imactl does the parts of IMA (the kernel's Integrity Measurement Architecture) that ima-evm-utils' evmctl leaves to hand work: it checks IMA policies against the rules of a given kernel and loads them safely, manages the keys in the keyring IMA appraises with, tells whether kexec is protected on this machine, explains why the kernel refused a file, and performs the boot step that puts keys and policy in force at every boot.",
             "Its main use: letting a kernel that must not run unverified code still load a kexec or kdump kernel, because IMA appraises the image against the signature in its security.ima attribute (appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig). Signatures are made with evmctl(1).",
-            "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8), imactl-modsig(8), imactl-kernel-hook(8).",
+            "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8), imactl-modsig(8), imactl-kernel-hook(8), imactl-restore(8).",
             "Where a command reads a file's contents (a policy for policy check and policy load, a certificate for key import, key show and modsig --cert), a file name of - reads standard input instead, up to the same size limit as a file of its kind; messages then name it standard input. Standard input can be read once: - given twice is an error. A file named - is given as ./-.",
         ],
         exit: &[
@@ -414,6 +414,35 @@ pub const PAGES: &[PageText] = &[
             text: "What the hooks run:",
             lines: &["imactl kernel-hook remove 6.12.0"],
         }],
+    },
+    PageText {
+        name: "imactl-restore",
+        description: &[
+            "Re-applies security.ima where it was lost (a backup restored without xattrs, a copy with cp or install, rpm-plugin-ima missing when the package was installed, a filesystem that dropped it) from where it was recorded: the rpm database (rpm -q --qf with FILENAMES, FILESIGNATURES, FILEDIGESTALGO, FILEDIGESTS and FILEFLAGS; --root DIR is passed to rpm), a package file (--package), or the .sig files written at build time (--sigfiles, as evmctl ima_sign --sigfile and the %imaevm_sign macro leave them).",
+            "It never writes a value onto a file whose content is not the recorded one. Before writing, the file's digest must equal the package's FILEDIGESTS (with its algorithm), and the value itself must verify over the file's current content: a signature with a certificate in /etc/keys/ima below the root or, when the root is /, a key in the IMA keyring; a hash value by comparison. A changed file, or a signature no key can check, is refused and reported, and nothing is written. After writing, the value is read back and checked again, and removed when it does not verify. Directories and symbolic links are passed over, %config files are skipped unless --config, and a filesystem without extended attributes is named (type and mount point) instead of being skipped silently. Fedora's ima-add-sigs writes the values with setfattr without checking the content first.",
+            "Not done: re-signing files that no package signed with a local key (use evmctl ima_sign), and Debian packages, which carry no IMA signatures.",
+        ],
+        exit: &[
+            ("0", "Every file was restored or carries its value already (with --dry-run: would be)."),
+            ("3", "Nothing refused, but some files were skipped: no value recorded, %config, not there, a filesystem without xattrs."),
+            ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed."),
+            USAGE,
+        ],
+        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source."),
+        examples: &[
+            Example {
+                text: "See what would be restored from the rpm database, then do it:",
+                lines: &["imactl restore --dry-run", "imactl restore"],
+            },
+            Example {
+                text: "One package, from its package file, in another root:",
+                lines: &["imactl restore --root /mnt/sysimage --package /var/cache/dnf/kernel-core-6.12.0.rpm"],
+            },
+            Example {
+                text: "From the .sig files next to the files:",
+                lines: &["imactl restore --sigfiles /usr/sbin/kexec"],
+            },
+        ],
     },
 ];
 

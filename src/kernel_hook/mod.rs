@@ -16,13 +16,14 @@
 
 pub mod config;
 pub mod image;
+pub mod keys;
 
 use std::path::{Path, PathBuf};
 
 use crate::format::ima::ImaValue;
 use crate::fsops::{self, FileError, FileErrorKind, OpenFile, ValueSource};
 use crate::keys::Certificate;
-use crate::verify::{Keys, Verifier};
+use keys::{trust_keys, verify_value, TrustKeys};
 
 const IMA: &str = "security.ima";
 
@@ -74,67 +75,9 @@ impl Report {
     }
 }
 
-/// The keys the kernel may check with: certificates in /etc/keys/ima (below the root) and,
-/// on the running system (root /), the IMA keyring.
-struct TrustKeys {
-    certs: Option<Verifier>,
-    cert_list: Vec<Certificate>,
-    keyring: Option<Verifier>,
-    /// "/etc/keys/ima (2 certificates) and the IMA keyring .ima"
-    described: String,
-}
-
-fn trust_keys(root: &Path) -> TrustKeys {
-    let files = image::key_files(root);
-    let certs = Verifier::from_certificate_list(&files)
-        .ok()
-        .map(|l| l.verifier);
-    let cert_list: Vec<Certificate> = files
-        .iter()
-        .filter_map(|f| Certificate::load(f).ok())
-        .collect();
-    let mut described = format!(
-        "{} ({} certificate{})",
-        root.join("etc/keys/ima").display(),
-        cert_list.len(),
-        if cert_list.len() == 1 { "" } else { "s" }
-    );
-    let mut keyring = None;
-    if root == Path::new("/") {
-        let spec = crate::keyring::KeyringSpec::Purpose(crate::keyring::Purpose::Ima);
-        if let Ok(ring) = crate::keyring::locate(&spec, false) {
-            described.push_str(&format!(" and the IMA keyring {}", ring.name));
-            keyring = Some(Verifier::new(Keys::Keyring {
-                keyring: ring.serial,
-                blacklist: crate::keyring::ima_blacklist(),
-            }));
-        }
-    }
-    TrustKeys {
-        certs,
-        cert_list,
-        keyring,
-        described,
-    }
-}
-
 fn is_unsupported(e: &FileError) -> bool {
     matches!(&e.what, FileErrorKind::SetXattr(_, io) | FileErrorKind::GetXattr(_, io)
         if io.raw_os_error() == Some(libc::EOPNOTSUPP))
-}
-
-/// Whether `value` (None: the file's own security.ima) verifies for `file`: Ok(how) or
-/// Err(why not).
-fn verify_value(file: &OpenFile, value: Option<&[u8]>, keys: &TrustKeys) -> Result<String, String> {
-    let mut why = String::from("no keys to check with");
-    for v in [&keys.certs, &keys.keyring].into_iter().flatten() {
-        match v.verify_file_value(file, value, &mut |_| {}) {
-            Ok(verdict) if verdict.is_ok() => return Ok(verdict.to_string()),
-            Ok(verdict) => why = verdict.to_string(),
-            Err(e) => why = e.to_string(),
-        }
-    }
-    Err(why)
 }
 
 /// Whether the image carries a valid signature now: Ok(description) or Err(reasons).

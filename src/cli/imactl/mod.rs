@@ -12,6 +12,7 @@ pub mod keygen;
 pub mod keyshow;
 pub mod modsig;
 pub mod policy;
+pub mod restore;
 pub mod status;
 pub mod values;
 pub mod verify;
@@ -71,6 +72,13 @@ pub enum Command {
     /// installed or removed. Never prompts; exits 0 unless strictness is configured.
     #[command(subcommand)]
     KernelHook(kernel_hook::KernelHookCommand),
+    /// Re-apply security.ima from the rpm database, a package file or .sig files.
+    ///
+    /// Never writes a value onto a file whose content is not the recorded one: the file's
+    /// digest must equal the package's (FILEDIGESTS) and the value must verify over it
+    /// before anything is written. Exit status: 0 all restored, 3 some skipped, 1 a file
+    /// refused or an error, 2 bad arguments.
+    Restore(restore::RestoreArgs),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -91,5 +99,6 @@ pub fn main() -> i32 {
         Command::Boot(a) => boot::run(a),
         Command::Modsig(c) => modsig::run(c),
         Command::KernelHook(c) => kernel_hook::run(c),
+        Command::Restore(a) => restore::run(a),
     }
 }
