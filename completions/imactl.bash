@@ -1339,12 +1339,16 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__verify)
-            opts="-h --keyring --sigfile --json --help"
+            opts="-h --packages --root --keyring --sigfile --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --keyring)
                     COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0

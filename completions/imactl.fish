@@ -124,6 +124,7 @@ complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subco
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make an IMA signing key issued by a local CA'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show certificates and what the kernel will think of them'
 complete -c imactl -n "__fish_imactl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imactl -n "__fish_imactl_using_subcommand verify" -l root -d 'With --packages: the system below DIR (rpm --root DIR; its etc/keys/ima)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l keyring -d 'ima, evm or platform (the keyring the kernel uses: .ima if the kernel made it, otherwise _ima in the user keyring), a serial (decimal, 0x-hex, @s, @u...), or a keyring name (_ima, .ima, %keyring:NAME)' -r -f -a "ima\t''
 evm\t''
 platform\t''
@@ -133,6 +134,7 @@ _evm\t''
 .evm\t''
 @u\t''
 @s\t''"
+complete -c imactl -n "__fish_imactl_using_subcommand verify" -l packages -d 'An rpm -V for IMA: check every file of the installed packages named (all when none) against the package\'s signature (FILESIGNATURES), with the certificates in /etc/keys/ima and the IMA keyring. Exit status 1 when a file is missing its value, carries another one, or its signature is bad or from an unknown key'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l sigfile -d 'Read the signature from FILE.sig instead of security.ima'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -l json -d 'Print JSON: {"keyring": {...}, "files": [{file, ok, verdict, reason, keyid, key_serial, hash}]}'
 complete -c imactl -n "__fish_imactl_using_subcommand verify" -s h -l help -d 'Print help'

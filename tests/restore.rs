@@ -444,3 +444,77 @@ fn restore_from_the_database_a_package_file_and_sig_files_with_dry_run_and_json(
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("no-such-package"), "{}", stderr(&o));
 }
+
+fn verify_packages(root: &Path, args: &[&str]) -> Output {
+    let o = run(imactl()
+        .args(["verify", "--packages", "--root"])
+        .arg(root)
+        .args(args));
+    println!(
+        "imactl verify --packages {args:?}: exit {}\n{}{}",
+        code(&o),
+        stdout(&o),
+        stderr(&o)
+    );
+    o
+}
+
+#[test]
+fn verify_packages_tells_ok_missing_other_value_bad_signature_and_unknown_key() {
+    const T: &str = "verify_packages_tells_ok_missing_other_value_bad_signature_and_unknown_key";
+    if let Some(why) = cannot_run() {
+        skip(T, &why);
+        return;
+    }
+    let dir = common::scratch();
+    let rpm = build_signed_package(dir.path());
+    let root = installed_root(dir.path(), &rpm);
+    let alpha = root.join("opt/imaevm-restore/alpha");
+    let bravo = root.join("opt/imaevm-restore/bravo");
+    ok(restore(&root, &["--config", PKG]), "restore");
+    let o = verify_packages(&root, &[PKG]);
+    assert_eq!(code(&o), 0, "all carry the package's signature");
+    assert!(stdout(&o).contains("3 ok, 0 missing"), "{}", stdout(&o));
+    // charlie.conf: missing; bravo: another value.
+    xattr::remove(root.join("opt/imaevm-restore/charlie.conf"), "security.ima").unwrap();
+    xattr::set(&bravo, "security.ima", &signature_of(dir.path(), "other\n")).unwrap();
+    let o = verify_packages(&root, &[]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(
+        out.contains("charlie.conf: missing (imaevm-restore-test-1-1.noarch)"),
+        "{out}"
+    );
+    assert!(out.contains("bravo: other-value"), "{out}");
+    // bravo: the package's value over changed content: bad signature.
+    xattr::set(&bravo, "security.ima", &signature_of(dir.path(), "bravo\n")).unwrap();
+    std::fs::write(&bravo, "bravo, edited\n").unwrap();
+    let o = verify_packages(&root, &["--json", PKG]);
+    assert_eq!(code(&o), 1);
+    let doc: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let state = |f: &str| {
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["file"] == f)
+            .map(|r| r["state"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        state("/opt/imaevm-restore/bravo").as_deref(),
+        Some("bad-signature"),
+        "{doc}"
+    );
+    assert_eq!(
+        state("/opt/imaevm-restore/alpha").as_deref(),
+        Some("ok"),
+        "{doc}"
+    );
+    assert_eq!(doc["summary"]["missing"], 1, "{doc}");
+    // Without the certificate: the key is unknown.
+    std::fs::remove_file(root.join("etc/keys/ima/ima.der")).unwrap();
+    let o = verify_packages(&root, &[PKG]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("alpha: unknown-key"), "{}", stdout(&o));
+    assert!(ima(&alpha).is_some(), "verify changes nothing");
+}

@@ -260,12 +260,16 @@ pub const PAGES: &[PageText] = &[
         name: "imactl-verify",
         description: &[
             "The command for \"kexec_file_load failed: Permission denied\". For each file it reads security.ima (or FILE.sig with --sigfile), finds the key by id:<keyid> in the IMA keyring as appraisal does, hashes the file with the signature's algorithm and lets the kernel verify the signature (KEYCTL_PKEY_VERIFY); nothing is loaded. Without an IMA keyring it says so and still judges what needs no key: a file without a value, or with a hash where a signature is required. An fs-verity signature (sigv3, type 0x06) is judged as under a digest_type=verity rule: over the file's fs-verity digest (FS_IOC_MEASURE_VERITY), and refused as no-verity-digest, whatever the keys, when the file has no fs-verity.",
+            "With --packages it is an rpm -V for IMA (rpm -V has no IMA column, debsums checks MD5 only): the NAMEs are installed packages (all when none), and every regular file they install is compared with the package's FILESIGNATURES and checked with the certificates in /etc/keys/ima below --root and, when the root is /, the keys in the IMA keyring. Each file gets one state: ok (it carries the package's signature, which verifies), missing (no security.ima), other-value (a value that is not the package's), bad-signature (the package's signature, which does not verify over the content: the file changed), unknown-key (the package's signature, from a key none of those keys is), or not-checked (a directory or symbolic link, a file not there, a file the package did not sign). Only the files with a problem are listed, then a summary line. Nothing is changed: imactl restore puts the values back.",
         ],
-        exit: &[("0", "Every file verifies."), ("1", "A file does not verify, cannot be read, or could not be checked."), USAGE],
-        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"} or null when there is none, \"files\": [{\"file\", \"ok\", \"verdict\" (ok, no-signature, IMA-signature-required, unknown-key, blacklisted-key, invalid-signature, unavailable-hash, no-verity-digest, not-checked, error), \"reason\", \"keyid\", \"key_serial\", \"hash\"}]}."),
+        exit: &[("0", "Every file verifies (with --packages: no file is missing its value, carries another one, or has a bad or unknown-key signature)."), ("1", "A file does not verify, cannot be read, or could not be checked; with --packages, any problem, or rpm failed."), USAGE],
+        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"} or null when there is none, \"files\": [{\"file\", \"ok\", \"verdict\" (ok, no-signature, IMA-signature-required, unknown-key, blacklisted-key, invalid-signature, unavailable-hash, no-verity-digest, not-checked, error), \"reason\", \"keyid\", \"key_serial\", \"hash\"}]}. With --packages: {\"root\", \"keys\", \"files\": [{\"file\", \"package\", \"state\" (ok, missing, other-value, bad-signature, unknown-key, not-checked), \"reason\"}], \"summary\": {\"ok\", \"missing\", \"other_value\", \"bad_signature\", \"unknown_key\", \"not_checked\"}}."),
         examples: &[Example {
             text: "Why was this kernel refused?",
             lines: &["imactl verify /boot/vmlinuz-6.12.0-lab"],
+        }, Example {
+            text: "Do the installed files still carry their packages' signatures?",
+            lines: &["imactl verify --packages kernel-core kexec-tools"],
         }],
     },
     PageText {

@@ -9,6 +9,7 @@
 //! by comparison). After writing, the value is read back and checked again, and removed
 //! when it does not verify.
 
+pub mod check;
 pub mod records;
 
 use std::path::{Path, PathBuf};

@@ -16,6 +16,7 @@ pub mod restore;
 pub mod status;
 pub mod values;
 pub mod verify;
+pub mod verify_packages;
 
 pub use exit::{EXIT_FAIL, EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE};
 
