@@ -420,3 +420,66 @@ fn the_kernel_install_plugin_and_the_debian_hooks_exit_0_on_every_path_unless_st
     assert_eq!(code(&o), 0);
     assert!(stderr(&o).contains("signed with "), "{}", stderr(&o));
 }
+
+#[test]
+fn the_signature_the_rpm_database_records_is_copied_only_over_the_same_content() {
+    const T: &str = "the_signature_the_rpm_database_records_is_copied_only_over_the_same_content";
+    if needs_root(T) {
+        return;
+    }
+    if !Command::new("sh")
+        .args(["-c", "command -v rpm && command -v rpmbuild"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        skip(
+            T,
+            "rpm or rpmbuild is not installed (tests/setup.sh installs rpm)",
+        );
+        return;
+    }
+    let dir = common::scratch();
+    let kernel: Vec<u8> = (0..40_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let src_path = format!("/lib/modules/{VER}/vmlinuz");
+    let rpm = common::rpm_pkg::build_signed_package(
+        dir.path(),
+        "kernel-core-test",
+        &[common::rpm_pkg::PkgFile {
+            path: &src_path,
+            content: &kernel,
+            config: false,
+        }],
+        &[],
+        &[],
+    );
+    let r = scratch_root();
+    common::rpm_pkg::install(r.path(), &rpm);
+    // The installed copy lost its xattr (or rpm-plugin-ima never wrote it), and the image in
+    // /boot was copied without it: only the rpm database still has the signature.
+    let src = r.path().join(&src_path[1..]);
+    let _ = xattr::remove(&src, "security.ima");
+    let img = r.path().join(format!("boot/vmlinuz-{VER}"));
+    // Other content first: the package's signature is not for it.
+    write_sample(&img, 40_000, 12);
+    let o = hook(r.path(), &[]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("the signature kernel-core-test-1-1.noarch records for {src_path} is for other content (sha256 digests differ): not copied")),
+        "{out}"
+    );
+    assert_eq!(ima(&img), None);
+    // The same content: copied.
+    std::fs::write(&img, &kernel).unwrap();
+    let o = hook(r.path(), &[]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("copied the signature kernel-core-test-1-1.noarch records for {src_path} (same sha256 digest); kexec and kdump can load it")),
+        "{out}"
+    );
+    assert_eq!(
+        ima(&img),
+        Some(common::rpm_pkg::signature_of(dir.path(), &kernel))
+    );
+}

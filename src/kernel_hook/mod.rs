@@ -6,8 +6,9 @@
 //! 2. it verifies (security.ima or an appended signature) with a key in the IMA keyring or
 //!    in /etc/keys/ima: OK;
 //! 3. else a source image (/lib/modules/VERSION/vmlinuz, the image given) carries a
-//!    signature over the same content (the digests are compared first) that verifies: it
-//!    is copied;
+//!    signature over the same content (the digests are compared first) that verifies, or
+//!    the rpm database records one for /lib/modules/VERSION/vmlinuz whose FILEDIGESTS is
+//!    the image's: it is copied;
 //! 4. else a local key is configured ([`config`]): the image is signed, as security.ima, or
 //!    as an appended signature where the filesystem holds no xattrs (vfat);
 //! 5. else one paragraph says what kdump will do at the next boot and how to fix it.
@@ -179,6 +180,68 @@ fn copy_from_sources(
     None
 }
 
+/// Step 3, from the package: the signature the rpm database records for the source image
+/// (/lib/modules/VERSION/vmlinuz), when the recorded digest is the image's.
+fn copy_from_package(
+    root: &Path,
+    version: &str,
+    target: &Path,
+    keys: &TrustKeys,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    let has_rpm = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("rpm").is_file()));
+    if !has_rpm {
+        return None;
+    }
+    let tfile = OpenFile::open(target).ok()?;
+    for dir in ["/lib/modules", "/usr/lib/modules"] {
+        let src = PathBuf::from(format!("{dir}/{version}/vmlinuz"));
+        let source = crate::restore::RpmSource::Owner(&src);
+        let Ok(recs) = crate::restore::records::from_rpm(root, source) else {
+            continue;
+        };
+        let Some(rec) = recs.into_iter().find(|r| r.path == src) else {
+            continue;
+        };
+        let s = format!("the signature {} records for {}", rec.origin, src.display());
+        let (Some(value), Some((algo, want))) = (&rec.value, &rec.digest) else {
+            notes.push(format!(
+                "{} records no signature for {}",
+                rec.origin,
+                src.display()
+            ));
+            continue;
+        };
+        // The digests first: a signature over other content is never copied.
+        match tfile.digest(*algo) {
+            Ok(d) if &d == want => {}
+            Ok(_) => {
+                notes.push(format!(
+                    "{s} is for other content ({} digests differ): not copied",
+                    algo.name()
+                ));
+                continue;
+            }
+            Err(e) => {
+                notes.push(e.to_string());
+                continue;
+            }
+        }
+        if let Err(w) = verify_value(&tfile, Some(value), keys) {
+            notes.push(format!(
+                "{s} covers the same content, but it does not verify: {w}"
+            ));
+            continue;
+        }
+        match tfile.set_xattr(IMA, value) {
+            Ok(()) => return Some(format!("copied {s} (same {} digest)", algo.name())),
+            Err(e) => notes.push(format!("cannot copy {s}: {e}")),
+        }
+    }
+    None
+}
+
 /// Step 4: sign with the configured key; Ok(what was done) or Err(why not).
 fn sign_locally(target: &Path, cfg: &config::Config) -> Result<String, String> {
     let Some(key) = &cfg.key else {
@@ -320,7 +383,10 @@ check that file with imactl verify.",
     let mut notes = Vec::new();
     if let Some(cfg) = &cfg {
         let sources = image::sources(&req.root, &req.version, req.image.as_deref(), &target.path);
-        if let Some(done) = copy_from_sources(&target.path, &sources, &keys, &mut notes) {
+        let copied = copy_from_sources(&target.path, &sources, &keys, &mut notes).or_else(|| {
+            copy_from_package(&req.root, &req.version, &target.path, &keys, &mut notes)
+        });
+        if let Some(done) = copied {
             lines.push(format!("{t}: {done}; kexec and kdump can load it"));
             return report(Outcome::Copied, lines);
         }

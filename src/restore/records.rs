@@ -28,6 +28,8 @@ pub enum RpmSource<'a> {
     Database(&'a [String]),
     /// A package file.
     File(&'a Path),
+    /// The installed package that owns this path (rpm -qf).
+    Owner(&'a Path),
 }
 
 /// rpm's digest algorithm numbers (OpenPGP hash ids) as ours.
@@ -104,6 +106,9 @@ pub fn from_rpm(root: &Path, source: RpmSource) -> Result<Vec<Record>, String> {
         }
         RpmSource::File(f) => {
             cmd.arg("-qp").arg(f);
+        }
+        RpmSource::Owner(p) => {
+            cmd.arg("-qf").arg(p);
         }
     }
     cmd.arg("--qf").arg(QUERY_FORMAT);
