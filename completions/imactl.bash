@@ -1299,7 +1299,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__restore)
-            opts="-h --package --sigfiles --root --dry-run --config --json --help"
+            opts="-h --package --sigfiles --root --dry-run --config --resign-with --hash --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1310,6 +1310,14 @@ _imactl() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resign-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hash)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

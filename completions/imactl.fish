@@ -189,6 +189,8 @@ complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_se
 complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imactl -n "__fish_imactl_using_subcommand restore" -l package -d 'Read the values from this package file instead of the rpm database' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand restore" -l root -d 'Work on the system below DIR (rpm --root DIR; paths are taken below it)' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand restore" -l resign-with -d 'Sign with KEY (a file or a pkcs11: URI; password or PIN from EVMCTL_KEY_PASSWORD or a prompt) the files whose recorded value cannot be applied (none recorded, or not verifiable with the trusted keys) when their content is the package\'s (FILEDIGESTS). The key\'s certificate must be in /etc/keys/ima: the new value is checked with it' -r
+complete -c imactl -n "__fish_imactl_using_subcommand restore" -l hash -d 'The digest algorithm for --resign-with' -r
 complete -c imactl -n "__fish_imactl_using_subcommand restore" -l sigfiles -d 'The NAMEs are files; each one\'s value is in FILE.sig (what evmctl --sigfile writes)'
 complete -c imactl -n "__fish_imactl_using_subcommand restore" -l dry-run -d 'Say what would be done; change nothing'
 complete -c imactl -n "__fish_imactl_using_subcommand restore" -l config -d 'Include %config files'

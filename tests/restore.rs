@@ -200,7 +200,7 @@ fn restore_from_the_database_a_package_file_and_sig_files_with_dry_run_and_json(
     let o = restore(&root, &["--config", PKG]);
     assert_eq!(code(&o), 0);
     assert!(
-        stdout(&o).contains("3 restored, 0 carrying it already"),
+        stdout(&o).contains("3 restored, 0 re-signed, 0 carrying it already"),
         "{}",
         stdout(&o)
     );
@@ -327,4 +327,57 @@ fn verify_packages_tells_ok_missing_other_value_bad_signature_and_unknown_key() 
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("alpha: unknown-key"), "{}", stdout(&o));
     assert!(ima(&alpha).is_some(), "verify changes nothing");
+}
+
+#[test]
+fn resign_with_a_local_key_only_where_the_content_is_the_package_s() {
+    const T: &str = "resign_with_a_local_key_only_where_the_content_is_the_package_s";
+    if let Some(why) = cannot_run() {
+        skip(T, &why);
+        return;
+    }
+    let dir = common::scratch();
+    let rpm = build_signed_package(dir.path());
+    let root = installed_root(dir.path(), &rpm);
+    let alpha = root.join("opt/imaevm-restore/alpha");
+    let bravo = root.join("opt/imaevm-restore/bravo");
+    // The package's key is not trusted here; the local key (p256) is.
+    std::fs::remove_file(root.join("etc/keys/ima/ima.der")).unwrap();
+    std::fs::copy(data("p256.crt.pem"), root.join("etc/keys/ima/local.pem")).unwrap();
+    std::fs::write(&bravo, "bravo, edited\n").unwrap();
+    let key = data("p256.pk8.pem");
+    let o = restore(
+        &root,
+        &["--resign-with", key.to_str().unwrap(), "--dry-run", PKG],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("alpha: would re-sign"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(ima(&alpha), None);
+    let o = restore(&root, &["--resign-with", key.to_str().unwrap(), PKG]);
+    assert_eq!(code(&o), 1, "bravo refused");
+    let out = stdout(&o);
+    assert!(out.contains("alpha: re-signed with "), "{out}");
+    assert!(
+        out.contains("bravo: refused: its content differs from the one imaevm-restore-test-1-1.noarch records (sha256 digests differ): not written, not signed"),
+        "{out}"
+    );
+    assert_eq!(ima(&bravo), None, "a changed file is never signed");
+    ok(
+        run(common::evmctl()
+            .args(["ima_verify", "--key"])
+            .arg(data("p256.crt.pem"))
+            .arg(&alpha)),
+        "evmctl ima_verify",
+    );
+    // Again: alpha carries a trusted signature already.
+    let o = restore(&root, &["--resign-with", key.to_str().unwrap(), PKG]);
+    assert!(
+        stdout(&o).contains("0 re-signed, 1 carrying it already"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -424,15 +424,15 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Re-applies security.ima where it was lost (a backup restored without xattrs, a copy with cp or install, rpm-plugin-ima missing when the package was installed, a filesystem that dropped it) from where it was recorded: the rpm database (rpm -q --qf with FILENAMES, FILESIGNATURES, FILEDIGESTALGO, FILEDIGESTS and FILEFLAGS; --root DIR is passed to rpm), a package file (--package), or the .sig files written at build time (--sigfiles, as evmctl ima_sign --sigfile and the %imaevm_sign macro leave them).",
             "It never writes a value onto a file whose content is not the recorded one. Before writing, the file's digest must equal the package's FILEDIGESTS (with its algorithm), and the value itself must verify over the file's current content: a signature with a certificate in /etc/keys/ima below the root or, when the root is /, a key in the IMA keyring; a hash value by comparison. A changed file, or a signature no key can check, is refused and reported, and nothing is written. After writing, the value is read back and checked again, and removed when it does not verify. Directories and symbolic links are passed over, %config files are skipped unless --config, and a filesystem without extended attributes is named (type and mount point) instead of being skipped silently. Fedora's ima-add-sigs writes the values with setfattr without checking the content first.",
-            "Not done: re-signing files that no package signed with a local key (use evmctl ima_sign), and Debian packages, which carry no IMA signatures.",
+            "With --resign-with KEY, a file whose recorded value cannot be used (the package signed none, or its signature is from a key none of the trusted keys is) is signed with KEY instead, but only when its content is the package's (FILEDIGESTS): a changed file is never signed. The new value must verify with the trusted keys (put the key's certificate in /etc/keys/ima), or it is removed again. The key's password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt. Debian packages carry no IMA signatures and are not read.",
         ],
         exit: &[
-            ("0", "Every file was restored or carries its value already (with --dry-run: would be)."),
+            ("0", "Every file was restored (or re-signed) or carries its value already (with --dry-run: would be)."),
             ("3", "Nothing refused, but some files were skipped: no value recorded, %config, not there, a filesystem without xattrs."),
             ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed."),
             USAGE,
         ],
-        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source."),
+        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source."),
         examples: &[
             Example {
                 text: "See what would be restored from the rpm database, then do it:",
@@ -445,6 +445,10 @@ pub const PAGES: &[PageText] = &[
             Example {
                 text: "From the .sig files next to the files:",
                 lines: &["imactl restore --sigfiles /usr/sbin/kexec"],
+            },
+            Example {
+                text: "Sign with the local key what the packages signed with a key not trusted here, when the content is the package's:",
+                lines: &["imactl restore --resign-with /var/lib/dkms/mok.key kexec-tools"],
             },
         ],
     },

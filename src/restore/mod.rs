@@ -27,6 +27,8 @@ const IMA: &str = "security.ima";
 pub enum Action {
     /// The value was written (or, with --dry-run, would be).
     Restored,
+    /// Signed with the --resign-with key (or, with --dry-run, would be).
+    Resigned,
     /// The file carries that value already.
     Present,
     /// Left alone, not an error: a directory or symbolic link, a %config file, no value
@@ -44,6 +46,7 @@ impl Action {
     pub fn code(&self) -> &'static str {
         match self {
             Action::Restored => "restored",
+            Action::Resigned => "resigned",
             Action::Present => "present",
             Action::Skipped(_) => "skipped",
             Action::NotAFile(_) => "not-a-file",
@@ -59,6 +62,17 @@ pub struct Options {
     pub dry_run: bool,
     /// Also %config files.
     pub config: bool,
+    /// Sign with this key where the recorded value cannot be applied (none recorded, or a
+    /// key no trusted key is) but the content is the recorded one (FILEDIGESTS).
+    pub resign: Option<Resign>,
+}
+
+/// The key `--resign-with` names.
+pub struct Resign {
+    pub signer: crate::keyref::AnySigner,
+    pub hash: crate::hash::HashAlgo,
+    /// For messages: the key file or URI.
+    pub key: String,
 }
 
 /// The content check before anything is written: Ok(()) or the refusal.
@@ -126,16 +140,20 @@ pub fn restore_one(rec: &Record, opts: &Options, keys: &TrustKeys) -> Action {
     if rec.config && !opts.config {
         return Action::Skipped("a %config file (--config to include)".into());
     }
-    let Some(value) = &rec.value else {
-        return Action::Skipped(format!("{} records no signature for it", rec.origin));
-    };
     let file = match OpenFile::open(&host) {
         Ok(f) => f,
         Err(e) => return Action::Error(e.to_string()),
     };
-    if let Err(why) = content_matches(&file, rec, value, keys) {
-        return Action::Refused(why);
-    }
+    let recorded = match &rec.value {
+        Some(v) => content_matches(&file, rec, v, keys).map(|()| v),
+        None => Err(format!("{} records no signature for it", rec.origin)),
+    };
+    let value = match (recorded, &opts.resign) {
+        (Ok(v), _) => v,
+        (Err(why), Some(r)) => return resign(&file, &host, rec, r, opts.dry_run, keys, &why),
+        (Err(why), None) if rec.value.is_none() => return Action::Skipped(why),
+        (Err(why), None) => return Action::Refused(why),
+    };
     match file.get_xattr(IMA) {
         Ok(v) if &v == value => return Action::Present,
         Ok(_) => {}
@@ -174,6 +192,76 @@ pub fn restore_one(rec: &Record, opts: &Options, keys: &TrustKeys) -> Action {
         return Action::Error("the value written does not verify when read back: removed".into());
     }
     Action::Restored
+}
+
+/// `--resign-with`: signs `file` when its content is the recorded one; `why` says why the
+/// recorded value could not be used.
+fn resign(
+    file: &OpenFile,
+    host: &Path,
+    rec: &Record,
+    r: &Resign,
+    dry_run: bool,
+    keys: &TrustKeys,
+    why: &str,
+) -> Action {
+    let Some((algo, want)) = &rec.digest else {
+        return Action::Refused(format!(
+            "{why}; no recorded digest to check the content against: not signed"
+        ));
+    };
+    match file.digest(*algo) {
+        Ok(d) if &d == want => {}
+        Ok(_) => {
+            return Action::Refused(format!(
+                "its content differs from the one {} records ({} digests differ): not written, not signed",
+            rec.origin,
+            algo.name()
+        ))
+        }
+        Err(e) => return Action::Error(e.to_string()),
+    }
+    // Signed already (by a previous run) with a trusted key.
+    let current = |file: &OpenFile| {
+        let v = file.get_xattr(IMA).map_err(|e| e.to_string())?;
+        verify_value(file, Some(&v), keys)
+    };
+    if current(file).is_ok() {
+        return Action::Present;
+    }
+    if dry_run {
+        return Action::Resigned;
+    }
+    let to = crate::ops::Target {
+        xattr: Some(IMA),
+        sigfile: false,
+    };
+    let signed = crate::ops::sign_file(
+        file,
+        &r.signer,
+        crate::sign::Scheme::V2,
+        r.hash,
+        to,
+        &mut |_| {},
+    );
+    match signed {
+        Ok(()) => {}
+        Err(crate::ops::OpError::File(e)) if matches!(&e.what, FileErrorKind::SetXattr(_, io) if io.raw_os_error() == Some(libc::EOPNOTSUPP)) => {
+            return Action::Skipped(format!(
+                "its filesystem holds no extended attributes ({})",
+                filesystem_of(host)
+            ))
+        }
+        Err(e) => return Action::Error(format!("signing with {} failed: {e}", r.key)),
+    }
+    if let Err(w) = current(file) {
+        let _ = file.remove_xattr(IMA);
+        return Action::Error(format!(
+            "the signature made with {} does not verify with {} ({w}): removed",
+            r.key, keys.described
+        ));
+    }
+    Action::Resigned
 }
 
 /// The mount point and type of the filesystem holding `path`, from /proc/self/mountinfo.

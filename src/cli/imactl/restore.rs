@@ -41,6 +41,20 @@ pub struct RestoreArgs {
     /// Include %config files.
     #[arg(long)]
     pub config: bool,
+    /// Sign with KEY (a file or a pkcs11: URI; password or PIN from EVMCTL_KEY_PASSWORD or
+    /// a prompt) the files whose recorded value cannot be applied (none recorded, or not
+    /// verifiable with the trusted keys) when their content is the package's (FILEDIGESTS).
+    /// The key's certificate must be in /etc/keys/ima: the new value is checked with it.
+    #[arg(long, value_name = "KEY", conflicts_with = "sigfiles")]
+    pub resign_with: Option<std::ffi::OsString>,
+    /// The digest algorithm for --resign-with.
+    #[arg(
+        long,
+        value_name = "ALGO",
+        default_value = "sha256",
+        requires = "resign_with"
+    )]
+    pub hash: String,
     /// Print JSON: {"files": [{"path", "action", "reason", "origin"}], "summary": {...}}.
     #[arg(long)]
     pub json: bool,
@@ -67,6 +81,21 @@ fn records(a: &RestoreArgs) -> Result<Vec<Result<Record, String>>, String> {
         .collect())
 }
 
+/// The --resign-with key, opened (a password or PIN from EVMCTL_KEY_PASSWORD or a prompt).
+fn open_resign(a: &RestoreArgs) -> Result<Option<restore::Resign>, String> {
+    let Some(k) = &a.resign_with else {
+        return Ok(None);
+    };
+    let hash = crate::hash::HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
+    let key = crate::keyref::KeyRef::parse(k);
+    let signer = super::modsig::open_signer(&key, crate::cli::evmctl::opts::ENV_KEY_PASSWORD)?;
+    Ok(Some(restore::Resign {
+        signer,
+        hash,
+        key: key.display(),
+    }))
+}
+
 pub fn run(a: RestoreArgs) -> i32 {
     if a.sigfiles && a.names.is_empty() {
         eprintln!("imactl: restore --sigfiles needs the FILEs whose FILE.sig to apply");
@@ -83,10 +112,18 @@ pub fn run(a: RestoreArgs) -> i32 {
         }
     };
     let keys = crate::kernel_hook::keys::trust_keys(&a.root);
+    let resign = match open_resign(&a) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("imactl: {e}");
+            return super::EXIT_USAGE;
+        }
+    };
     let opts = Options {
         root: a.root.clone(),
         dry_run: a.dry_run,
         config: a.config,
+        resign,
     };
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     let mut rows = Vec::new();
@@ -116,6 +153,14 @@ pub fn run(a: RestoreArgs) -> i32 {
         } else if !matches!(action, Action::Present | Action::NotAFile(_)) {
             let verb = match (&action, a.dry_run) {
                 (Action::Restored, true) => "would restore".to_string(),
+                (Action::Resigned, true) => "would re-sign".to_string(),
+                (Action::Resigned, false) => format!(
+                    "re-signed with {}",
+                    a.resign_with
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                ),
                 (a, _) => a.code().to_string(),
             };
             let tail = reason.map(|r| format!(": {r}")).unwrap_or_default();
@@ -130,7 +175,7 @@ pub fn run(a: RestoreArgs) -> i32 {
             "dry_run": a.dry_run,
             "files": rows,
             "summary": {
-                "restored": n("restored"), "present": n("present"), "skipped": n("skipped"),
+                "restored": n("restored"), "resigned": n("resigned"), "present": n("present"), "skipped": n("skipped"),
                 "refused": n("refused"), "errors": n("error"),
             },
         });
@@ -139,9 +184,11 @@ pub fn run(a: RestoreArgs) -> i32 {
         }
     } else {
         println!(
-            "{} {}, {} carrying it already, {} skipped, {} refused, {} errors",
+            "{} {}, {} {}, {} carrying it already, {} skipped, {} refused, {} errors",
             n("restored"),
             if a.dry_run { "to restore" } else { "restored" },
+            n("resigned"),
+            if a.dry_run { "to re-sign" } else { "re-signed" },
             n("present"),
             n("skipped"),
             n("refused"),
