@@ -179,10 +179,7 @@ complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_se
 complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from add" -l config -d 'The configuration file (default: etc/imaevm/kernel-hook.conf below the root)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from add" -l strict -d 'Exit 1 when the image is left without a valid signature (as strict = yes)'
 complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from remove" -l entry-dir -d 'kernel-install\'s ENTRY_DIR ($BOOT/ENTRY-TOKEN/VERSION): its linux is a candidate' -r -F
-complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from remove" -l root -d 'Work on the system below DIR (paths in the configuration and arguments are taken below it; the kernel\'s IMA keyring is consulted only when DIR is /)' -r -F
-complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from remove" -l config -d 'The configuration file (default: etc/imaevm/kernel-hook.conf below the root)' -r -F
-complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from remove" -l strict -d 'Exit 1 when the image is left without a valid signature (as strict = yes)'
+complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from remove" -l root -d 'Work on the system below DIR' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from help" -f -a "add" -d 'After a kernel is installed: leave the image kexec and kdump load signed, or say why not'
 complete -c imactl -n "__fish_imactl_using_subcommand kernel-hook; and __fish_seen_subcommand_from help" -f -a "remove" -d 'After a kernel is removed: nothing to undo (no record is kept); warns when it is the running kernel. Exit status 0'

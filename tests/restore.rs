@@ -381,3 +381,43 @@ fn resign_with_a_local_key_only_where_the_content_is_the_package_s() {
         stdout(&o)
     );
 }
+
+#[test]
+fn a_filesystem_without_xattrs_is_named_not_skipped_silently() {
+    const T: &str = "a_filesystem_without_xattrs_is_named_not_skipped_silently";
+    if let Some(why) = cannot_run() {
+        skip(T, &why);
+        return;
+    }
+    let dir = common::scratch();
+    let rpm = build_signed_package(dir.path());
+    let root = dir.path().join("root");
+    let opt = root.join("opt/imaevm-restore");
+    std::fs::create_dir_all(&opt).unwrap();
+    // ramfs has no xattr handlers: EOPNOTSUPP, as vfat gives.
+    let m = run(Command::new("mount")
+        .args(["-t", "ramfs", "imaevm-test"])
+        .arg(&opt));
+    if code(&m) != 0 {
+        skip(T, &format!("cannot mount a ramfs: {}", stderr(&m)));
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(opt.clone());
+    let root = installed_root(dir.path(), &rpm);
+    let o = restore(&root, &[PKG]);
+    assert_eq!(code(&o), 3, "skipped, not an error");
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "alpha: skipped: its filesystem holds no extended attributes (ramfs on {})",
+            std::fs::canonicalize(&opt).unwrap().display()
+        )),
+        "{out}"
+    );
+}

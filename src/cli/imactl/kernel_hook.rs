@@ -24,7 +24,17 @@ pub enum KernelHookCommand {
     Add(HookArgs),
     /// After a kernel is removed: nothing to undo (no record is kept); warns when it is the
     /// running kernel. Exit status 0.
-    Remove(HookArgs),
+    Remove(RemoveArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RemoveArgs {
+    /// The kernel version removed.
+    #[arg(value_name = "VERSION")]
+    pub version: String,
+    /// Work on the system below DIR.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
 }
 
 #[derive(Args, Debug)]
