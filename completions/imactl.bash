@@ -22,6 +22,9 @@ _imactl() {
             imactl,help)
                 cmd="imactl__subcmd__help"
                 ;;
+            imactl,kernel-hook)
+                cmd="imactl__subcmd__kernel__subcmd__hook"
+                ;;
             imactl,key)
                 cmd="imactl__subcmd__key"
                 ;;
@@ -30,6 +33,9 @@ _imactl() {
                 ;;
             imactl,policy)
                 cmd="imactl__subcmd__policy"
+                ;;
+            imactl,restore)
+                cmd="imactl__subcmd__restore"
                 ;;
             imactl,status)
                 cmd="imactl__subcmd__status"
@@ -43,6 +49,9 @@ _imactl() {
             imactl__subcmd__help,help)
                 cmd="imactl__subcmd__help__subcmd__help"
                 ;;
+            imactl__subcmd__help,kernel-hook)
+                cmd="imactl__subcmd__help__subcmd__kernel__subcmd__hook"
+                ;;
             imactl__subcmd__help,key)
                 cmd="imactl__subcmd__help__subcmd__key"
                 ;;
@@ -52,11 +61,20 @@ _imactl() {
             imactl__subcmd__help,policy)
                 cmd="imactl__subcmd__help__subcmd__policy"
                 ;;
+            imactl__subcmd__help,restore)
+                cmd="imactl__subcmd__help__subcmd__restore"
+                ;;
             imactl__subcmd__help,status)
                 cmd="imactl__subcmd__help__subcmd__status"
                 ;;
             imactl__subcmd__help,verify)
                 cmd="imactl__subcmd__help__subcmd__verify"
+                ;;
+            imactl__subcmd__help__subcmd__kernel__subcmd__hook,add)
+                cmd="imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__add"
+                ;;
+            imactl__subcmd__help__subcmd__kernel__subcmd__hook,remove)
+                cmd="imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__remove"
                 ;;
             imactl__subcmd__help__subcmd__key,ca)
                 cmd="imactl__subcmd__help__subcmd__key__subcmd__ca"
@@ -93,6 +111,24 @@ _imactl() {
                 ;;
             imactl__subcmd__help__subcmd__policy,show)
                 cmd="imactl__subcmd__help__subcmd__policy__subcmd__show"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook,add)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__add"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook,help)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook,remove)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__remove"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook__subcmd__help,add)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__add"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook__subcmd__help,help)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            imactl__subcmd__kernel__subcmd__hook__subcmd__help,remove)
+                cmd="imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__remove"
                 ;;
             imactl__subcmd__key,ca)
                 cmd="imactl__subcmd__key__subcmd__ca"
@@ -191,7 +227,7 @@ _imactl() {
 
     case "${cmd}" in
         imactl)
-            opts="-h -V --help --version policy key verify status boot modsig help"
+            opts="-h -V --help --version policy key verify status boot modsig kernel-hook restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,7 +279,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__help)
-            opts="policy key verify status boot modsig help"
+            opts="policy key verify status boot modsig kernel-hook restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,6 +309,48 @@ _imactl() {
         imactl__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__kernel__subcmd__hook)
+            opts="add remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__help__subcmd__kernel__subcmd__hook__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -494,6 +572,20 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imactl__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imactl__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -515,6 +607,120 @@ _imactl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook)
+            opts="-h --help add remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__add)
+            opts="-h --entry-dir --root --config --strict --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --entry-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help)
+            opts="add remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imactl__subcmd__kernel__subcmd__hook__subcmd__remove)
+            opts="-h --root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1084,6 +1290,36 @@ _imactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imactl__subcmd__restore)
+            opts="-h --package --sigfiles --root --dry-run --config --resign-with --hash --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --package)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resign-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hash)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imactl__subcmd__status)
             opts="-h --json --root --kexec --initrd --cert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1115,12 +1351,16 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__verify)
-            opts="-h --keyring --sigfile --json --help"
+            opts="-h --packages --root --keyring --sigfile --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --keyring)
                     COMPREPLY=($(compgen -W "ima evm platform _ima .ima _evm .evm @u @s" -- "${cur}"))
                     return 0

@@ -20,7 +20,11 @@
 //! - [`uefi`]: EFI signature lists (the firmware's db, shim's MokListRT).
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
+//! - [`kernel_hook`]: after a kernel update, the image kexec and kdump load is left signed, or
+//!   a warning says what will fail.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
+//! - [`restore`]: security.ima re-applied from the rpm database, a package or .sig files,
+//!   never onto a file whose content is not the recorded one.
 //! - [`policy`]: IMA policy rules: parser, per-kernel validation, canonical printer, securityfs loader.
 //! - [`boot`]: the boot step: every configured certificate into the IMA keyring, then the
 //!   policy, idempotently.
@@ -40,6 +44,7 @@ pub mod format;
 pub mod fsops;
 pub mod hash;
 pub mod input;
+pub mod kernel_hook;
 pub mod keyref;
 pub mod keyring;
 pub mod keys;
@@ -51,6 +56,7 @@ pub mod pe;
 pub mod pipeline;
 pub mod pkcs11;
 pub mod policy;
+pub mod restore;
 pub mod sign;
 pub mod status;
 pub mod sys;

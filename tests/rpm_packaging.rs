@@ -333,12 +333,14 @@ fn rpm_build_install_and_scriptlet_contract() {
         "usr/share/fish/vendor_completions.d/evmctl.fish",
         "usr/share/fish/vendor_completions.d/imactl.fish",
         "usr/lib/rpm/macros.d/macros.imaevm",
+        "usr/lib/kernel/install.d/95-imaevm.install",
     ] {
         assert!(
             root.join(f).is_file(),
             "the project RPM did not install /{f}"
         );
     }
+    assert!(root.join("etc/imaevm").is_dir(), "no /etc/imaevm");
     assert!(root.join("usr/share/imaevm/policies").is_dir());
     if let Ok(rd) = std::fs::read_dir(repo().join("policies")) {
         for e in rd.flatten() {

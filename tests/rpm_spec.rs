@@ -95,6 +95,7 @@ fn spec_fits_fedora_and_rhel() {
     for f in [
         "%{_prefix}/lib/dracut/modules.d/98imaevm/",
         "%{_prefix}/lib/systemd/system/imaevm-boot.service",
+        "%{_prefix}/lib/kernel/install.d/95-imaevm.install",
         "%{_mandir}/man7/imaevm-rpm-macros.7*",
     ] {
         assert!(files.contains(f), "%files lacks {f}");

@@ -46,7 +46,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "imactl does the parts of IMA (the kernel's Integrity Measurement Architecture) that ima-evm-utils' evmctl leaves to hand work: it checks IMA policies against the rules of a given kernel and loads them safely, manages the keys in the keyring IMA appraises with, tells whether kexec is protected on this machine, explains why the kernel refused a file, and performs the boot step that puts keys and policy in force at every boot.",
             "Its main use: letting a kernel that must not run unverified code still load a kexec or kdump kernel, because IMA appraises the image against the signature in its security.ima attribute (appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig). Signatures are made with evmctl(1).",
-            "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8).",
+            "Each command has its own page: imactl-policy(8), imactl-key(8), imactl-verify(8), imactl-status(8), imactl-boot(8), imactl-modsig(8), imactl-kernel-hook(8), imactl-restore(8).",
             "Where a command reads a file's contents (a policy for policy check and policy load, a certificate for key import, key show and modsig --cert), a file name of - reads standard input instead, up to the same size limit as a file of its kind; messages then name it standard input. Standard input can be read once: - given twice is an error. A file named - is given as ./-.",
         ],
         exit: &[
@@ -260,12 +260,16 @@ pub const PAGES: &[PageText] = &[
         name: "imactl-verify",
         description: &[
             "The command for \"kexec_file_load failed: Permission denied\". For each file it reads security.ima (or FILE.sig with --sigfile), finds the key by id:<keyid> in the IMA keyring as appraisal does, hashes the file with the signature's algorithm and lets the kernel verify the signature (KEYCTL_PKEY_VERIFY); nothing is loaded. Without an IMA keyring it says so and still judges what needs no key: a file without a value, or with a hash where a signature is required. An fs-verity signature (sigv3, type 0x06) is judged as under a digest_type=verity rule: over the file's fs-verity digest (FS_IOC_MEASURE_VERITY), and refused as no-verity-digest, whatever the keys, when the file has no fs-verity.",
+            "With --packages it is an rpm -V for IMA (rpm -V has no IMA column, debsums checks MD5 only): the NAMEs are installed packages (all when none), and every regular file they install is compared with the package's FILESIGNATURES and checked with the certificates in /etc/keys/ima below --root and, when the root is /, the keys in the IMA keyring. Each file gets one state: ok (it carries the package's signature, which verifies), missing (no security.ima), other-value (a value that is not the package's), bad-signature (the package's signature, which does not verify over the content: the file changed), unknown-key (the package's signature, from a key none of those keys is), or not-checked (a directory or symbolic link, a file not there, a file the package did not sign). Only the files with a problem are listed, then a summary line. Nothing is changed: imactl restore puts the values back.",
         ],
-        exit: &[("0", "Every file verifies."), ("1", "A file does not verify, cannot be read, or could not be checked."), USAGE],
-        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"} or null when there is none, \"files\": [{\"file\", \"ok\", \"verdict\" (ok, no-signature, IMA-signature-required, unknown-key, blacklisted-key, invalid-signature, unavailable-hash, no-verity-digest, not-checked, error), \"reason\", \"keyid\", \"key_serial\", \"hash\"}]}."),
+        exit: &[("0", "Every file verifies (with --packages: no file is missing its value, carries another one, or has a bad or unknown-key signature)."), ("1", "A file does not verify, cannot be read, or could not be checked; with --packages, any problem, or rpm failed."), USAGE],
+        json: Some("With --json, one object: {\"keyring\": {\"serial\", \"name\"} or null when there is none, \"files\": [{\"file\", \"ok\", \"verdict\" (ok, no-signature, IMA-signature-required, unknown-key, blacklisted-key, invalid-signature, unavailable-hash, no-verity-digest, not-checked, error), \"reason\", \"keyid\", \"key_serial\", \"hash\"}]}. With --packages: {\"root\", \"keys\", \"files\": [{\"file\", \"package\", \"state\" (ok, missing, other-value, bad-signature, unknown-key, not-checked), \"reason\"}], \"summary\": {\"ok\", \"missing\", \"other_value\", \"bad_signature\", \"unknown_key\", \"not_checked\"}}."),
         examples: &[Example {
             text: "Why was this kernel refused?",
             lines: &["imactl verify /boot/vmlinuz-6.12.0-lab"],
+        }, Example {
+            text: "Do the installed files still carry their packages' signatures?",
+            lines: &["imactl verify --packages kernel-core kexec-tools"],
         }],
     },
     PageText {
@@ -378,6 +382,84 @@ pub const PAGES: &[PageText] = &[
             text: "Before signing again with another key:",
             lines: &["imactl modsig remove vmlinuz"],
         }],
+    },
+    PageText {
+        name: "imactl-kernel-hook",
+        description: &[
+            "After a kernel update, the image kexec and kdump will load must carry an IMA signature the kernel accepts, or kdump fails at the next boot, exactly when a crash dump is needed: systemd's 90-loaderentry.install copies the image with install(1), which drops security.ima; an ESP or XBOOTLDR partition is vfat and holds no xattr at all; Debian's packages carry no IMA signatures. imactl kernel-hook is the one implementation behind the hooks that run at kernel install time: the kernel-install plugin 95-imaevm.install (ordered after 20-grub, 90-loaderentry and 90-uki-copy) and Debian's /etc/kernel/postinst.d/zzz-imaevm and postrm.d/zzz-imaevm. They pass their arguments on, send all output to standard error, never prompt, and exit 0 unless strictness is configured.",
+            "The configuration is /etc/imaevm/kernel-hook.conf: name = value lines (# starts a comment). key = the local signing key, a file (DKMS's /var/lib/dkms/mok.key is the precedent) or a pkcs11: URI; it must open without a password or PIN, since the hook never prompts. cert = its certificate (names the key id; needed for appended signatures). hash = the digest algorithm (sha256). pkcs11_module = the module for a URI that names none. strict = yes makes the hook exit 1 when the image is left without a valid signature. Paths in it are taken below --root. A file that does not parse is named with its line, ignored, and nothing is changed.",
+            "See docs/kernel-updates.md in the source tree for the whole procedure.",
+        ],
+        exit: &[("0", "Done, on every path, also when the image is left unsigned (the warning says so)."), ("1", "Strictness is configured and the image is left without a valid signature."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "What the kernel-install plugin runs for a new kernel:",
+            lines: &["imactl kernel-hook add --entry-dir /boot/efi/abc/6.12.0 6.12.0 /lib/modules/6.12.0/vmlinuz"],
+        }],
+    },
+    PageText {
+        name: "imactl-kernel-hook-add",
+        description: &[
+            "Finds the image kdump will load as kdumpctl does: vmlinuz-VERSION in /boot, /boot/efi, /efi or /, then the linux of a BLS entry in loader/entries whose version is VERSION (or whose file name ends in -VERSION.conf), then ENTRY_DIR/linux, then a UKI EFI/Linux/*-VERSION.efi. Then, in order: when it carries a signature (security.ima, or an appended signature) that verifies with a certificate in /etc/keys/ima or, when the root is /, a key in the IMA keyring, it reports OK; else, when IMAGE or /lib/modules/VERSION/vmlinuz carries a signature whose file has the same digest, or the rpm database (rpm -qf, with --root) records a signature for /lib/modules/VERSION/vmlinuz whose FILEDIGESTS is the image's digest (compared first: a signature over other content is never copied), and the signature verifies, it copies it; else, when a key is configured, it signs the image: security.ima, or an appended signature (modsig) where the filesystem holds no xattrs; else it prints one paragraph: what kdump and kexec will do at the next boot, and how to fix it. Every step is one line on standard output.",
+            "Not done here: checking appended signatures against the keyring (only against the certificates in /etc/keys/ima).",
+        ],
+        exit: &[("0", "Done, also when the image is left unsigned."), ("1", "--strict or strict = yes, and the image is left without a valid signature."), USAGE],
+        json: None,
+        examples: &[
+            Example {
+                text: "Debian's postinst.d hook, by hand:",
+                lines: &["imactl kernel-hook add 6.1.0-28-amd64 /boot/vmlinuz-6.1.0-28-amd64"],
+            },
+            Example {
+                text: "In a test or an image build, below another root, failing when unsigned:",
+                lines: &["imactl kernel-hook add --root /srv/image --strict 6.12.0"],
+            },
+        ],
+    },
+    PageText {
+        name: "imactl-kernel-hook-remove",
+        description: &[
+            "Run when a kernel is removed (kernel-install remove, Debian's postrm.d). The image goes away with its signature and imactl keeps no record of the images it signed, so there is nothing to undo; it says so, and warns when VERSION is the running kernel, whose image kdump loads on a restart.",
+        ],
+        exit: &[("0", "Always, unless the arguments are wrong."), USAGE],
+        json: None,
+        examples: &[Example {
+            text: "What the hooks run:",
+            lines: &["imactl kernel-hook remove 6.12.0"],
+        }],
+    },
+    PageText {
+        name: "imactl-restore",
+        description: &[
+            "Re-applies security.ima where it was lost (a backup restored without xattrs, a copy with cp or install, rpm-plugin-ima missing when the package was installed, a filesystem that dropped it) from where it was recorded: the rpm database (rpm -q --qf with FILENAMES, FILESIGNATURES, FILEDIGESTALGO, FILEDIGESTS and FILEFLAGS; --root DIR is passed to rpm), a package file (--package), or the .sig files written at build time (--sigfiles, as evmctl ima_sign --sigfile and the %imaevm_sign macro leave them).",
+            "It never writes a value onto a file whose content is not the recorded one. Before writing, the file's digest must equal the package's FILEDIGESTS (with its algorithm), and the value itself must verify over the file's current content: a signature with a certificate in /etc/keys/ima below the root or, when the root is /, a key in the IMA keyring; a hash value by comparison. A changed file, or a signature no key can check, is refused and reported, and nothing is written. After writing, the value is read back and checked again, and removed when it does not verify. Directories and symbolic links are passed over, %config files are skipped unless --config, and a filesystem without extended attributes is named (type and mount point) instead of being skipped silently. Fedora's ima-add-sigs writes the values with setfattr without checking the content first.",
+            "With --resign-with KEY, a file whose recorded value cannot be used (the package signed none, or its signature is from a key none of the trusted keys is) is signed with KEY instead, but only when its content is the package's (FILEDIGESTS): a changed file is never signed. The new value must verify with the trusted keys (put the key's certificate in /etc/keys/ima), or it is removed again. The key's password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt. Debian packages carry no IMA signatures and are not read.",
+        ],
+        exit: &[
+            ("0", "Every file was restored (or re-signed) or carries its value already (with --dry-run: would be)."),
+            ("3", "Nothing refused, but some files were skipped: no value recorded, %config, not there, a filesystem without xattrs."),
+            ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed."),
+            USAGE,
+        ],
+        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source."),
+        examples: &[
+            Example {
+                text: "See what would be restored from the rpm database, then do it:",
+                lines: &["imactl restore --dry-run", "imactl restore"],
+            },
+            Example {
+                text: "One package, from its package file, in another root:",
+                lines: &["imactl restore --root /mnt/sysimage --package /var/cache/dnf/kernel-core-6.12.0.rpm"],
+            },
+            Example {
+                text: "From the .sig files next to the files:",
+                lines: &["imactl restore --sigfiles /usr/sbin/kexec"],
+            },
+            Example {
+                text: "Sign with the local key what the packages signed with a key not trusted here, when the content is the package's:",
+                lines: &["imactl restore --resign-with /var/lib/dkms/mok.key kexec-tools"],
+            },
+        ],
     },
 ];
 

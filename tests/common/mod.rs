@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 mod bounded;
 pub mod crafted_keys;
+pub mod rpm_pkg;
 mod skip;
 #[allow(unused_imports)] // each test crate uses a different subset
 pub use bounded::run_bounded;

@@ -6,14 +6,17 @@ use clap::{Parser, Subcommand};
 pub mod boot;
 pub mod exit;
 pub mod json;
+pub mod kernel_hook;
 pub mod key;
 pub mod keygen;
 pub mod keyshow;
 pub mod modsig;
 pub mod policy;
+pub mod restore;
 pub mod status;
 pub mod values;
 pub mod verify;
+pub mod verify_packages;
 
 pub use exit::{EXIT_FAIL, EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE};
 
@@ -63,6 +66,20 @@ pub enum Command {
     /// with CONFIG_IMA_APPRAISE_MODSIG, with the signing certificate in .ima.
     #[command(subcommand)]
     Modsig(modsig::ModsigCommand),
+    /// Kernel updates: keep the image kexec and kdump load signed (kernel-install and Debian hooks).
+    ///
+    /// Run by the kernel-install plugin 95-imaevm.install and the Debian hooks
+    /// /etc/kernel/postinst.d/zzz-imaevm and postrm.d/zzz-imaevm after a kernel is
+    /// installed or removed. Never prompts; exits 0 unless strictness is configured.
+    #[command(subcommand)]
+    KernelHook(kernel_hook::KernelHookCommand),
+    /// Re-apply security.ima from the rpm database, a package file or .sig files.
+    ///
+    /// Never writes a value onto a file whose content is not the recorded one: the file's
+    /// digest must equal the package's (FILEDIGESTS) and the value must verify over it
+    /// before anything is written. Exit status: 0 all restored, 3 some skipped, 1 a file
+    /// refused or an error, 2 bad arguments.
+    Restore(restore::RestoreArgs),
 }
 
 /// Runs imactl with the process arguments; returns the exit code.
@@ -82,5 +99,7 @@ pub fn main() -> i32 {
         Command::Status(a) => status::run(a),
         Command::Boot(a) => boot::run(a),
         Command::Modsig(c) => modsig::run(c),
+        Command::KernelHook(c) => kernel_hook::run(c),
+        Command::Restore(a) => restore::run(a),
     }
 }

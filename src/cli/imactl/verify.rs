@@ -24,9 +24,18 @@ checked against the file's fs-verity digest, as under a digest_type=verity rule.
 Exit status: 0 when every file verifies, 1 otherwise."
 )]
 pub struct VerifyArgs {
-    /// Files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// Files to check (with --packages: installed package names, none for all).
+    #[arg(required_unless_present = "packages", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// An rpm -V for IMA: check every file of the installed packages named (all when none)
+    /// against the package's signature (FILESIGNATURES), with the certificates in
+    /// /etc/keys/ima and the IMA keyring. Exit status 1 when a file is missing its value,
+    /// carries another one, or its signature is bad or from an unknown key.
+    #[arg(long, conflicts_with = "sigfile")]
+    pub packages: bool,
+    /// With --packages: the system below DIR (rpm --root DIR; its etc/keys/ima).
+    #[arg(long, value_name = "DIR", requires = "packages")]
+    pub root: Option<PathBuf>,
     #[command(flatten)]
     pub keyring: super::key::KeyringOpt,
     /// Read the signature from FILE.sig instead of security.ima.
@@ -70,6 +79,9 @@ fn check_file(path: &Path, sigfile: bool, verifier: &Verifier) -> Outcome {
 }
 
 pub fn run(a: VerifyArgs) -> i32 {
+    if a.packages {
+        return super::verify_packages::run(a.root.as_deref(), &a.files, a.json);
+    }
     // Without the IMA keyring, files without a signature or with a hash are still judged.
     let (verifier, ring) = match keyring::locate(&a.keyring.keyring, false) {
         Ok(ring) => {
