@@ -6,9 +6,8 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use xattr::FileExt;
@@ -140,25 +139,15 @@ impl OpenFile {
             path: path.to_path_buf(),
             what,
         };
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(path)
-            .map_err(|e| {
-                if e.raw_os_error() == Some(libc::ELOOP) {
-                    err(FileErrorKind::NotRegular(
-                        "a symbolic link; give the target's path",
-                    ))
-                } else {
-                    err(FileErrorKind::Open(e))
-                }
-            })?;
-        let md = file.metadata().map_err(|e| err(FileErrorKind::Open(e)))?;
-        if !md.file_type().is_file() {
-            return Err(err(FileErrorKind::NotRegular(
-                crate::input::file_type_words(md.file_type()),
-            )));
-        }
+        use crate::input::{open_file, Access, InputError};
+        let file = open_file(path, Access::ReadNoFollow).map_err(|e| match e {
+            InputError::Io(e) if e.raw_os_error() == Some(libc::ELOOP) => err(
+                FileErrorKind::NotRegular("a symbolic link; give the target's path"),
+            ),
+            InputError::Io(e) => err(FileErrorKind::Open(e)),
+            InputError::NotRegular(what) => err(FileErrorKind::NotRegular(what)),
+            other => err(FileErrorKind::Open(other.into())),
+        })?;
         Ok(OpenFile {
             path: path.to_path_buf(),
             file,
@@ -285,16 +274,12 @@ pub fn write_atomic_with(
         tmp_name.push(name);
         tmp_name.push(format!(".tmp{}.{attempt}", std::process::id()));
         let tmp = dir.join(&tmp_name);
-        let mut f = match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)
-        {
+        let mut f = match crate::input::open_file(&tmp, crate::input::Access::CreateNew(0o644)) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
+            Err(crate::input::InputError::Io(e)) if e.kind() == io::ErrorKind::AlreadyExists => {
+                continue
+            }
+            Err(e) => return Err(e.into()),
         };
         let fill = fill.take().expect("called once: the loop returns after it");
         let r = fill(&mut f)

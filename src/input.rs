@@ -13,12 +13,14 @@
 //! input given as `-` is read through the same caps ([`stdin`]), where a front end allows it.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
+pub mod open;
 pub mod stdin;
+pub use open::{open_file, read_pipe, Access, PIPE_IDLE_LIMIT};
 pub use stdin::{
     is_stdin, read_input_or_stdin, read_input_or_stdin_string, read_stdin, source_name,
     stdin_at_most_once, STDIN_ARG, STDIN_NAME,
@@ -46,11 +48,14 @@ pub enum InputKind {
     SecurityfsPolicy,
     /// `/proc/keys`.
     ProcKeys,
+    /// A one-line kernel interface file (securityfs `lsm`) or a state record of ours
+    /// (`imactl boot`'s `/run/imaevm/policy-loaded`).
+    SmallFile,
 }
 
 impl InputKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [InputKind; 8] = [
+    pub const ALL: [InputKind; 9] = [
         InputKind::Key,
         InputKind::Signature,
         InputKind::Policy,
@@ -59,6 +64,7 @@ impl InputKind {
         InputKind::Pcrs,
         InputKind::SecurityfsPolicy,
         InputKind::ProcKeys,
+        InputKind::SmallFile,
     ];
 
     /// The largest file of this kind that is read, in bytes.
@@ -80,6 +86,8 @@ impl InputKind {
             // At most 24 lines per bank.
             InputKind::Pcrs => 64 * KIB,
             InputKind::ProcKeys => 16 * MIB,
+            // A list of LSM names, or a digest and a path.
+            InputKind::SmallFile => 64 * KIB,
         }
     }
 
@@ -94,6 +102,7 @@ impl InputKind {
             InputKind::Pcrs => "PCR values file",
             InputKind::SecurityfsPolicy => "securityfs policy",
             InputKind::ProcKeys => "/proc/keys",
+            InputKind::SmallFile => "kernel list or state record",
         }
     }
 }
@@ -118,6 +127,8 @@ pub enum InputError {
     NotRegular(&'static str),
     /// The file is larger than the cap of its kind.
     TooLarge(InputKind),
+    /// A pipe the user named sent nothing for this long.
+    Silent(std::time::Duration),
 }
 
 impl fmt::Display for InputError {
@@ -130,6 +141,11 @@ impl fmt::Display for InputError {
                 "larger than the {} limit for a {}",
                 size_words(kind.limit()),
                 kind.noun()
+            ),
+            InputError::Silent(d) => write!(
+                f,
+                "a pipe that sent nothing for {} s (is its writer running?)",
+                d.as_secs_f64()
             ),
         }
     }
@@ -167,18 +183,10 @@ pub fn file_type_words(ft: std::fs::FileType) -> &'static str {
     }
 }
 
-/// Opens `path` for reading without blocking on a FIFO and checks it is a regular file.
+/// Opens `path` for reading without blocking on a FIFO and checks it is a regular file
+/// ([`open_file`] with [`Access::Read`]).
 pub fn open_regular(path: &Path) -> Result<File, InputError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(InputError::Io)?;
-    let md = file.metadata().map_err(InputError::Io)?;
-    if !md.file_type().is_file() {
-        return Err(InputError::NotRegular(file_type_words(md.file_type())));
-    }
-    Ok(file)
+    open_file(path, Access::Read)
 }
 
 /// Reads at most `kind.limit()` bytes from `r`; more is an error.
@@ -196,7 +204,12 @@ pub fn read_capped(r: impl Read, kind: InputKind) -> Result<Vec<u8>, InputError>
 
 /// Reads the regular file `path` whole, refusing anything larger than `kind`'s cap.
 pub fn read_input(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
-    let file = open_regular(path)?;
+    read_opened(open_regular(path)?, kind)
+}
+
+/// Reads a regular file opened by [`open_file`] whole, refusing anything larger than
+/// `kind`'s cap.
+pub fn read_opened(file: File, kind: InputKind) -> Result<Vec<u8>, InputError> {
     let md = file.metadata().map_err(InputError::Io)?;
     if md.len() > kind.limit() {
         return Err(InputError::TooLarge(kind));

@@ -3,9 +3,7 @@
 //! of new files with private permissions without following or replacing anything.
 //! No printing and no argv.
 
-use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use ecdsa::elliptic_curve::Generate;
@@ -227,12 +225,7 @@ pub fn write_new_files(files: &[NewFile]) -> Result<(), WriteError> {
 }
 
 fn write_new(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)?;
+    let mut file = crate::input::open_file(path, crate::input::Access::CreateNew(mode))?;
     let r = file
         .write_all(data)
         .and_then(|()| file.sync_all())
