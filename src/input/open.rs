@@ -44,6 +44,11 @@ pub enum Access {
     /// Create a new file with this mode: never an existing one and never through a link
     /// (O_CREAT|O_EXCL|O_NOFOLLOW).
     CreateNew(u32),
+    /// Create an anonymous file with this mode in the directory `path` (O_TMPFILE): it has
+    /// no name until `crate::sys::fd::link_anonymous` gives it one, so a process killed
+    /// while writing leaves nothing. A filesystem without O_TMPFILE fails with EOPNOTSUPP
+    /// (or EISDIR on old kernels).
+    Anonymous(u32),
 }
 
 /// Opens `path` as `how` says, without blocking, and checks with fstat(2) that it is a
@@ -67,6 +72,10 @@ pub fn open_file(path: &Path, how: Access) -> Result<File, InputError> {
             o.write(true).create_new(true).mode(mode);
             flags |= libc::O_NOFOLLOW;
         }
+        Access::Anonymous(mode) => {
+            o.write(true).mode(mode);
+            flags |= libc::O_TMPFILE;
+        }
     }
     let acceptable =
         |ft: std::fs::FileType| ft.is_file() || (how == Access::ReadOrPipe && ft.is_fifo());
@@ -76,10 +85,11 @@ pub fn open_file(path: &Path, how: Access) -> Result<File, InputError> {
         // opened for writing (EISDIR) or a device without a driver (ENODEV): say what
         // the file is rather than the errno.
         Err(e)
-            if matches!(
-                e.raw_os_error(),
-                Some(libc::ENXIO | libc::EISDIR | libc::ENODEV)
-            ) =>
+            if !matches!(how, Access::Anonymous(_))
+                && matches!(
+                    e.raw_os_error(),
+                    Some(libc::ENXIO | libc::EISDIR | libc::ENODEV)
+                ) =>
         {
             return Err(match std::fs::metadata(path) {
                 Ok(md) if !acceptable(md.file_type()) => {

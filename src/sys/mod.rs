@@ -5,7 +5,8 @@
 //!
 //! - [`keyctl`]: add_key(2) and the keyctl(2) operations the keyring code uses.
 //! - [`mount`]: mount(2) and statfs(2) for securityfs.
-//! - [`fd`]: close(2) with its error (dropping a `File` ignores it).
+//! - [`fd`]: close(2) with its error (dropping a `File` ignores it), and linkat(2) of an
+//!   anonymous O_TMPFILE file to its name.
 //! - [`poll`]: poll(2) on one descriptor, to wait for a pipe with a time limit.
 //! - [`uname`]: uname(2), the running kernel's release.
 //! - [`ioctl`]: ioctl(2) FS_IOC_GETVERSION (an inode's generation), FS_IOC_GETFLAGS and
