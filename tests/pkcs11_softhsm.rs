@@ -530,3 +530,89 @@ fn a_token_ca_key_issues_ima_certificates() {
     );
     println!("{}", stdout(&v).trim());
 }
+
+/// Issue 24, defect 7: upstream's tests and scripts written for libp11's engine sign
+/// through a URI that says `type=public`; the engine resolves the private key with the
+/// same id or label. RSA signatures through `type=public`, `type=private` and no type are
+/// byte-identical to `openssl dgst -engine pkcs11 -keyform engine -sign URI` (Debian's
+/// libengine-pkcs11-openssl, configured through an OpenSSL config file that holds the
+/// module and the test PIN) over the same file, and `-v` says which key signs.
+#[test]
+fn type_public_signs_with_the_private_key_as_libp11_does() {
+    const T: &str = "type_public_signs_with_the_private_key_as_libp11_does";
+    let Some(t) = token(T) else {
+        return;
+    };
+    let engine = ["/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so"]
+        .into_iter()
+        .chain(["/usr/lib/aarch64-linux-gnu/engines-3/pkcs11.so"])
+        .find(|p| Path::new(p).exists());
+    let Some(engine) = engine else {
+        skip(
+            T,
+            "libengine-pkcs11-openssl is not installed (tests/setup.sh installs it)",
+        );
+        return;
+    };
+    let conf = t.dir.join("openssl-pkcs11.cnf");
+    std::fs::write(
+        &conf,
+        format!(
+            "openssl_conf = openssl_init\n[openssl_init]\nengines = engine_section\n\
+             [engine_section]\npkcs11 = pkcs11_section\n[pkcs11_section]\n\
+             engine_id = pkcs11\ndynamic_path = {engine}\nMODULE_PATH = {SOFTHSM}\n\
+             PIN = {USER_PIN}\ninit = 0\n"
+        ),
+    )
+    .unwrap();
+    let file = t.dir.join("payload");
+    write_sample(&file, 5000, 9);
+    let file = file.to_str().unwrap();
+    for ty in ["", ";type=public", ";type=private"] {
+        let engine_uri = format!("pkcs11:token=imaevm;object=rsa{ty}");
+        let sig = t.dir.join("engine.sig");
+        let mut c = t.cmd(Command::new("openssl"));
+        c.env("OPENSSL_CONF", &conf).args([
+            "dgst",
+            "-sha256",
+            "-engine",
+            "pkcs11",
+            "-keyform",
+            "engine",
+            "-sign",
+            &engine_uri,
+            "-out",
+            sig.to_str().unwrap(),
+            file,
+        ]);
+        let o = run(&mut c);
+        assert!(o.status.success(), "openssl {ty}: {}", stderr(&o));
+        let theirs = std::fs::read(&sig).unwrap();
+        assert_eq!(theirs.len(), 256);
+
+        let ours_uri = format!("{engine_uri}?module-path={SOFTHSM}");
+        let o = t.evmctl(
+            &[
+                "ima_sign", "-v", "-n", "-a", "sha256", "--key", &ours_uri, file,
+            ],
+            Some(USER_PIN),
+        );
+        assert!(o.status.success(), "evmctl {ty}: {}", stderr(&o));
+        let value = stdout(&o);
+        let value = value.split_whitespace().next().unwrap();
+        // The v2 header (type, version, algorithm, keyid, length: 9 bytes), then the
+        // RSA signature.
+        assert_eq!(
+            &value[18..],
+            hex(&theirs),
+            "{ty}: ours differs from the engine's"
+        );
+        assert_eq!(
+            stderr(&o).contains("type=public: signing with the private key"),
+            ty == ";type=public",
+            "{ty}: {}",
+            stderr(&o)
+        );
+        println!("type{ty}: byte-identical to openssl's pkcs11 engine");
+    }
+}

@@ -260,9 +260,15 @@ impl Pkcs11Signer {
         explicit: Option<KeyidSource>,
     ) -> Result<Pkcs11Signer, Pkcs11Error> {
         let uri = Pkcs11Uri::parse(uri_text).map_err(Pkcs11Error::Uri)?;
-        if let Some(t) = uri.object_type.filter(|t| *t != uri::ObjectType::Private) {
+        // type=public selects the private key with the same id or label, as libp11's
+        // engine does (upstream's tests and scripts written for that engine sign so).
+        if let Some(t) = uri
+            .object_type
+            .filter(|t| !matches!(t, uri::ObjectType::Private | uri::ObjectType::Public))
+        {
             return Err(Pkcs11Error::Object(format!(
-                "the URI names a {t:?} object: signing needs type=private (or no type)"
+                "the URI names a {t:?} object: signing needs type=private, type=public (the \
+                 private key with the same id or label) or no type"
             )));
         }
         let ctx = load_module(&uri, default_module)?;
