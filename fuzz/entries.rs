@@ -33,6 +33,9 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("pcrs_file", pcrs_file),
     ("evmctl_argv", evmctl_argv),
     ("template_data", template_data),
+    ("pkcs11_uri", pkcs11_uri),
+    ("cert_extensions", cert_extensions),
+    ("modsig_trailer", modsig_trailer),
 ];
 
 const CERT_DER: &[u8] = include_bytes!("../tests/data/keys/rsa2048.crt.der");
@@ -209,4 +212,47 @@ pub fn evmctl_argv(data: &[u8]) {
     if let Ok(p) = imaevm::cli::evmctl::parse::parse(&args) {
         let _ = imaevm::cli::evmctl::args::resolve(p.options, p.operands);
     }
+}
+
+/// A `pkcs11:` URI (issue 24): parsed, and shown without its PIN. A URI that parses has no
+/// PIN left in what is shown.
+pub fn pkcs11_uri(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = imaevm::pkcs11::is_pkcs11_uri(text);
+    if let Ok(u) = imaevm::pkcs11::Pkcs11Uri::parse(text) {
+        let _ = format!("{u:?}");
+    }
+    let shown = imaevm::pkcs11::Pkcs11Uri::display_without_pin(text);
+    let _ = shown.len();
+}
+
+/// A certificate's extensions as `imactl key show` reads them (issue 24): the whole
+/// analysis and its text, for a certificate that parses.
+pub fn cert_extensions(data: &[u8]) {
+    if let Ok(c) = Certificate::from_bytes(Path::new("c"), data) {
+        let r = imaevm::keys::inspect::analyse(&c, std::time::SystemTime::UNIX_EPOCH);
+        let _ = r.to_text();
+    }
+}
+
+/// A file with an appended signature (issue 24): the module_signature trailer found and
+/// checked as the kernel does, then the SignedData checked against a certificate.
+pub fn modsig_trailer(data: &[u8]) {
+    if let Ok(a) = imaevm::modsig::split(data) {
+        assert_eq!(
+            a.content.len() + a.pkcs7.len() + 40,
+            data.len(),
+            "split lengths"
+        );
+        assert_eq!(imaevm::modsig::remove(data).ok(), Some(a.content));
+    }
+    let rsa = cert_for_modsig();
+    let _ = imaevm::modsig::verify(data, std::slice::from_ref(rsa));
+}
+
+fn cert_for_modsig() -> &'static Certificate {
+    static C: std::sync::OnceLock<Certificate> = std::sync::OnceLock::new();
+    C.get_or_init(|| Certificate::from_bytes(Path::new("rsa"), CERT_DER).unwrap())
 }

@@ -10,7 +10,7 @@ evmctl=$PWD/target/debug/evmctl
 keys=$PWD/tests/data/keys
 c=$PWD/fuzz/corpus
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
-mkdir -p "$c"/{ima_value,evm_value,v1_signature,sig_file,private_key,certificate,public_key,policy,measurement_list,event_log,proc_keys,pcrs_file,evmctl_argv,template_data}
+mkdir -p "$c"/{ima_value,evm_value,v1_signature,sig_file,private_key,certificate,public_key,policy,measurement_list,event_log,proc_keys,pcrs_file,evmctl_argv,template_data,pkcs11_uri,cert_extensions,modsig_trailer}
 echo data > "$w/f"
 for k in rsa2048.pk8.pem p256.pk8.pem; do
   "$evmctl" ima_sign --sigfile --key "$keys/$k" "$w/f" >/dev/null 2>&1
@@ -27,6 +27,18 @@ done
 for f in rsa2048.crt.pem rsa2048.crt.der rsa2048-skid.crt.pem p256.crt.pem p256-noskid.crt.der; do
   cp "$keys/$f" "$c/certificate/$f"
 done
+# Issue 24: certificates with the extensions key show reads; files with an appended
+# signature; pkcs11: URIs of every attribute form.
+for f in rsa2048.crt.pem rsa2048-skid.crt.pem p256.crt.pem p256-noskid.crt.der rsa10240.crt.der; do
+  cp "$keys/$f" "$c/cert_extensions/$f"
+done
+cargo build --quiet --bin imactl
+printf 'kernel image' > "$w/m"
+"$PWD/target/debug/imactl" modsig sign --key "$keys/rsa2048.pk8.pem" --cert "$keys/rsa2048.crt.pem" --out "$c/modsig_trailer/rsa-sha256" "$w/m" >/dev/null
+"$PWD/target/debug/imactl" modsig sign --hash sha512 --key "$keys/p256.pk8.pem" --cert "$keys/p256.crt.pem" --out "$c/modsig_trailer/p256-sha512" "$w/m" >/dev/null
+printf '%s' 'pkcs11:token=My%20Token;object=ima%3bkey;id=%01%a2;type=private?pin-value=12%2634&module-path=/usr/lib/softhsm/libsofthsm2.so' > "$c/pkcs11_uri/full"
+printf '%s' 'pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=1234;token=imaevm;slot-id=7;type=public?pin-source=/run/pin&module-name=softhsm2' > "$c/pkcs11_uri/token-attrs"
+printf '%s' 'pkcs11:object=rsa' > "$c/pkcs11_uri/short"
 openssl pkey -pubin -in "$keys/rsa2048.pub.pem" -outform DER -out "$c/public_key/rsa2048.der"
 openssl x509 -in "$keys/p256.crt.pem" -pubkey -noout | openssl pkey -pubin -outform DER -out "$c/public_key/p256.der"
 cp tests/vm/*.policy "$c/policy/"

@@ -6,9 +6,8 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use xattr::FileExt;
@@ -140,25 +139,15 @@ impl OpenFile {
             path: path.to_path_buf(),
             what,
         };
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(path)
-            .map_err(|e| {
-                if e.raw_os_error() == Some(libc::ELOOP) {
-                    err(FileErrorKind::NotRegular(
-                        "a symbolic link; give the target's path",
-                    ))
-                } else {
-                    err(FileErrorKind::Open(e))
-                }
-            })?;
-        let md = file.metadata().map_err(|e| err(FileErrorKind::Open(e)))?;
-        if !md.file_type().is_file() {
-            return Err(err(FileErrorKind::NotRegular(
-                crate::input::file_type_words(md.file_type()),
-            )));
-        }
+        use crate::input::{open_file, Access, InputError};
+        let file = open_file(path, Access::ReadNoFollow).map_err(|e| match e {
+            InputError::Io(e) if e.raw_os_error() == Some(libc::ELOOP) => err(
+                FileErrorKind::NotRegular("a symbolic link; give the target's path"),
+            ),
+            InputError::Io(e) => err(FileErrorKind::Open(e)),
+            InputError::NotRegular(what) => err(FileErrorKind::NotRegular(what)),
+            other => err(FileErrorKind::Open(other.into())),
+        })?;
         Ok(OpenFile {
             path: path.to_path_buf(),
             file,
@@ -262,44 +251,111 @@ pub fn sig_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Writes `data` to `target` atomically: a new temporary file in the same directory
-/// (O_EXCL, so nothing existing is followed or truncated), fsync, then rename over
-/// `target` (rename replaces a symbolic link itself, never its target).
+/// Writes `data` to `target` atomically: the file appears whole or not at all, and a
+/// process killed while writing leaves nothing behind (see [`write_atomic_with`]).
 pub fn write_atomic(target: &Path, data: &[u8]) -> io::Result<()> {
     write_atomic_with(target, |f| f.write_all(data))
 }
 
+/// The name of the temporary file [`write_atomic_with`] uses where it needs one:
+/// `.NAME.tmpPID.N` in the target's directory.
+fn temp_name(name: &OsStr, attempt: u32) -> std::ffi::OsString {
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp{}.{attempt}", std::process::id()));
+    tmp_name
+}
+
+/// True when `name` has the form of [`write_atomic_with`]'s temporary files,
+/// `.NAME.tmpPID.N`: what a process killed between writing and renaming (or an older
+/// version, which wrote every file that way) leaves. `-r` walks skip these instead of
+/// signing them.
+pub fn is_write_temp_name(name: &OsStr) -> bool {
+    let b = name.as_encoded_bytes();
+    let Some(rest) = b.strip_prefix(b".") else {
+        return false;
+    };
+    let Some(pos) = rest.windows(4).rposition(|w| w == b".tmp") else {
+        return false;
+    };
+    let (stem, tail) = (&rest[..pos], &rest[pos + 4..]);
+    let digits =
+        |p: Option<&[u8]>| p.is_some_and(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
+    let mut parts = tail.split(|&c| c == b'.');
+    !stem.is_empty() && digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
+}
+
 /// [`write_atomic`] with the contents written by `fill` (a copy of any size streams).
+///
+/// The contents go to an anonymous file (O_TMPFILE) in the target's directory, fsynced,
+/// then linked to `target` when it does not exist yet: nothing has a name until it is
+/// complete, so a kill at any point leaves nothing. When `target` exists, the finished
+/// file is linked to a temporary name and renamed over it (rename replaces a symbolic link
+/// itself, never its target). Where the filesystem has no O_TMPFILE, the contents are
+/// written to a new temporary file (O_EXCL, so nothing existing is followed or truncated)
+/// and renamed; a kill then may leave that file, which [`is_write_temp_name`] recognises.
 pub fn write_atomic_with(
     target: &Path,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<()> {
+    use crate::input::{open_file, Access, InputError};
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let name = target.file_name().unwrap_or(OsStr::new("sig"));
+    match open_file(&dir, Access::Anonymous(0o644)) {
+        Ok(mut f) => {
+            fill(&mut f).and_then(|()| f.sync_all())?;
+            return link_complete(&f, &dir, name, target);
+        }
+        Err(InputError::Io(e))
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)
+            ) => {}
+        Err(e) => return Err(e.into()),
+    }
     let mut fill = Some(fill);
     for attempt in 0..100u32 {
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(name);
-        tmp_name.push(format!(".tmp{}.{attempt}", std::process::id()));
-        let tmp = dir.join(&tmp_name);
-        let mut f = match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)
-        {
+        let tmp = dir.join(temp_name(name, attempt));
+        let mut f = match open_file(&tmp, Access::CreateNew(0o644)) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
+            Err(InputError::Io(e)) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e.into()),
         };
         let fill = fill.take().expect("called once: the loop returns after it");
         let r = fill(&mut f)
             .and_then(|()| f.sync_all())
             .and_then(|()| std::fs::rename(&tmp, target));
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return r;
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "could not create a temporary file",
+    ))
+}
+
+/// Gives the complete anonymous file `f` the name `target`: directly when the name is
+/// free, else through a temporary name renamed over it.
+fn link_complete(f: &File, dir: &Path, name: &OsStr, target: &Path) -> io::Result<()> {
+    use std::os::fd::AsFd;
+    match crate::sys::fd::link_anonymous(f.as_fd(), target) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.errno == libc::EEXIST => {}
+        Err(e) => return Err(e.into()),
+    }
+    for attempt in 0..100u32 {
+        let tmp = dir.join(temp_name(name, attempt));
+        match crate::sys::fd::link_anonymous(f.as_fd(), &tmp) {
+            Ok(()) => {}
+            Err(e) if e.errno == libc::EEXIST => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let r = std::fs::rename(&tmp, target);
         if r.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -385,7 +441,8 @@ pub type WalkItem = Result<PathBuf, FileError>;
 /// Every regular file under `root` (or `root` itself when it is a regular file), in upstream
 /// evmctl's order (nftw: each directory's entries as the filesystem lists them, a
 /// subdirectory's contents where the subdirectory is met), without following symbolic
-/// links; unreadable directories are reported as errors, other file types are skipped.
+/// links; unreadable directories are reported as errors, other file types are skipped, and
+/// so are the leftovers of an interrupted [`write_atomic_with`] ([`is_write_temp_name`]).
 /// `same_fs` stays on root's filesystem.
 pub fn walk_regular_files(
     root: &Path,
@@ -397,6 +454,8 @@ pub fn walk_regular_files(
         .same_file_system(same_fs)
         .into_iter()
         .filter_map(move |entry| match entry {
+            // A temporary file of an interrupted write of ours is not signed or hashed.
+            Ok(e) if e.file_type().is_file() && is_write_temp_name(e.file_name()) => None,
             Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
             Ok(_) => None,
             Err(e) => {

@@ -232,3 +232,51 @@ fn walks_visit_regular_files_in_order_and_follow_no_link() {
     assert_eq!(e.path, missing);
     assert!(matches!(e.what, FileErrorKind::Walk(_)), "{e}");
 }
+
+#[test]
+fn our_temporary_names_are_recognised_and_skipped_by_walks() {
+    for n in [".f.sig.tmp123.0", ".a b.sig.tmp1.99", ".x.tmp7.3"] {
+        assert!(is_write_temp_name(OsStr::new(n)), "{n}");
+    }
+    for n in [
+        "f.sig",
+        ".f.sig",
+        ".tmp1.2",
+        ".f.sig.tmp.0",
+        ".f.sig.tmp12",
+        ".f.sig.tmp12.3.4",
+        ".f.sig.tmpx.3",
+        "f.sig.tmp1.2",
+    ] {
+        assert!(!is_write_temp_name(OsStr::new(n)), "{n}");
+    }
+    // The form write_atomic_with uses is the form recognised.
+    assert!(is_write_temp_name(&temp_name(OsStr::new("f.sig"), 4)));
+    let d = scratch();
+    std::fs::write(d.path().join("f"), b"x").unwrap();
+    std::fs::write(d.path().join(".f.sig.tmp4242.0"), b"half").unwrap();
+    let got: Vec<PathBuf> = walk_regular_files(d.path(), false)
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(got, [d.path().join("f")]);
+}
+
+#[test]
+fn a_new_target_is_linked_whole_and_an_existing_one_replaced() {
+    let d = scratch();
+    let target = d.path().join("new.sig");
+    write_atomic(&target, b"one").unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"one");
+    write_atomic(&target, b"two").unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"two");
+    assert_eq!(names(d.path()), ["new.sig"]);
+    // A failed fill leaves nothing, whether or not the target existed.
+    let e = write_atomic_with(&d.path().join("other.sig"), |_| {
+        Err(io::Error::other("stop"))
+    });
+    assert!(e.is_err());
+    let e = write_atomic_with(&target, |_| Err(io::Error::other("stop")));
+    assert!(e.is_err());
+    assert_eq!(names(d.path()), ["new.sig"]);
+    assert_eq!(std::fs::read(&target).unwrap(), b"two");
+}

@@ -14,12 +14,14 @@
 //! front end allows it.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
+pub mod open;
 pub mod stdin;
+pub use open::{open_file, read_pipe, Access, PIPE_IDLE_LIMIT};
 pub use stdin::{
     is_stdin, read_input_or_stdin, read_input_or_stdin_string, read_stdin, source_name,
     stdin_at_most_once, STDIN_ARG, STDIN_NAME,
@@ -56,11 +58,16 @@ pub enum InputKind {
     EfiVariable,
     /// A kexec image checked by `imactl status --kexec`.
     KexecImage,
+    /// A one-line kernel interface file (securityfs `lsm`) or a state record of ours
+    /// (`imactl boot`'s `/run/imaevm/policy-loaded`).
+    SmallFile,
+    /// The mount table (/proc/self/mountinfo), read to name a filesystem.
+    MountInfo,
 }
 
 impl InputKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [InputKind; 12] = [
+    pub const ALL: [InputKind; 14] = [
         InputKind::Key,
         InputKind::Signature,
         InputKind::Policy,
@@ -73,6 +80,8 @@ impl InputKind {
         InputKind::KernelConfig,
         InputKind::EfiVariable,
         InputKind::KexecImage,
+        InputKind::SmallFile,
+        InputKind::MountInfo,
     ];
 
     /// The largest file of this kind that is read, in bytes.
@@ -104,6 +113,10 @@ impl InputKind {
             InputKind::EfiVariable => MIB,
             // A kernel image is 10-20 MiB; it is read whole to hash its PE sections.
             InputKind::KexecImage => 64 * MIB,
+            // A list of LSM names, or a digest and a path.
+            InputKind::SmallFile => 64 * KIB,
+            // About 150 bytes a mount: 100,000 mounts.
+            InputKind::MountInfo => 16 * MIB,
         }
     }
 
@@ -122,6 +135,8 @@ impl InputKind {
             InputKind::KernelConfig => "kernel configuration",
             InputKind::EfiVariable => "EFI variable",
             InputKind::KexecImage => "kexec image",
+            InputKind::SmallFile => "kernel list or state record",
+            InputKind::MountInfo => "mount table",
         }
     }
 }
@@ -146,6 +161,8 @@ pub enum InputError {
     NotRegular(&'static str),
     /// The file is larger than the cap of its kind.
     TooLarge(InputKind),
+    /// A pipe the user named sent nothing for this long.
+    Silent(std::time::Duration),
 }
 
 impl fmt::Display for InputError {
@@ -158,6 +175,11 @@ impl fmt::Display for InputError {
                 "larger than the {} limit for a {}",
                 size_words(kind.limit()),
                 kind.noun()
+            ),
+            InputError::Silent(d) => write!(
+                f,
+                "a pipe that sent nothing for {} s (is its writer running?)",
+                d.as_secs_f64()
             ),
         }
     }
@@ -195,18 +217,10 @@ pub fn file_type_words(ft: std::fs::FileType) -> &'static str {
     }
 }
 
-/// Opens `path` for reading without blocking on a FIFO and checks it is a regular file.
+/// Opens `path` for reading without blocking on a FIFO and checks it is a regular file
+/// ([`open_file`] with [`Access::Read`]).
 pub fn open_regular(path: &Path) -> Result<File, InputError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(InputError::Io)?;
-    let md = file.metadata().map_err(InputError::Io)?;
-    if !md.file_type().is_file() {
-        return Err(InputError::NotRegular(file_type_words(md.file_type())));
-    }
-    Ok(file)
+    open_file(path, Access::Read)
 }
 
 /// Reads at most `kind.limit()` bytes from `r`; more is an error.
@@ -224,7 +238,12 @@ pub fn read_capped(r: impl Read, kind: InputKind) -> Result<Vec<u8>, InputError>
 
 /// Reads the regular file `path` whole, refusing anything larger than `kind`'s cap.
 pub fn read_input(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
-    let file = open_regular(path)?;
+    read_opened(open_regular(path)?, kind)
+}
+
+/// Reads a regular file opened by [`open_file`] whole, refusing anything larger than
+/// `kind`'s cap.
+pub fn read_opened(file: File, kind: InputKind) -> Result<Vec<u8>, InputError> {
     let md = file.metadata().map_err(InputError::Io)?;
     if md.len() > kind.limit() {
         return Err(InputError::TooLarge(kind));

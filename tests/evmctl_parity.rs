@@ -180,6 +180,79 @@ fn hmac_is_openssls_hmac_over_the_evm_inputs() {
     }
 }
 
+/// Issue 24, defect 5: a 0-byte HMAC key is refused, not used as an all-zero key. Debian's
+/// upstream 1.4 (/usr/bin/evmctl, which reads only /etc/keys/evm-key-plain: run in a
+/// private mount namespace with an overlay on /etc holding an empty key) says "Failed to
+/// read a key" and exits 125; ours names the file and exits 125 too, and writes nothing.
+#[test]
+fn hmac_refuses_an_empty_key_as_upstream_does() {
+    let test = "hmac_refuses_an_empty_key_as_upstream_does";
+    let d = scratch();
+    let file = d.path().join("f");
+    write_sample(&file, 100, 2);
+    let key = d.path().join("empty-key");
+    std::fs::write(&key, b"").unwrap();
+    let o = run(evmctl()
+        .args([
+            "hmac",
+            "--xattr-user",
+            &format!("--uuid={UUID}"),
+            "--hmackey",
+        ])
+        .arg(&key)
+        .arg(&file));
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(key.to_str().unwrap()), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("hmac: "),
+        "no HMAC is made: {}",
+        stderr(&o)
+    );
+    assert!(common::get_xattr(&file, "user.evm").is_none());
+
+    let up = Path::new("/usr/bin/evmctl");
+    if !up.exists() {
+        skip_part(
+            test,
+            "upstream",
+            "/usr/bin/evmctl (Debian's 1.4) is not installed",
+        );
+        return;
+    }
+    let (upper, work) = (d.path().join("upper"), d.path().join("work"));
+    std::fs::create_dir(&upper).unwrap();
+    std::fs::create_dir(&work).unwrap();
+    let script = format!(
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={},workdir={} /etc || exit 200; \
+         mkdir -p /etc/keys && : > /etc/keys/evm-key-plain && exec {} hmac -n {}",
+        upper.display(),
+        work.display(),
+        up.display(),
+        file.display()
+    );
+    let b = run(Command::new("unshare").args(["-m", "sh", "-c", &script]));
+    if code(&b) == 200 || stderr(&b).contains("unshare failed") {
+        skip_part(
+            test,
+            "upstream",
+            &format!("cannot give upstream a private /etc/keys: {}", stderr(&b)),
+        );
+        return;
+    }
+    assert!(
+        stderr(&b).contains("Failed to read a key"),
+        "upstream 1.4: {}",
+        stderr(&b)
+    );
+    assert_eq!(
+        code(&b),
+        code(&o),
+        "upstream 1.4's exit code: {}",
+        stderr(&b)
+    );
+}
+
 #[test]
 fn veritysig_is_sigv3_over_the_file_id() {
     let d = scratch();

@@ -65,9 +65,17 @@ enum Reader {
     PolicyDryRun,
     KeyImport,
     PolicyShow,
+    // Issue 24: the inputs of the commands added since.
+    KeyShow,
+    KeyNewCaCert,
+    KeyNewCaKey,
+    ModsigCert,
+    HmacKey,
+    Pkcs11Module,
+    BootPolicy,
 }
 
-const READERS: [Reader; 14] = [
+const READERS: [Reader; 21] = [
     Reader::SignKey,
     Reader::VerifyCert,
     Reader::VerifyV1Key,
@@ -82,6 +90,13 @@ const READERS: [Reader; 14] = [
     Reader::PolicyDryRun,
     Reader::KeyImport,
     Reader::PolicyShow,
+    Reader::KeyShow,
+    Reader::KeyNewCaCert,
+    Reader::KeyNewCaKey,
+    Reader::ModsigCert,
+    Reader::HmacKey,
+    Reader::Pkcs11Module,
+    Reader::BootPolicy,
 ];
 
 struct Case {
@@ -118,6 +133,13 @@ fn prepare(dir: &Path, reader: Reader, bad: &Bad) -> PathBuf {
     std::fs::create_dir_all(dir.join("dry/ima")).unwrap();
     std::fs::write(dir.join("dry/ima/policy"), b"").unwrap();
     std::fs::write(dir.join("list"), one_record()).unwrap();
+    if matches!(reader, Reader::KeyNewCaCert | Reader::KeyNewCaKey) {
+        make_ca(dir);
+    }
+    if reader == Reader::BootPolicy {
+        std::fs::create_dir(dir.join("boot-keys")).unwrap();
+        std::fs::create_dir(dir.join("boot-state")).unwrap();
+    }
     let p = bad_path(dir, reader, bad);
     match bad {
         Bad::Bytes(b) => std::fs::write(&p, b).unwrap(),
@@ -138,6 +160,39 @@ fn prepare(dir: &Path, reader: Reader, bad: &Bad) -> PathBuf {
         }
     }
     p
+}
+
+/// A CA (CA:TRUE, keyCertSign) for `imactl key new`: ca.pem and ca.key in `dir`.
+fn make_ca(dir: &Path) {
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[req]\ndistinguished_name=dn\nx509_extensions=ext\nprompt=no\n[dn]\nCN=CA\n\
+         [ext]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n\
+         subjectKeyIdentifier=hash\n",
+    )
+    .unwrap();
+    let o = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "req",
+            "-x509",
+            "-config",
+            "ca.cnf",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "3",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 fn mkfifo(p: &Path) {
@@ -176,11 +231,10 @@ fn one_record() -> Vec<u8> {
 /// The command for `reader` with the bad input at `bad`.
 fn command(dir: &Path, reader: Reader, bad: &Path) -> Command {
     let k = keys();
-    let mut c = match reader {
-        Reader::PolicyCheck | Reader::PolicyDryRun | Reader::KeyImport | Reader::PolicyShow => {
-            Command::new(env!("CARGO_BIN_EXE_imactl"))
-        }
-        _ => evmctl(),
+    let mut c = if imactl_reader(reader) {
+        Command::new(env!("CARGO_BIN_EXE_imactl"))
+    } else {
+        evmctl()
     };
     c.current_dir(dir);
     let file = dir.join("file");
@@ -234,6 +288,55 @@ fn command(dir: &Path, reader: Reader, bad: &Path) -> Command {
         Reader::PolicyShow => c
             .args(["policy", "show", "--securityfs"])
             .arg(dir.join("sfs")),
+        Reader::KeyShow => c.args(["key", "show"]).arg(bad),
+        Reader::KeyNewCaCert => c
+            .args(["key", "new", "--type", "p256", "--ca-cert"])
+            .arg(bad)
+            .arg("--ca-key")
+            .arg(dir.join("ca.key"))
+            .arg("--out")
+            .arg(dir.join("out")),
+        Reader::KeyNewCaKey => c
+            .args(["key", "new", "--type", "p256", "--ca-cert"])
+            .arg(dir.join("ca.pem"))
+            .arg("--ca-key")
+            .arg(bad)
+            .arg("--out")
+            .arg(dir.join("out"))
+            .env("IMACTL_CA_KEY_PASSWORD", "corpus"),
+        Reader::ModsigCert => c
+            .args(["modsig", "sign", "--key"])
+            .arg(k.join("rsa2048.pk8.pem"))
+            .arg("--cert")
+            .arg(bad)
+            .arg(&file),
+        Reader::HmacKey => c
+            .args([
+                "hmac",
+                "-n",
+                "--uuid=01234567-89ab-cdef-0123-456789abcdef",
+                "--hmackey",
+            ])
+            .arg(bad)
+            .arg(&file),
+        Reader::Pkcs11Module => c
+            .args(["ima_sign", "-n", "--key"])
+            .arg(format!(
+                "pkcs11:token=t;object=k?module-path={}",
+                bad.display()
+            ))
+            .arg(&file),
+        Reader::BootPolicy => c
+            .args(["boot", "--kernel", "6.1", "--securityfs"])
+            .arg(dir.join("dry"))
+            .arg("--policy")
+            .arg(bad)
+            .arg("--keys-dir")
+            .arg(dir.join("boot-keys"))
+            .arg("--kernel-cert")
+            .arg(dir.join("no-such-cert"))
+            .arg("--state-dir")
+            .arg(dir.join("boot-state")),
     };
     c
 }
@@ -316,7 +419,8 @@ fn run_case(case: &Case) -> Result<(), String> {
     let upstream_exact = case.reader == Reader::EvmctlImport && matches!(case.bad, Bad::Missing);
     // `policy check` is a linter: its findings are its output, on stdout (the file named
     // there); every other command prints nothing on stdout when it fails.
-    let linter = case.reader == Reader::PolicyCheck;
+    // `imactl boot` reports on stdout, failures included.
+    let linter = matches!(case.reader, Reader::PolicyCheck | Reader::BootPolicy);
     let named = err.contains(&name) || (linter && stdout(&o).contains(&name));
     if !upstream_exact && !named {
         why.push(format!("stderr does not name {name:?}"));
@@ -341,7 +445,15 @@ fn run_case(case: &Case) -> Result<(), String> {
 fn imactl_reader(r: Reader) -> bool {
     matches!(
         r,
-        Reader::PolicyCheck | Reader::PolicyDryRun | Reader::KeyImport | Reader::PolicyShow
+        Reader::PolicyCheck
+            | Reader::PolicyDryRun
+            | Reader::KeyImport
+            | Reader::PolicyShow
+            | Reader::KeyShow
+            | Reader::KeyNewCaCert
+            | Reader::KeyNewCaKey
+            | Reader::ModsigCert
+            | Reader::BootPolicy
     )
 }
 
@@ -366,7 +478,18 @@ fn file_kind_cases() -> Vec<Case> {
     for reader in READERS {
         for (kind, bad) in &kinds {
             let class = match (reader, kind) {
+                // 100 NUL bytes are a valid HMAC key.
+                (Reader::HmacKey, &"nul-bytes") => continue,
                 _ if !imactl_reader(reader) => Class::Evmctl,
+                // These commands exit 1 for an input they cannot read as for a bad one.
+                (
+                    Reader::KeyShow
+                    | Reader::KeyNewCaCert
+                    | Reader::KeyNewCaKey
+                    | Reader::ModsigCert
+                    | Reader::BootPolicy,
+                    _,
+                ) => Class::Imactl(1),
                 // An empty policy is a valid policy; an empty securityfs policy means no
                 // rules are loaded.
                 (Reader::PolicyCheck | Reader::PolicyDryRun | Reader::PolicyShow, &"empty") => {

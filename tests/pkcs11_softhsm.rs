@@ -530,3 +530,228 @@ fn a_token_ca_key_issues_ima_certificates() {
     );
     println!("{}", stdout(&v).trim());
 }
+
+/// Issue 24, defect 7: upstream's tests and scripts written for libp11's engine sign
+/// through a URI that says `type=public`; the engine resolves the private key with the
+/// same id or label. RSA signatures through `type=public`, `type=private` and no type are
+/// byte-identical to `openssl dgst -engine pkcs11 -keyform engine -sign URI` (Debian's
+/// libengine-pkcs11-openssl, configured through an OpenSSL config file that holds the
+/// module and the test PIN) over the same file, and `-v` says which key signs.
+#[test]
+fn type_public_signs_with_the_private_key_as_libp11_does() {
+    const T: &str = "type_public_signs_with_the_private_key_as_libp11_does";
+    let Some(t) = token(T) else {
+        return;
+    };
+    let engine = ["/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so"]
+        .into_iter()
+        .chain(["/usr/lib/aarch64-linux-gnu/engines-3/pkcs11.so"])
+        .find(|p| Path::new(p).exists());
+    let Some(engine) = engine else {
+        skip(
+            T,
+            "libengine-pkcs11-openssl is not installed (tests/setup.sh installs it)",
+        );
+        return;
+    };
+    let conf = t.dir.join("openssl-pkcs11.cnf");
+    std::fs::write(
+        &conf,
+        format!(
+            "openssl_conf = openssl_init\n[openssl_init]\nengines = engine_section\n\
+             [engine_section]\npkcs11 = pkcs11_section\n[pkcs11_section]\n\
+             engine_id = pkcs11\ndynamic_path = {engine}\nMODULE_PATH = {SOFTHSM}\n\
+             PIN = {USER_PIN}\ninit = 0\n"
+        ),
+    )
+    .unwrap();
+    let file = t.dir.join("payload");
+    write_sample(&file, 5000, 9);
+    let file = file.to_str().unwrap();
+    for ty in ["", ";type=public", ";type=private"] {
+        let engine_uri = format!("pkcs11:token=imaevm;object=rsa{ty}");
+        let sig = t.dir.join("engine.sig");
+        let mut c = t.cmd(Command::new("openssl"));
+        c.env("OPENSSL_CONF", &conf).args([
+            "dgst",
+            "-sha256",
+            "-engine",
+            "pkcs11",
+            "-keyform",
+            "engine",
+            "-sign",
+            &engine_uri,
+            "-out",
+            sig.to_str().unwrap(),
+            file,
+        ]);
+        let o = run(&mut c);
+        assert!(o.status.success(), "openssl {ty}: {}", stderr(&o));
+        let theirs = std::fs::read(&sig).unwrap();
+        assert_eq!(theirs.len(), 256);
+
+        let ours_uri = format!("{engine_uri}?module-path={SOFTHSM}");
+        let o = t.evmctl(
+            &[
+                "ima_sign", "-v", "-n", "-a", "sha256", "--key", &ours_uri, file,
+            ],
+            Some(USER_PIN),
+        );
+        assert!(o.status.success(), "evmctl {ty}: {}", stderr(&o));
+        let value = stdout(&o);
+        let value = value.split_whitespace().next().unwrap();
+        // The v2 header (type, version, algorithm, keyid, length: 9 bytes), then the
+        // RSA signature.
+        assert_eq!(
+            &value[18..],
+            hex(&theirs),
+            "{ty}: ours differs from the engine's"
+        );
+        assert_eq!(
+            stderr(&o).contains("type=public: signing with the private key"),
+            ty == ";type=public",
+            "{ty}: {}",
+            stderr(&o)
+        );
+        println!("type{ty}: byte-identical to openssl's pkcs11 engine");
+    }
+}
+
+const P11_KIT_CLIENT: &str = "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so";
+
+/// Issue 24, a signing server: the SoftHSM token is held by a `p11-kit server` process,
+/// which exports it on a unix socket; evmctl signs a 2000-file tree through Debian's
+/// `p11-kit-client.so` (p11-kit-modules), which forwards every PKCS#11 call to the socket.
+/// The signatures are byte-identical to those made with the local token. The signing
+/// process runs in a mount namespace where the token directory is covered by an empty
+/// tmpfs and without SOFTHSM2_CONF: it cannot read the key store, so the key stays with the
+/// server. The cost per signature of both ways is printed.
+#[test]
+fn a_p11_kit_server_signs_for_another_process_like_the_local_token() {
+    const T: &str = "a_p11_kit_server_signs_for_another_process_like_the_local_token";
+    let Some(t) = token(T) else {
+        return;
+    };
+    for p in ["/usr/bin/p11-kit", P11_KIT_CLIENT] {
+        if !Path::new(p).exists() {
+            skip(T, &format!("{p} is missing (p11-kit, p11-kit-modules)"));
+            return;
+        }
+    }
+    let tree = t.dir.join("tree");
+    for d in 0..10 {
+        std::fs::create_dir_all(tree.join(format!("d{d}"))).unwrap();
+    }
+    for i in 0..2000 {
+        std::fs::write(tree.join(format!("d{}/f{i}", i % 10)), format!("{i}\n")).unwrap();
+    }
+    let tree_s = tree.to_str().unwrap();
+
+    // The local token.
+    let local_uri = uri("rsa", true);
+    let start = std::time::Instant::now();
+    let local = t.evmctl(
+        &["ima_sign", "-r", "-n", "--key", &local_uri, tree_s],
+        Some(USER_PIN),
+    );
+    let local_time = start.elapsed();
+    assert!(local.status.success(), "{}", stderr(&local));
+    assert_eq!(stdout(&local).lines().count(), 2000);
+
+    // The server, holding the token.
+    let sock = t.dir.join("p11.sock");
+    let mut server = t
+        .cmd(Command::new("p11-kit"))
+        .args(["server", "--provider", SOFTHSM, "-f", "-n"])
+        .arg(&sock)
+        .arg("pkcs11:token=imaevm")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sock.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(sock.exists(), "p11-kit server made no socket");
+
+    // The signing process: no SoftHSM configuration, the token store hidden.
+    let tokens = t.dir.join("tokens");
+    let remote_uri = format!("pkcs11:token=imaevm;object=rsa?module-path={P11_KIT_CLIENT}");
+    let script = format!(
+        "mount -t tmpfs -o size=1m,mode=0700 none '{}' || exit 200; \
+         [ -z \"$(ls -A '{}')\" ] || exit 201; \
+         exec '{}' ima_sign -r -n --key '{}' '{}'",
+        tokens.display(),
+        tokens.display(),
+        env!("CARGO_BIN_EXE_evmctl"),
+        remote_uri,
+        tree_s
+    );
+    let mut c = Command::new("unshare");
+    c.args(["-m", "sh", "-c", &script])
+        .env_remove("SOFTHSM2_CONF")
+        .env_remove("EVMCTL_PKCS11_MODULE")
+        .env(
+            "P11_KIT_SERVER_ADDRESS",
+            format!("unix:path={}", sock.display()),
+        )
+        .env("EVMCTL_KEY_PASSWORD", USER_PIN);
+    let start = std::time::Instant::now();
+    let mut remote = run(&mut c);
+    let mut remote_time = start.elapsed();
+    // 200: the tmpfs could not be mounted; "unshare:": no mount namespace (not root).
+    if remote.status.code() == Some(200) || stderr(&remote).starts_with("unshare:") {
+        common::skip_part(
+            T,
+            "isolation",
+            &format!(
+                "cannot hide the token store in a mount namespace ({}); signing without it",
+                stderr(&remote)
+            ),
+        );
+        let mut c = Command::new(env!("CARGO_BIN_EXE_evmctl"));
+        c.args(["ima_sign", "-r", "-n", "--key", &remote_uri, tree_s])
+            .env_remove("SOFTHSM2_CONF")
+            .env_remove("EVMCTL_PKCS11_MODULE")
+            .env(
+                "P11_KIT_SERVER_ADDRESS",
+                format!("unix:path={}", sock.display()),
+            )
+            .env("EVMCTL_KEY_PASSWORD", USER_PIN);
+        let start = std::time::Instant::now();
+        remote = run(&mut c);
+        remote_time = start.elapsed();
+    }
+    let _ = server.kill();
+    let server_out = server.wait_with_output().unwrap();
+    assert!(
+        remote.status.success(),
+        "through p11-kit-client: {}\nserver: {}",
+        stderr(&remote),
+        String::from_utf8_lossy(&server_out.stderr)
+    );
+    assert_eq!(
+        stdout(&remote),
+        stdout(&local),
+        "the server's signatures differ from the local token's"
+    );
+    // And the token itself is not usable from where the signing process ran: without the
+    // server, the client module finds no token.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_evmctl"));
+    c.args(["ima_sign", "-n", "--key", &remote_uri])
+        .arg(tree.join("d0/f0"))
+        .env_remove("SOFTHSM2_CONF")
+        .env(
+            "P11_KIT_SERVER_ADDRESS",
+            format!("unix:path={}", sock.display()),
+        )
+        .env("EVMCTL_KEY_PASSWORD", USER_PIN);
+    let o = run(&mut c);
+    assert!(!o.status.success(), "signed with the server gone");
+    println!(
+        "2000 signatures: local token {:.2} ms each, through p11-kit server {:.2} ms each",
+        local_time.as_secs_f64() * 1000.0 / 2000.0,
+        remote_time.as_secs_f64() * 1000.0 / 2000.0
+    );
+}

@@ -101,13 +101,48 @@ fn refuses_without_hanging(bad: &Path, what: &str) {
     }
 }
 
-/// Defect 5: a FIFO with no writer used to block every reader forever.
+/// The readers of [`readers`] whose file is the command's own input, named on purpose
+/// (`imactl policy check <(cmd)`): a FIFO or pipe is read there (issue 24, defect 8), so a
+/// FIFO nobody writes to ends with the idle time limit instead of at once.
+const ON_PURPOSE: [&str; 3] = [
+    "imported certificate",
+    "policy check",
+    "policy load --dry-run",
+];
+
+/// Defect 5: a FIFO with no writer used to block every reader forever. Where a FIFO is
+/// not an input the user names, it is refused at once; where it is, a FIFO that never
+/// sends anything ends with an error naming it within the bound.
 #[test]
 fn defect5_a_fifo_as_any_input_is_refused_at_once() {
     let d = scratch();
     let fifo = d.path().join("a-fifo");
     mkfifo(&fifo);
-    refuses_without_hanging(&fifo, "not a regular file (a FIFO)");
+    let s = setup();
+    let all = readers(&s, &fifo);
+    std::thread::scope(|scope| {
+        for (name, mut cmd) in all {
+            let fifo = &fifo;
+            scope.spawn(move || {
+                let on_purpose = ON_PURPOSE.contains(&name.as_str());
+                let t = std::time::Instant::now();
+                let o = bounded(&mut cmd);
+                let err = stderr(&o);
+                assert_ne!(code(&o), 0, "{name}: {cmd:?} accepted {fifo:?}\n{err}");
+                let what = if on_purpose {
+                    "a pipe that sent nothing for 10 s"
+                } else {
+                    assert!(t.elapsed() < Duration::from_secs(5), "{name}: not at once");
+                    "not a regular file (a FIFO)"
+                };
+                assert!(
+                    err.contains(&fifo.display().to_string()) && err.contains(what),
+                    "{name}: {cmd:?}: stderr does not name {fifo:?} and {what:?}:\n{err}"
+                );
+                assert!(stdout(&o).is_empty(), "{name}: stdout: {}", stdout(&o));
+            });
+        }
+    });
 }
 
 /// Defect 5: the securityfs policy file as a FIFO (`imactl policy show`).
@@ -785,4 +820,181 @@ fn policy_checks_keep_bounded_findings() {
     let (_, r) = check_text(&shadowed, Profile::V6_1);
     assert_eq!(r.diagnostics.len(), MAX_DIAGNOSTICS + 1);
     assert_eq!(r.diagnostics.last().unwrap().code, "too-many-diagnostics");
+}
+
+/// Issue 24, defect 8: `imactl policy check <(generate-policy)` and `-` read the pipe,
+/// through the same cap; a pipe that keeps sending is read to its end however long it
+/// takes, one that sends too much is refused by the cap.
+#[test]
+fn issue24_defect8_a_pipe_named_on_purpose_is_read_with_the_cap() {
+    let d = scratch();
+    let policy = "measure func=BPRM_CHECK\nappraise func=MODULE_CHECK appraise_type=imasig\n";
+    let pol = d.path().join("p");
+    std::fs::write(&pol, policy).unwrap();
+    let ok_line = "2 rules, 0 errors";
+    // Process substitution, through bash as a user types it.
+    let script = format!(
+        "exec {} policy check --kernel 6.1 <(cat {})",
+        env!("CARGO_BIN_EXE_imactl"),
+        pol.display()
+    );
+    let o = bounded(Command::new("bash").args(["-c", &script]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains(ok_line), "{}", stdout(&o));
+    assert!(stdout(&o).contains("/dev/fd/"), "{}", stdout(&o));
+    // A named FIFO whose writer pauses (3 s in all, under the 10 s idle limit each time).
+    let fifo = d.path().join("fifo");
+    mkfifo(&fifo);
+    let script = format!(
+        "(sleep 1; printf 'measure func=BPRM_CHECK\\n'; sleep 1; \
+          printf 'appraise func=MODULE_CHECK appraise_type=imasig\\n'; sleep 1) > {} & \
+         exec {} policy check --kernel 6.1 {}",
+        fifo.display(),
+        env!("CARGO_BIN_EXE_imactl"),
+        fifo.display()
+    );
+    let o = bounded(Command::new("bash").args(["-c", &script]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains(ok_line), "{}", stdout(&o));
+    // `-` from a pipe.
+    let script = format!(
+        "cat {} | {} policy check --kernel 6.1 -",
+        pol.display(),
+        env!("CARGO_BIN_EXE_imactl")
+    );
+    let o = bounded(Command::new("bash").args(["-c", &script]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("standard input"), "{}", stdout(&o));
+    // The cap: an endless pipe is refused by the policy limit, named, within the bound.
+    let script = format!(
+        "exec {} policy check --kernel 6.1 <(yes 'measure func=BPRM_CHECK')",
+        env!("CARGO_BIN_EXE_imactl")
+    );
+    let o = bounded(Command::new("bash").args(["-c", &script]));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/dev/fd/") && stderr(&o).contains("larger than the 16 MiB limit"),
+        "{}",
+        stderr(&o)
+    );
+    // A certificate for key show, the same way.
+    let f = fixture();
+    let script = format!(
+        "exec {} key show <(cat {})",
+        env!("CARGO_BIN_EXE_imactl"),
+        f.rsa2048.cert_pem.display()
+    );
+    let o = bounded(Command::new("bash").args(["-c", &script]));
+    assert!(
+        stdout(&o).contains("subject:"),
+        "{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    // /dev/zero named on purpose is still a device, refused at once.
+    let o = bounded(imactl().args(["policy", "check", "--kernel", "6.1", "/dev/zero"]));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not a regular file (a character device)"));
+}
+
+/// Issue 24, defect 3: a FIFO where the securityfs policy file or `imactl boot`'s record
+/// is expected is refused by name, without blocking: `policy load` by rules and by path,
+/// and `imactl boot` (its securityfs policy, its state record).
+#[test]
+fn issue24_defect3_fifos_for_securityfs_files_and_records_do_not_hang() {
+    let d = scratch();
+    let dir = d.path();
+    let pol = dir.join("pol");
+    std::fs::write(&pol, "measure func=BPRM_CHECK\n").unwrap();
+    let sfs = dir.join("sfs");
+    std::fs::create_dir_all(sfs.join("ima")).unwrap();
+    std::fs::create_dir(dir.join("keys")).unwrap();
+    std::fs::create_dir(dir.join("state")).unwrap();
+    let policy_file = sfs.join("ima/policy");
+    mkfifo(&policy_file);
+    let boot = |dir: &Path| {
+        let mut c = imactl();
+        c.args(["boot", "--kernel", "6.1", "--securityfs"])
+            .arg(dir.join("sfs"))
+            .arg("--state-dir")
+            .arg(dir.join("state"))
+            .arg("--policy")
+            .arg(dir.join("pol"))
+            .arg("--keys-dir")
+            .arg(dir.join("keys"))
+            .arg("--kernel-cert")
+            .arg(dir.join("no-such-cert"));
+        c
+    };
+    for by_path in [false, true] {
+        let mut c = imactl();
+        c.args(["policy", "load", "--kernel", "6.1", "--securityfs"])
+            .arg(&sfs);
+        if by_path {
+            c.arg("--by-path");
+        }
+        let o = bounded(c.arg(&pol));
+        let err = stderr(&o);
+        assert_eq!(code(&o), 1, "by path {by_path}: {err}");
+        assert!(
+            err.contains("ima/policy") && err.contains("not a regular file (a FIFO)"),
+            "by path {by_path}: {err}"
+        );
+    }
+    let o = bounded(&mut boot(dir));
+    let err = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("ima/policy") && err.contains("not a regular file (a FIFO)"),
+        "{err}"
+    );
+    // The securityfs policy a regular file, the record a FIFO: the load goes on, and the
+    // record is refused by name instead of blocking; the FIFO is left as it was.
+    std::fs::remove_file(&policy_file).unwrap();
+    std::fs::write(&policy_file, "").unwrap();
+    let record = dir.join("state/policy-loaded");
+    mkfifo(&record);
+    let o = bounded(&mut boot(dir));
+    let err = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        err.contains("policy-loaded") && err.contains("not a regular file (a FIFO)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&policy_file).unwrap(),
+        "measure func=BPRM_CHECK\n"
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&record)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+/// Issue 24, defect 4: a `pkcs11:` URI whose module-path= is a FIFO (or a device, or a
+/// directory) is refused by name before the loader sees it, instead of hanging in dlopen.
+#[test]
+fn issue24_defect4_a_pkcs11_module_path_that_is_not_a_file_is_refused() {
+    let s = setup();
+    let fifo = s.dir.join("module.so");
+    mkfifo(&fifo);
+    for (module, what) in [
+        (fifo.clone(), "a FIFO"),
+        (PathBuf::from("/dev/zero"), "a character device"),
+        (s.dir.clone(), "a directory"),
+    ] {
+        let uri = format!("pkcs11:token=t;object=k?module-path={}", module.display());
+        let o = bounded(
+            evmctl()
+                .args(["ima_sign", "-n", "--key", &uri])
+                .arg(&s.file),
+        );
+        let err = stderr(&o);
+        assert_eq!(code(&o), 125, "{module:?}: {err}");
+        assert!(
+            err.contains(&module.display().to_string())
+                && err.contains(&format!("not a regular file ({what})")),
+            "{module:?}: {err}"
+        );
+    }
 }

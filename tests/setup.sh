@@ -21,6 +21,8 @@ packages=(
   softhsm2        # a PKCS#11 token in a temporary directory (pkcs11_softhsm)
   gnutls-bin      # p11tool: initialises that token and imports keys, PINs from the environment
   p11-kit-modules # p11-kit-proxy.so: the module used when a pkcs11: URI names none
+  libengine-pkcs11-openssl # libp11's OpenSSL engine: the type=public reference signatures (pkcs11_softhsm)
+  p11-kit         # p11-kit server: a token exported on a socket, signed through p11-kit-client.so (pkcs11_softhsm)
   gcc             # tests/tools/build-sign-file.sh: the kernel's sign-file, the modsig reference
   libssl-dev
   xz-utils

@@ -644,3 +644,131 @@ fn kernel_accepts_the_leaf_under_a_ca_restriction() {
     }
     assert!(tested > 0, "no key type could be tested");
 }
+
+/// A self-signed P-256 certificate with the extensions in `ext` (openssl config syntax),
+/// made by openssl in `dir` as NAME.pem / NAME.key.
+fn openssl_cert(dir: &Path, name: &str, ext: &str) -> (PathBuf, PathBuf) {
+    let conf = dir.join(format!("{name}.cnf"));
+    std::fs::write(
+        &conf,
+        format!(
+            "[req]\ndistinguished_name=dn\nx509_extensions=ext\nprompt=no\n\
+             [dn]\nCN={name}\n[ext]\nsubjectKeyIdentifier=hash\n{ext}\n"
+        ),
+    )
+    .unwrap();
+    let (cert, key) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    let o = openssl(&[
+        "req",
+        "-x509",
+        "-config",
+        s(&conf),
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "30",
+        "-keyout",
+        s(&key),
+        "-out",
+        s(&cert),
+    ]);
+    assert!(o.status.success(), "openssl req: {}", text(&o.stderr));
+    (cert, key)
+}
+
+/// Issue 24, defect 1: an issuer needs basicConstraints CA:TRUE *and* keyUsage keyCertSign
+/// (RFC 5280); either alone, or a CA key that is not the certificate's, is refused before
+/// anything is written, with the reason named.
+#[test]
+fn key_new_refuses_a_partial_ca_and_a_mismatched_ca_key() {
+    const T: &str = "key_new_refuses_a_partial_ca_and_a_mismatched_ca_key";
+    if !have("openssl") {
+        keyring_common::skip(T, "openssl is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let key_new = |cert: &Path, key: &Path, name: &str| {
+        run_imactl(
+            &[
+                "key",
+                "new",
+                "--type",
+                "p256",
+                "--ca-cert",
+                s(cert),
+                "--ca-key",
+                s(key),
+                "--out",
+                s(&dir.join("out")),
+                "--name",
+                name,
+            ],
+            &[],
+        )
+    };
+    let cases = [
+        (
+            "ca_false_kcs",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyCertSign,cRLSign",
+            "CA:FALSE",
+        ),
+        (
+            "no_bc_kcs",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "no basicConstraints",
+        ),
+        (
+            "ca_true_no_kcs",
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,digitalSignature,cRLSign",
+            "lacks keyCertSign",
+        ),
+        (
+            "ca_true_no_ku",
+            "basicConstraints=critical,CA:TRUE",
+            "no keyUsage",
+        ),
+    ];
+    for (name, ext, why) in cases {
+        let (cert, key) = openssl_cert(dir, name, ext);
+        let o = key_new(&cert, &key, name);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains("not a CA certificate"), "{name}: {err}");
+        assert!(err.contains(why), "{name}: {err}");
+        assert!(err.contains(s(&cert)), "{name}: the file is named: {err}");
+        assert!(
+            !dir.join("out").join(format!("{name}.key")).exists(),
+            "{name}: nothing written"
+        );
+    }
+
+    // A full CA works, and its key only with its certificate.
+    let ext = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign";
+    let (good_cert, good_key) = openssl_cert(dir, "good", ext);
+    let (_, other_key) = openssl_cert(dir, "other", ext);
+    let o = key_new(&good_cert, &other_key, "mismatch");
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("does not match the CA certificate"), "{err}");
+    assert!(
+        err.contains(s(&other_key)) && err.contains(s(&good_cert)),
+        "{err}"
+    );
+    assert!(!dir.join("out").join("mismatch.key").exists());
+    let o = key_new(&good_cert, &good_key, "leaf");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = openssl(&[
+        "verify",
+        "-CAfile",
+        s(&good_cert),
+        s(&dir.join("out").join("leaf.pem")),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

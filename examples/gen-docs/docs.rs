@@ -583,7 +583,10 @@ fn input_limits(r: &mut Roff) {
     r.text([roman(
         "Every input file read whole must be a regular file (a FIFO, a device such as \
          /dev/zero, a socket or a directory is refused with an error naming it) no larger \
-         than the cap of its kind:",
+         than the cap of its kind. Where imactl's input is a file named on purpose (the \
+         files that may be given as -), a FIFO or pipe such as <(command) is read too, \
+         through the same cap, with a time limit of 10 seconds that runs only while \
+         nothing arrives:",
     )]);
     for k in InputKind::ALL {
         r.control("TP", []);

@@ -144,7 +144,20 @@ impl BootEnv for System {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, bytes)
+        // The record replaces a regular file only: a FIFO, a device or a directory planted
+        // there is refused by name. The write itself is atomic (a new file renamed over).
+        match std::fs::symlink_metadata(path) {
+            Ok(md) if !md.file_type().is_file() => {
+                return Err(
+                    crate::input::InputError::NotRegular(crate::input::file_type_words(
+                        md.file_type(),
+                    ))
+                    .into(),
+                )
+            }
+            _ => {}
+        }
+        crate::fsops::write_atomic(path, bytes)
     }
     fn ima_keyring(&mut self) -> Result<Keyring, LocateError> {
         let spec = crate::keyring::KeyringSpec::Purpose(crate::keyring::Purpose::Ima);

@@ -80,7 +80,7 @@ fn already_in_force(
 ) -> Result<Option<String>, String> {
     let record = cfg.state_dir.join(STATE_FILE);
     // A one-line record: the smallest cap (64 KiB) bounds it.
-    if let Ok(bytes) = env.read(&record, crate::input::InputKind::Pcrs) {
+    if let Ok(bytes) = env.read(&record, crate::input::InputKind::SmallFile) {
         if String::from_utf8_lossy(&bytes).split_whitespace().nth(1) == Some(digest) {
             return Ok(Some(format!(
                 "loaded earlier this boot ({} records the same SHA-256)",

@@ -10,7 +10,10 @@
 use std::fmt;
 use std::path::Path;
 
-use super::{read_capped, read_input, text_of, InputError, InputKind};
+use super::{
+    open_file, read_capped, read_opened, read_pipe, text_of, Access, InputError, InputKind,
+    PIPE_IDLE_LIMIT,
+};
 
 /// The file argument that means standard input.
 pub const STDIN_ARG: &str = "-";
@@ -42,17 +45,40 @@ pub fn source_name(path: &Path) -> SourceName<'_> {
     SourceName(path)
 }
 
-/// Reads standard input whole: at most `kind.limit()` bytes, more is an error.
+/// Reads standard input whole: at most `kind.limit()` bytes, more is an error. A pipe is
+/// read with [`read_pipe`]'s time limit while nothing arrives; a terminal or a redirected
+/// file is read to its end.
 pub fn read_stdin(kind: InputKind) -> Result<Vec<u8>, InputError> {
-    read_capped(std::io::stdin().lock(), kind)
+    use std::os::fd::AsFd;
+    let stdin = std::io::stdin();
+    let lock = stdin.lock();
+    // A duplicate of descriptor 0 to fstat and poll; it shares the open file, so reading
+    // from either advances the same offset.
+    let dup = lock
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .map_err(InputError::Io)?;
+    if super::open::is_pipe(&dup) {
+        read_pipe(&dup, kind, PIPE_IDLE_LIMIT)
+    } else {
+        read_capped(lock, kind)
+    }
 }
 
-/// [`read_input`], or [`read_stdin`] when `path` is `-`.
+/// An input the user names on purpose: `-` is standard input ([`read_stdin`]), a FIFO or
+/// pipe (`<(cmd)`, `/dev/stdin`) is read with the same cap and [`read_pipe`]'s time limit
+/// while nothing arrives, and anything else is a regular file read as
+/// [`super::read_input`] reads it.
 pub fn read_input_or_stdin(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
     if is_stdin(path) {
-        read_stdin(kind)
+        return read_stdin(kind);
+    }
+    let file = open_file(path, Access::ReadOrPipe)?;
+    if super::open::is_pipe(&file) {
+        read_pipe(&file, kind, PIPE_IDLE_LIMIT)
     } else {
-        read_input(path, kind)
+        read_opened(file, kind)
     }
 }
 

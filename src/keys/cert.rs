@@ -26,14 +26,17 @@ impl Certificate {
         Self::from_bytes(path, &bytes)
     }
 
-    /// [`Certificate::load`], or standard input when `path` is `-` (read through the same
-    /// cap). The certificate and its errors then name "standard input".
+    /// A certificate the user names as the command's input: [`Certificate::load`]'s file,
+    /// a pipe (`<(cmd)`), or standard input when `path` is `-`, all read through the same
+    /// cap (`crate::input::read_input_or_stdin`). From `-`, the certificate and its errors
+    /// name "standard input".
     pub fn load_or_stdin(path: &Path) -> Result<Certificate, KeyError> {
-        if !crate::input::is_stdin(path) {
-            return Self::load(path);
-        }
-        let name = Path::new(crate::input::STDIN_NAME);
-        let bytes = crate::input::read_stdin(crate::input::InputKind::Key)
+        let name = if crate::input::is_stdin(path) {
+            Path::new(crate::input::STDIN_NAME)
+        } else {
+            path
+        };
+        let bytes = crate::input::read_input_or_stdin(path, crate::input::InputKind::Key)
             .map_err(|e| KeyError::new(name, KeyErrorKind::Io(e.into())))?;
         Self::from_bytes(name, &bytes)
     }

@@ -3,9 +3,7 @@
 //! of new files with private permissions without following or replacing anything.
 //! No printing and no argv.
 
-use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use ecdsa::elliptic_curve::Generate;
@@ -226,13 +224,35 @@ pub fn write_new_files(files: &[NewFile]) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Writes a new file: an anonymous file (O_TMPFILE) completed, fsynced and given its mode,
+/// then linked to `path` (never over an existing name or through a link), so a kill
+/// leaves no partial key or certificate. Without O_TMPFILE, a new file (O_EXCL) written in
+/// place and removed on failure.
 fn write_new(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)?;
+    use crate::input::{open_file, Access, InputError};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match open_file(dir, Access::Anonymous(mode)) {
+        Ok(mut f) => {
+            f.write_all(data)
+                .and_then(|()| f.sync_all())
+                .and_then(|()| f.set_permissions(std::fs::Permissions::from_mode(mode)))?;
+            return Ok(crate::sys::fd::link_anonymous(
+                std::os::fd::AsFd::as_fd(&f),
+                path,
+            )?);
+        }
+        Err(InputError::Io(e))
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)
+            ) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let mut file = open_file(path, Access::CreateNew(mode))?;
     let r = file
         .write_all(data)
         .and_then(|()| file.sync_all())

@@ -154,7 +154,20 @@ fn load_module(uri: &Pkcs11Uri, default: Option<&Path>) -> Result<Pkcs11, Pkcs11
         });
     };
     let mut last = None;
+    let mut refused = None;
     for path in &candidates {
+        // A module named by a path must be a regular file before the loader sees it:
+        // dlopen(3) blocks forever on a FIFO and reads a device without end. (A bare name
+        // is searched for by the loader in the library directories.)
+        if path.as_os_str().as_encoded_bytes().contains(&b'/') {
+            if let Err(e) = crate::input::open_file(path, crate::input::Access::Read) {
+                refused.get_or_insert(Pkcs11Error::Module {
+                    module: path.display().to_string(),
+                    detail: e.to_string(),
+                });
+                continue;
+            }
+        }
         match Pkcs11::new(path) {
             Ok(ctx) => {
                 match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
@@ -172,7 +185,9 @@ fn load_module(uri: &Pkcs11Uri, default: Option<&Path>) -> Result<Pkcs11, Pkcs11
             Err(e) => last = Some((path, e)),
         }
     }
-    let (path, e) = last.expect("at least one candidate failed");
+    let Some((path, e)) = last else {
+        return Err(refused.expect("every candidate was refused or failed"));
+    };
     Err(Pkcs11Error::Module {
         module: if candidates.len() == 1 {
             first.display().to_string()
@@ -245,9 +260,15 @@ impl Pkcs11Signer {
         explicit: Option<KeyidSource>,
     ) -> Result<Pkcs11Signer, Pkcs11Error> {
         let uri = Pkcs11Uri::parse(uri_text).map_err(Pkcs11Error::Uri)?;
-        if let Some(t) = uri.object_type.filter(|t| *t != uri::ObjectType::Private) {
+        // type=public selects the private key with the same id or label, as libp11's
+        // engine does (upstream's tests and scripts written for that engine sign so).
+        if let Some(t) = uri
+            .object_type
+            .filter(|t| !matches!(t, uri::ObjectType::Private | uri::ObjectType::Public))
+        {
             return Err(Pkcs11Error::Object(format!(
-                "the URI names a {t:?} object: signing needs type=private (or no type)"
+                "the URI names a {t:?} object: signing needs type=private, type=public (the \
+                 private key with the same id or label) or no type"
             )));
         }
         let ctx = load_module(&uri, default_module)?;

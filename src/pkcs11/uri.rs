@@ -12,7 +12,11 @@ pub const SCHEME: &str = "pkcs11:";
 
 /// True when `s` is a PKCS#11 URI rather than a file name.
 pub fn is_pkcs11_uri(s: &str) -> bool {
-    s.len() >= SCHEME.len() && s[..SCHEME.len()].eq_ignore_ascii_case(SCHEME)
+    // Compared as bytes: a non-ASCII character across byte 7 ("pkcs11Ƌ...") is not a
+    // char boundary to slice at (found by the pkcs11_uri fuzz target).
+    s.as_bytes()
+        .get(..SCHEME.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(SCHEME.as_bytes()))
 }
 
 /// The object class a URI's `type` attribute names.
@@ -233,6 +237,14 @@ impl Pkcs11Uri {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multibyte_character_at_the_scheme_end_is_not_a_uri() {
+        assert!(!is_pkcs11_uri("pkcs11\u{18b}odel=x"));
+        assert!(!is_pkcs11_uri("pkcs1\u{18b}"));
+        assert!(Pkcs11Uri::parse("pkcs11\u{18b}odel=x").is_err());
+        assert!(is_pkcs11_uri("PKCS11:token=t"));
+    }
 
     #[test]
     fn parses_path_and_query_attributes() {

@@ -5,7 +5,7 @@
 //! nothing about the rules themselves: callers load only what [`super::validate`] passed.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -95,7 +95,9 @@ pub struct PolicyFile {
 impl PolicyFile {
     /// Opens the policy file for writing once (the kernel allows one writer: EBUSY).
     pub fn open(path: &Path) -> io::Result<PolicyFile> {
-        let file = OpenOptions::new().write(true).open(path)?;
+        // Without blocking (a FIFO planted there would hang an open for writing), and only
+        // a regular file: securityfs files are.
+        let file = crate::input::open_file(path, crate::input::Access::WriteExisting)?;
         Ok(PolicyFile { file })
     }
 

@@ -58,7 +58,11 @@ impl PolicyFileState {
 /// Looks at `securityfs` (mounted, or a directory standing in for it).
 pub fn policy_file_state(securityfs: &Path) -> PolicyFileState {
     use std::os::unix::fs::PermissionsExt;
-    let lsm = std::fs::read_to_string(securityfs.join("lsm")).ok();
+    let lsm = crate::input::read_input_string(
+        &securityfs.join("lsm"),
+        crate::input::InputKind::SmallFile,
+    )
+    .ok();
     let ima_dir = securityfs.join("ima");
     if !ima_dir.is_dir() {
         return match lsm {

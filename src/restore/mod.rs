@@ -266,7 +266,12 @@ fn resign(
 
 /// The mount point and type of the filesystem holding `path`, from /proc/self/mountinfo.
 fn filesystem_of(path: &Path) -> String {
-    let Ok(text) = std::fs::read_to_string("/proc/self/mountinfo") else {
+    let Some(text) = crate::input::read_input(
+        Path::new("/proc/self/mountinfo"),
+        crate::input::InputKind::MountInfo,
+    )
+    .ok()
+    .and_then(|b| String::from_utf8(b).ok()) else {
         return "unknown filesystem".into();
     };
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());

@@ -5,7 +5,9 @@
 //!
 //! - [`keyctl`]: add_key(2) and the keyctl(2) operations the keyring code uses.
 //! - [`mount`]: mount(2) and statfs(2) for securityfs.
-//! - [`fd`]: close(2) with its error (dropping a `File` ignores it).
+//! - [`fd`]: close(2) with its error (dropping a `File` ignores it), and linkat(2) of an
+//!   anonymous O_TMPFILE file to its name.
+//! - [`poll`]: poll(2) on one descriptor, to wait for a pipe with a time limit.
 //! - [`uname`]: uname(2), the running kernel's release.
 //! - [`ioctl`]: ioctl(2) FS_IOC_GETVERSION (an inode's generation), FS_IOC_GETFLAGS and
 //!   FS_IOC_MEASURE_VERITY (a file's fs-verity digest).
@@ -22,6 +24,7 @@ pub mod fd;
 pub mod ioctl;
 pub mod keyctl;
 pub mod mount;
+pub mod poll;
 pub mod uname;
 
 /// A system call failed: which one, and the kernel's errno.

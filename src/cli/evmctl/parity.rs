@@ -11,7 +11,7 @@ use crate::fsops::OpenFile;
 use crate::hash::to_hex;
 use crate::ops::Event;
 
-/// Reads the HMAC key: at most 128 bytes, as upstream.
+/// Reads the HMAC key: 1 to 128 bytes, as upstream.
 fn hmac_key(req: &HmacRequest) -> Result<Vec<u8>, String> {
     let path = &req.hmac_key;
     let key = crate::input::read_input(path, crate::input::InputKind::Key).map_err(|e| {
@@ -20,6 +20,15 @@ fn hmac_key(req: &HmacRequest) -> Result<Vec<u8>, String> {
             path.display()
         )
     })?;
+    // Upstream refuses a 0-byte key file ("Failed to read a key") rather than make an HMAC
+    // with an all-zero key; so do we, with the same exit code.
+    if key.is_empty() {
+        return Err(format!(
+            "{}: the HMAC key is empty (0 bytes); an EVM HMAC key is 1 to {} bytes",
+            path.display(),
+            crate::evm::EVM_KEY_MAX
+        ));
+    }
     if key.len() > crate::evm::EVM_KEY_MAX {
         return Err(format!(
             "{}: the HMAC key is {} bytes, at most {} are allowed",

@@ -17,7 +17,7 @@ use crate::hash::{to_hex, HashAlgo};
 use crate::keyref::{self, AnySigner, KeyRef, OpenError};
 use crate::keys::{KeyError, KeyErrorKind, Password};
 use crate::ops::{self, Event, OpError, Target};
-use crate::pkcs11::Pkcs11Error;
+use crate::pkcs11::{Pkcs11Error, Pkcs11Uri};
 use crate::sign::{KeyidChoice, KeyidSource, Scheme, Signer, SignerError};
 
 /// 125 when any file failed, else 0.
@@ -155,6 +155,16 @@ pub fn load_signer(log: Log, key: &KeyRequest) -> Result<AnySigner, Refusal> {
             Err(e) => return Err(Refusal::error(EXIT_ERROR, &[format!("evmctl: {e}")])),
         }
     };
+    if let KeyRef::Pkcs11(uri) = &keyref {
+        if Pkcs11Uri::parse(uri)
+            .is_ok_and(|u| u.object_type == Some(crate::pkcs11::uri::ObjectType::Public))
+        {
+            log.info(format_args!(
+                "pkcs11: the URI says type=public: signing with the private key of the same \
+                 id or label, as libp11's engine does\n"
+            ));
+        }
+    }
     if let Some(why) = signer.algorithm().kernel_refusal() {
         eprintln!("evmctl: warning: {}: {why}", key.path.display());
     }

@@ -82,7 +82,12 @@ pub fn run(c: KernelHookCommand) -> i32 {
             }
         }
         KernelHookCommand::Remove(a) => {
-            let running = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok();
+            let running = crate::input::read_input(
+                std::path::Path::new("/proc/sys/kernel/osrelease"),
+                crate::input::InputKind::KernelFact,
+            )
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
             for l in kernel_hook::remove(&a.root, &a.version, running.as_deref().map(str::trim)) {
                 println!("imactl kernel-hook: {}", crate::escape::terminal(&l));
             }

@@ -336,6 +336,61 @@ fn load_ca_key(path: &Path) -> Result<PrivateKey, String> {
     }
 }
 
+/// An issuer must be a CA in both senses RFC 5280 (4.2.1.3, 4.2.1.9) asks for:
+/// basicConstraints CA:TRUE and keyUsage keyCertSign. Either alone is refused, naming what
+/// is missing.
+fn check_issuer(cert: &Certificate, path: &Path) -> Result<(), String> {
+    let r = crate::keys::inspect::analyse(cert, std::time::SystemTime::now());
+    let ca_flag = r.basic_constraints.as_ref().is_some_and(|b| b.ca);
+    let key_cert_sign = r
+        .key_usage
+        .as_ref()
+        .is_some_and(|u| u.iter().any(|n| n == "keyCertSign"));
+    let mut missing = Vec::new();
+    if !ca_flag {
+        missing.push(match &r.basic_constraints {
+            None => "it has no basicConstraints extension (CA:TRUE is needed)",
+            Some(_) => "its basicConstraints say CA:FALSE (CA:TRUE is needed)",
+        });
+    }
+    if !key_cert_sign {
+        missing.push(match &r.key_usage {
+            None => "it has no keyUsage extension (keyCertSign is needed)",
+            Some(_) => "its keyUsage lacks keyCertSign",
+        });
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: not a CA certificate: {}; an issuer needs both basicConstraints CA:TRUE and \
+             keyUsage keyCertSign (RFC 5280)",
+            path.display(),
+            missing.join(", and ")
+        ))
+    }
+}
+
+/// The CA key must be the private half of the CA certificate's public key; checked before
+/// anything is generated, prompted for or written.
+fn check_key_matches(
+    ca_pub: &crate::keys::PublicKey,
+    cert: &Certificate,
+    key_what: &str,
+    cert_path: &Path,
+) -> Result<(), String> {
+    let spki = gen::spki_der(ca_pub)?;
+    if spki == cert.spki_der() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{key_what}: this CA key does not match the CA certificate {} (its public key is \
+             another); give the key the certificate was made for",
+            cert_path.display()
+        ))
+    }
+}
+
 pub fn new(a: NewArgs) -> i32 {
     let opts = &a.opts;
     let ca_cert = match Certificate::load(&a.ca_cert) {
@@ -345,12 +400,8 @@ pub fn new(a: NewArgs) -> i32 {
             return 1;
         }
     };
-    let ca_report = crate::keys::inspect::analyse(&ca_cert, std::time::SystemTime::now());
-    if !ca_report.is_ca {
-        eprintln!(
-            "imactl: {}: not a CA certificate (no basicConstraints CA:TRUE with keyCertSign)",
-            a.ca_cert.display()
-        );
+    if let Err(e) = check_issuer(&ca_cert, &a.ca_cert) {
+        eprintln!("imactl: {e}");
         return 1;
     }
     let ca_ref = crate::keyref::KeyRef::parse(&a.ca_key);
@@ -365,6 +416,19 @@ pub fn new(a: NewArgs) -> i32 {
             return 1;
         }
     };
+    let ca_pub = match &ca_key {
+        CaKey::File(k) => k.public_key(),
+        CaKey::Token(t) => t.public_key(),
+    };
+    // A token URI may carry a PIN: it is named, never printed.
+    let key_what = match &ca_ref {
+        crate::keyref::KeyRef::File(path) => path.display().to_string(),
+        _ => "the CA key in the token".to_string(),
+    };
+    if let Err(e) = check_key_matches(&ca_pub, &ca_cert, &key_what, &a.ca_cert) {
+        eprintln!("imactl: {e}");
+        return 1;
+    }
     let subject = opts
         .subject
         .clone()

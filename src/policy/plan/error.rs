@@ -48,6 +48,8 @@ pub enum LoadError {
         securityfs: PathBuf,
         errno: i32,
     },
+    /// The policy file is not a regular file (a FIFO, a device ...): refused unopened.
+    NotAFile { policy_file: PathBuf, what: String },
     /// The kernel refused write `index` (0-based); `line` is the rule's line, `None` for
     /// a path write.
     Refused {
@@ -208,6 +210,12 @@ impl fmt::Display for LoadError {
                     None => Ok(()),
                 }
             }
+            LoadError::NotAFile { policy_file, what } => write!(
+                f,
+                "cannot open {}: {what}; securityfs files are regular files: is --securityfs \
+                 the securityfs mount?",
+                policy_file.display()
+            ),
             LoadError::Refused {
                 file,
                 index,

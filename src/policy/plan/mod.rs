@@ -270,10 +270,17 @@ pub fn run_load(
 ) -> Result<Loaded, LoadError> {
     let mut sink = env
         .open_policy(&plan.policy_file)
-        .map_err(|e| LoadError::Open {
-            policy_file: plan.policy_file.clone(),
-            securityfs: plan.securityfs.clone(),
-            errno: e.raw_os_error().unwrap_or(0),
+        .map_err(|e| match e.raw_os_error() {
+            Some(errno) => LoadError::Open {
+                policy_file: plan.policy_file.clone(),
+                securityfs: plan.securityfs.clone(),
+                errno,
+            },
+            // Refused before the kernel was asked: not a regular file (a FIFO ...).
+            None => LoadError::NotAFile {
+                policy_file: plan.policy_file.clone(),
+                what: e.to_string(),
+            },
         })?;
     let result = load::write_plan(sink.as_mut(), &plan.writes);
     let closed = sink.close();
