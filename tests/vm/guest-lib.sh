@@ -43,9 +43,12 @@ in_ring() {
 	return 1
 }
 
-# kernel_reason [refused]: IMA's audit cause (KC) and a summary (KR) naming keys the kernel
-# could not find, from the kernel log since the last `dmesg -c`. After a refusal it waits
-# up to 3 s for the audit record (kauditd prints it after the syscall returns).
+# kernel_reason [refused]: why the kernel refused, read from the kernel log since the last `dmesg -c`:
+# sets KC to IMA's audit cause (IMA-signature-required, invalid-signature, ...) or "-", and
+# KR to a summary that also names keys the kernel could not find (for KEXEC_KERNEL_CHECK it
+# retries in .platform, so an unknown key is logged there even when _ima had the key).
+# With an argument (the kernel refused), it waits up to 3 s for the audit record: kauditd
+# prints it asynchronously, possibly after the refused syscall has returned.
 kernel_reason() {
 	log=$(dmesg)
 	n=0

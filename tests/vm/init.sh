@@ -46,26 +46,6 @@ IMG=/w/img
 arg() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline | head -n1; }
 
 
-# kernel_reason: why the kernel refused, read from the kernel log since the last `dmesg -c`:
-# sets KC to IMA's audit cause (IMA-signature-required, invalid-signature, ...) or "-", and
-# KR to a summary that also names keys the kernel could not find (for KEXEC_KERNEL_CHECK it
-# retries in .platform, so an unknown key is logged there even when _ima had the key).
-# With an argument (the kernel refused), it waits up to 3 s for the audit record: kauditd
-# prints it asynchronously, possibly after the refused syscall has returned.
-kernel_reason() {
-	log=$(dmesg)
-	n=0
-	while [ $# -gt 0 ] && [ $n -lt 15 ] && ! echo "$log" | grep -q 'op=appraise_data'; do
-		usleep 200000
-		log=$(dmesg)
-		n=$((n + 1))
-	done
-	KC=$(echo "$log" | grep 'op=appraise_data' | grep -o 'cause=[^ ]*' | head -n1 | sed 's/cause=//')
-	KC=${KC:--}
-	KR="cause=$KC"
-	keys=$(echo "$log" | grep -o "unknown key '[^']*' in '[^']*'" | sed "s/unknown key '\(.*\)' in '\(.*\)'/\1 in \2/" | tr '\n' ';' | sed 's/;$//')
-	[ -z "$keys" ] || KR="$KR, unknown key $keys"
-}
 
 # ---------------------------------------------------------------------------------------
 # The IMA keyring and keys
