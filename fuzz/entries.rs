@@ -36,6 +36,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("pkcs11_uri", pkcs11_uri),
     ("cert_extensions", cert_extensions),
     ("modsig_trailer", modsig_trailer),
+    ("status_facts", status_facts),
 ];
 
 const CERT_DER: &[u8] = include_bytes!("../tests/data/keys/rsa2048.crt.der");
@@ -255,4 +256,48 @@ pub fn modsig_trailer(data: &[u8]) {
 fn cert_for_modsig() -> &'static Certificate {
     static C: std::sync::OnceLock<Certificate> = std::sync::OnceLock::new();
     C.get_or_init(|| Certificate::from_bytes(Path::new("rsa"), CERT_DER).unwrap())
+}
+
+/// What `imactl status` reads (issue 24): the input split at its first six NUL bytes into
+/// the policy, the /proc/keys text, the kernel configuration, the command line, the
+/// lockdown file and the Secure Boot state ("1 0": SecureBoot, SetupMode); the whole
+/// assessment and its report, the PE gate's and the appraisal's readings; the rest (NUL
+/// bytes included) as an EFI signature list (db, MokListRT) and as a PE image (its
+/// Authenticode signature and digest) for `status --kexec`.
+pub fn status_facts(data: &[u8]) {
+    use imaevm::status::{Facts, KernelConfig, PolicyFile};
+    let mut parts = data.splitn(7, |&b| b == 0);
+    let mut next = || parts.next().map(|p| String::from_utf8_lossy(p).into_owned());
+    let policy = next();
+    let keys = next();
+    let config = next();
+    let cmdline = next();
+    let lockdown = next();
+    let sb = next();
+    let efi: &[u8] = parts.next().unwrap_or(&[]);
+    let f = Facts {
+        release: Some("6.12.0".into()),
+        lsm: Some("lockdown,capability,ima".into()),
+        ima_dir: true,
+        cmdline,
+        lockdown,
+        efi: sb.is_some(),
+        secure_boot: sb.as_deref().map(|s| s.starts_with('1')),
+        setup_mode: sb.as_deref().map(|s| s.ends_with('1')),
+        policy: policy.map_or(PolicyFile::WriteOnly, PolicyFile::Readable),
+        config: config.map(|c| KernelConfig::parse("fuzz", &c)),
+        proc_keys: keys.map(|k| imaevm::keyring::parse_proc_keys(&k)),
+        ..Facts::default()
+    };
+    let report = imaevm::status::assess(&f);
+    let _ = report.to_text();
+    let _ = imaevm::status::preflight::pe_enforced(&f);
+    let _ = imaevm::status::preflight::appraise_enforcing(&f);
+    let _ = imaevm::uefi::parse_signature_lists("db", efi);
+    if let Ok(pe) = imaevm::pe::PeImage::parse(efi) {
+        let _ = pe.authenticode_digest(HashAlgo::Sha256);
+        if let Ok(Some(p7)) = pe.pkcs7() {
+            let _ = imaevm::pe::authenticode::parse(p7);
+        }
+    }
 }

@@ -10,7 +10,7 @@ evmctl=$PWD/target/debug/evmctl
 keys=$PWD/tests/data/keys
 c=$PWD/fuzz/corpus
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
-mkdir -p "$c"/{ima_value,evm_value,v1_signature,sig_file,private_key,certificate,public_key,policy,measurement_list,event_log,proc_keys,pcrs_file,evmctl_argv,template_data,pkcs11_uri,cert_extensions,modsig_trailer}
+mkdir -p "$c"/{ima_value,evm_value,v1_signature,sig_file,private_key,certificate,public_key,policy,measurement_list,event_log,proc_keys,pcrs_file,evmctl_argv,template_data,pkcs11_uri,cert_extensions,modsig_trailer,status_facts}
 echo data > "$w/f"
 for k in rsa2048.pk8.pem p256.pk8.pem; do
   "$evmctl" ima_sign --sigfile --key "$keys/$k" "$w/f" >/dev/null 2>&1
