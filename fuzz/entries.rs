@@ -267,7 +267,11 @@ fn cert_for_modsig() -> &'static Certificate {
 pub fn status_facts(data: &[u8]) {
     use imaevm::status::{Facts, KernelConfig, PolicyFile};
     let mut parts = data.splitn(7, |&b| b == 0);
-    let mut next = || parts.next().map(|p| String::from_utf8_lossy(p).into_owned());
+    let mut next = || {
+        parts
+            .next()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+    };
     let policy = next();
     let keys = next();
     let config = next();

@@ -52,6 +52,8 @@ fn replace(root: &Path, rel: &str, what: &str) {
             f.set_len(2 << 30).unwrap();
         }
         "garbage" => std::fs::write(&p, [0xff, 0x00, 0x13]).unwrap(),
+        // the device itself, reached through a link (a test root cannot hold device nodes)
+        "dev-zero" => std::os::unix::fs::symlink("/dev/zero", &p).unwrap(),
         "gzip-bomb" => {
             // 64 MiB of zeros, compressed to about 64 KiB; the cap is 4 MiB.
             let sh = format!("head -c 67108864 /dev/zero | gzip -1 > '{}'", p.display());
@@ -65,11 +67,19 @@ fn replace(root: &Path, rel: &str, what: &str) {
     }
 }
 
-/// Runs `imactl status --root ROOT`; its stderr, after checking it ended in time.
+/// Runs `imactl status --root ROOT`; its stderr, after checking it ended in time and, where
+/// GNU time is installed (tests/setup.sh), within 256 MiB of memory.
 fn status(root: &Path, binary: &str) -> (Option<i32>, String) {
     let start = Instant::now();
-    let o = Command::new("timeout")
-        .args(["20", binary, "status", "--root"])
+    let timed = Path::new("/usr/bin/time").exists();
+    let mut c = Command::new("timeout");
+    c.arg("20");
+    if timed {
+        c.args(["/usr/bin/time", "-f", "imaevm-peak-rss-kib=%M"]);
+    }
+    let o = c
+        .arg(binary)
+        .args(["status", "--root"])
         .arg(root)
         .output()
         .unwrap();
@@ -77,10 +87,16 @@ fn status(root: &Path, binary: &str) -> (Option<i32>, String) {
         start.elapsed() < Duration::from_secs(19),
         "still running after 19 s"
     );
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    if timed {
+        let kib: u64 = err
+            .lines()
+            .find_map(|l| l.strip_prefix("imaevm-peak-rss-kib="))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time:\n{err}"));
+        assert!(kib <= 256 * 1024, "peak RSS {kib} KiB over 256 MiB:\n{err}");
+    }
+    (o.status.code(), err)
 }
 
 fn refused(rel: &str, what: &str, expect: &str) {
@@ -109,6 +125,22 @@ fn a_fifo_in_place_of_any_fact_is_refused_without_blocking() {
         "boot/config-6.12.0-lab",
     ] {
         refused(rel, "fifo", "not a regular file (a FIFO)");
+    }
+}
+
+/// /dev/zero where a fact should be: a device is refused by what it is, never read.
+#[test]
+fn a_device_in_place_of_any_fact_is_refused_without_reading_it() {
+    for rel in [
+        "sys/kernel/security/ima/policy",
+        "proc/keys",
+        "sys/kernel/security/lsm",
+        SECURE_BOOT,
+        "etc/ima/ima-policy",
+        "proc/cmdline",
+        "boot/config-6.12.0-lab",
+    ] {
+        refused(rel, "dev-zero", "not a regular file (a character device)");
     }
 }
 
