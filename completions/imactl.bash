@@ -1321,7 +1321,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__status)
-            opts="-h --json --root --kexec --initrd --cert --help"
+            opts="-h --json --root --kexec --initrd --cert --kernels --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

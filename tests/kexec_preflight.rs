@@ -501,3 +501,66 @@ fn an_unreadable_image_or_certificate_is_exit_status_2_naming_it() {
         assert!(!String::from_utf8_lossy(&o.stdout).contains("prediction: "));
     }
 }
+
+/// `imactl status --kernels` (issue 20 item 4): every installed kernel and whether kexec
+/// and kdump could load it today, with the same gates as the preflight.
+#[test]
+fn every_installed_kernel_and_whether_it_loads() {
+    let t = "every_installed_kernel_and_whether_it_loads";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let good = lab.pe_signed("db", "good.efi");
+    if !lab.ima_sign(&good, "ima") {
+        skip::skip(t, "security.ima cannot be set here");
+        return;
+    }
+    let unsigned = lab.copy(&lab.p("kernel.efi"), "unsigned.efi");
+    let mut m = sb_machine(&lab);
+    m.policy = Some("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n");
+    let root = m.build(lab.dir.path());
+    let boot = root.join("boot");
+    std::fs::create_dir_all(&boot).unwrap();
+    // copies keep security.ima (cp -a)
+    let cp = |from: &Path, to: &Path| {
+        assert!(Command::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(to)
+            .status()
+            .unwrap()
+            .success());
+    };
+    cp(&good, &boot.join("vmlinuz-6.12.1-good"));
+    cp(&unsigned, &boot.join("vmlinuz-6.12.2-unsigned"));
+    std::fs::create_dir_all(root.join("lib/modules/6.12.3-noimage")).unwrap();
+    let run = |root: &Path| {
+        let o = Command::new(IMACTL)
+            .args(["status", "--kernels", "--root"])
+            .arg(root)
+            .arg("--cert")
+            .arg(lab.p("ima.pem"))
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&root);
+    let line = |v: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("kernel {v} ")))
+            .unwrap_or_else(|| panic!("no line for {v}:\n{out}"))
+            .to_string()
+    };
+    assert!(line("6.12.1-good").contains(": load ("), "{out}");
+    assert!(line("6.12.2-unsigned").contains(": refuse ("), "{out}");
+    assert!(line("6.12.3-noimage").contains("no image found"), "{out}");
+    assert_eq!(code, Some(1), "{out}");
+    // only the good kernel left: exit 0
+    std::fs::remove_file(boot.join("vmlinuz-6.12.2-unsigned")).unwrap();
+    std::fs::remove_dir(root.join("lib/modules/6.12.3-noimage")).unwrap();
+    let (code, out) = run(&root);
+    assert_eq!(code, Some(0), "{out}");
+}

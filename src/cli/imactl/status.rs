@@ -29,8 +29,144 @@ pub struct StatusArgs {
     /// With --kexec: a certificate whose key is in .ima, to check IMA signatures with
     /// (repeatable). Without it, on the live system, the kernel checks them with the keys
     /// in .ima (KEYCTL_PKEY_VERIFY).
-    #[arg(long, value_name = "CERT", requires = "kexec")]
+    #[arg(long, value_name = "CERT")]
     pub cert: Vec<PathBuf>,
+    /// List every installed kernel (the versions in /boot and /lib/modules; the image
+    /// kdump would load for each, found as `imactl kernel-hook` finds it) and predict, with
+    /// the running kernel's gates, whether kexec and kdump could load each today: one line
+    /// "kernel VERSION IMAGE: load|refuse|unknown (reason)" per kernel. Exit status 0 when
+    /// every one loads, 1 otherwise (or when none is found), 2 for bad arguments.
+    #[arg(long, conflicts_with_all = ["kexec", "initrd"])]
+    pub kernels: bool,
+}
+
+/// The kernel versions installed under `root`: `vmlinuz-VERSION` in the boot directories
+/// and the directories of /lib/modules, sorted, once each.
+fn installed_versions(root: &std::path::Path) -> Vec<String> {
+    let mut v = std::collections::BTreeSet::new();
+    for dir in ["boot", "boot/efi", "efi"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            for e in rd.flatten() {
+                if let Some(ver) = e
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_prefix("vmlinuz-"))
+                {
+                    if !ver.is_empty() {
+                        v.insert(ver.to_string());
+                    }
+                }
+            }
+        }
+    }
+    if let Ok(rd) = std::fs::read_dir(root.join("lib/modules")) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                if let Some(n) = e.file_name().to_str() {
+                    v.insert(n.to_string());
+                }
+            }
+        }
+    }
+    v.into_iter().collect()
+}
+
+/// One installed kernel and its prediction.
+#[derive(serde::Serialize)]
+struct KernelPrediction {
+    version: String,
+    image: Option<String>,
+    found_as: Option<String>,
+    prediction: &'static str,
+    reason: String,
+}
+
+/// `--kernels`: every installed kernel and whether kexec and kdump could load it today.
+fn run_kernels(a: &StatusArgs) -> i32 {
+    let mut certs = Vec::new();
+    for c in &a.cert {
+        match crate::keys::Certificate::load(c) {
+            Ok(c) => certs.push(c),
+            Err(e) => {
+                eprintln!("imactl: {e}");
+                return super::EXIT_USAGE;
+            }
+        }
+    }
+    let facts = status::gather::gather(&a.root);
+    for u in &facts.unreadable {
+        eprintln!("imactl: warning: {u}");
+    }
+    let enforcing = status::preflight::appraise_enforcing(&facts);
+    let mut list = Vec::new();
+    for version in installed_versions(&a.root) {
+        let Some(target) = crate::kernel_hook::image::find_target(&a.root, &version, None) else {
+            list.push(KernelPrediction {
+                version,
+                image: None,
+                found_as: None,
+                prediction: "refuse",
+                reason: "no image found (no vmlinuz-VERSION, BLS entry or UKI): kdump has \
+                         nothing to load"
+                    .into(),
+            });
+            continue;
+        };
+        let mut unreadable = Vec::new();
+        let (prediction, reason) = match status::evidence::gather(
+            &facts,
+            &a.root,
+            &target.path,
+            None,
+            &certs,
+            &mut unreadable,
+        ) {
+            Ok(ev) => {
+                let p = status::preflight::predict(&facts, ev, enforcing);
+                (p.prediction, p.reason)
+            }
+            Err(e) => ("unknown", e.0),
+        };
+        list.push(KernelPrediction {
+            version,
+            image: Some(target.path.display().to_string()),
+            found_as: Some(target.kind),
+            prediction,
+            reason,
+        });
+    }
+    let mut out = std::io::stdout().lock();
+    let r = if a.json {
+        writeln!(
+            out,
+            "{}",
+            super::json::envelope(
+                "status",
+                serde_json::json!({ "kernels": serde_json::to_value(&list).expect("serializable") })
+            )
+        )
+    } else if list.is_empty() {
+        writeln!(
+            out,
+            "no installed kernel found under {} (boot/vmlinuz-*, lib/modules/*)",
+            crate::escape::terminal(&a.root.display().to_string())
+        )
+    } else {
+        list.iter().try_for_each(|k| {
+            writeln!(
+                out,
+                "kernel {} {}: {} ({})",
+                crate::escape::terminal(&k.version),
+                crate::escape::terminal(k.image.as_deref().unwrap_or("-")),
+                k.prediction,
+                crate::escape::terminal(&k.reason)
+            )
+        })
+    };
+    if r.is_err() {
+        return 1;
+    }
+    i32::from(list.is_empty() || list.iter().any(|k| k.prediction != "load"))
 }
 
 /// `--kexec IMAGE`: the preflight. Exit 0 load, 1 refuse or unknown, 2 unreadable input.
@@ -96,6 +232,16 @@ pub fn run(a: StatusArgs) -> i32 {
         } else {
             1
         };
+    }
+    if !a.cert.is_empty() && a.kexec.is_none() && !a.kernels {
+        eprintln!("imactl: --cert needs --kexec or --kernels");
+        return super::EXIT_USAGE;
+    }
+    if a.kernels {
+        if a.root == std::path::Path::new("/") {
+            let _ = crate::keyring::possess_user_keyring();
+        }
+        return run_kernels(&a);
     }
     if let Some(image) = a.kexec.clone() {
         if a.root == std::path::Path::new("/") {
