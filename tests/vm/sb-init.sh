@@ -254,6 +254,42 @@ kexec_cases_sb() {
 	done
 }
 
+# A kernel update (issue 20): the new image reaches /boot without its security.ima (copied
+# with install, or cp without -a), as the package shipped it under /lib/modules/VER. kexec
+# and kdump refuse it; Debian's postinst.d hook (packaging/debian/kernel/postinst.d/
+# zzz-imaevm, i.e. imactl kernel-hook add) copies the signature over the same content; then
+# both load. imactl status --kernels predicts both verdicts.
+hook_cases() {
+	v=6.12.99-imaevm-update
+	mkdir -p "/lib/modules/$v" /etc/keys/ima
+	cp /t/keys/imakey.der /etc/keys/ima/imakey.der
+	cp /t/boot/pe-db "/lib/modules/$v/vmlinuz"
+	ima_sign "/lib/modules/$v/vmlinuz" imakey
+	cp /t/boot/pe-db "/boot/vmlinuz-$v"
+	for m in l p; do
+		try_load $m "/boot/vmlinuz-$v"
+		res "sb-hook-before-$m" "$KV" "kexec: $KOUT; kernel: $KR"
+	done
+	kernels_case sb-hook-status-before "$v"
+	out=$(DEB_MAINT_PARAMS=configure sh /t/hook/zzz-imaevm "$v" "/boot/vmlinuz-$v" 2>&1)
+	rc=$?
+	res sb-hook-run "rc=$rc" "$(echo "$out" | oneline)"
+	for m in l p; do
+		try_load $m "/boot/vmlinuz-$v"
+		res "sb-hook-after-$m" "$KV" "kexec: $KOUT; kernel: $KR"
+	done
+	kernels_case sb-hook-status-after "$v"
+	rm -rf "/boot/vmlinuz-$v" "/lib/modules/$v"
+}
+
+# kernels_case CASE VERSION: what imactl status --kernels predicts for that kernel
+kernels_case() {
+	kout=$(imactl status --kernels --cert /t/keys/imakey.der 2>&1)
+	line=$(echo "$kout" | grep "^kernel $2 " | head -n1)
+	word=$(echo "$line" | sed -n 's/^kernel [^ ]* [^:]*: \([a-z]*\).*/\1/p')
+	res "$1" "${word:-missing}" "$(echo "$line" | oneline)"
+}
+
 kdump_cases() {
 	image crash pe-db imakey
 	image crash-bad unsigned -
@@ -363,6 +399,7 @@ sb)
 	fi
 	status_cases sb
 	kexec_cases_sb
+	hook_cases
 	kdump_cases
 	crash
 	;;

@@ -146,6 +146,7 @@ build_sb_initramfs() { # build_sb_initramfs DIR KERNELDIR
 	ih=$("$IMACTL" status --help 2>&1 || true)
 	if grep -q -- '--kexec' <<<"$ih"; then echo imactl:status-kexec >>"$r/t/caps"; fi
 	cp "$HERE/guest-lib.sh" "$r/t/guest-lib.sh"
+	install -D -m 0755 "$ROOT/packaging/debian/kernel/postinst.d/zzz-imaevm" "$r/t/hook/zzz-imaevm"
 	for n in imakey pemok mokca mokcads rootca rootleaf selfsigned db unknownpe; do
 		cp "$dir/keys/$n.der" "$dir/keys/$n.keyid" "$r/t/keys/"
 	done
