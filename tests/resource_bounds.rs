@@ -4,7 +4,8 @@
 //! kind's cap that the parser must process whole, and (c) an endless device where one can
 //! be given. Each run's peak RSS and CPU time (user + system) come from /usr/bin/time
 //! (Debian package `time`, installed by tests/setup.sh); a run that blocks is killed after
-//! 120 s of wall time; the expected outcome (refused naming the cap, or done) is checked too. The table printed on stderr is the evidence for the issue.
+//! 120 s of wall time; the expected outcome (refused naming the cap, or done) is checked
+//! too. The table printed on stderr is the evidence for the issue.
 //!
 //! The binaries are the ones cargo built for this test run (debug under `cargo test`, with
 //! SHA-1 and SHA-256 optimized, see Cargo.toml); release builds are faster still.
