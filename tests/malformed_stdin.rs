@@ -3,8 +3,9 @@
 //! standard input, exit 125, within 20 s and 256 MiB. Upstream 1.4 reads /dev/zero until
 //! the kernel kills it.
 
+mod common;
+
 use std::fs::File;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,14 +23,8 @@ fn key() -> String {
 /// for time and, with GNU time, peak memory.
 fn sign_hash(extra: &[&str], stdin: Stdio) -> (Option<i32>, String) {
     let start = Instant::now();
-    let timed = Path::new("/usr/bin/time").exists();
-    let mut c = Command::new("timeout");
-    c.arg("20");
-    if timed {
-        c.args(["/usr/bin/time", "-f", "imaevm-peak-rss-kib=%M"]);
-    }
+    let (mut c, timed) = common::timed_command(20, EVMCTL);
     let o = c
-        .arg(EVMCTL)
         .arg("sign_hash")
         .args(extra)
         .args(["--key", &key()])
@@ -42,12 +37,7 @@ fn sign_hash(extra: &[&str], stdin: Stdio) -> (Option<i32>, String) {
     );
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     if timed {
-        let kib: u64 = err
-            .lines()
-            .find_map(|l| l.strip_prefix("imaevm-peak-rss-kib="))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time:\n{err}"));
-        assert!(kib <= 256 * 1024, "peak RSS {kib} KiB over 256 MiB:\n{err}");
+        common::assert_peak_rss(&err, 256 * 1024);
     }
     (o.status.code(), err)
 }

@@ -4,6 +4,8 @@
 //! configuration, or a gzip bomb as /proc/config.gz: each run ends within the time limit,
 //! and a warning names the file and what is wrong with it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -71,30 +73,15 @@ fn replace(root: &Path, rel: &str, what: &str) {
 /// GNU time is installed (tests/setup.sh), within 256 MiB of memory.
 fn status(root: &Path, binary: &str) -> (Option<i32>, String) {
     let start = Instant::now();
-    let timed = Path::new("/usr/bin/time").exists();
-    let mut c = Command::new("timeout");
-    c.arg("20");
-    if timed {
-        c.args(["/usr/bin/time", "-f", "imaevm-peak-rss-kib=%M"]);
-    }
-    let o = c
-        .arg(binary)
-        .args(["status", "--root"])
-        .arg(root)
-        .output()
-        .unwrap();
+    let (mut c, timed) = common::timed_command(20, binary);
+    let o = c.args(["status", "--root"]).arg(root).output().unwrap();
     assert!(
         start.elapsed() < Duration::from_secs(19),
         "still running after 19 s"
     );
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     if timed {
-        let kib: u64 = err
-            .lines()
-            .find_map(|l| l.strip_prefix("imaevm-peak-rss-kib="))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time:\n{err}"));
-        assert!(kib <= 256 * 1024, "peak RSS {kib} KiB over 256 MiB:\n{err}");
+        common::assert_peak_rss(&err, 256 * 1024);
     }
     (o.status.code(), err)
 }

@@ -44,3 +44,34 @@ pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
         stderr: t_err.join().unwrap(),
     }
 }
+
+/// What `timed_command` asks GNU time to print on stderr before the peak RSS in KiB.
+const PEAK_RSS_PREFIX: &str = "imaevm-peak-rss-kib=";
+
+/// `timeout SECS [/usr/bin/time -f ...] PROGRAM`: a run bounded in time and, where GNU time
+/// is installed (tests/setup.sh), measured for peak memory. The flag says whether the peak
+/// RSS will be on stderr, for [`assert_peak_rss`].
+pub fn timed_command(secs: u32, program: &str) -> (Command, bool) {
+    let timed = std::path::Path::new("/usr/bin/time").exists();
+    let mut c = Command::new("timeout");
+    c.arg(secs.to_string());
+    if timed {
+        c.args(["/usr/bin/time", "-f"])
+            .arg(format!("{PEAK_RSS_PREFIX}%M"));
+    }
+    c.arg(program);
+    (c, timed)
+}
+
+/// Checks the peak RSS `timed_command` had GNU time print on `stderr`: at most `max_kib`.
+pub fn assert_peak_rss(stderr: &str, max_kib: u64) {
+    let kib: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(PEAK_RSS_PREFIX))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time:\n{stderr}"));
+    assert!(
+        kib <= max_kib,
+        "peak RSS {kib} KiB over {max_kib} KiB:\n{stderr}"
+    );
+}
