@@ -81,18 +81,25 @@ struct KernelPrediction {
     reason: String,
 }
 
+/// The certificates of --cert; an unreadable one is named, and the exit status is 2.
+fn load_certs(a: &StatusArgs) -> Result<Vec<crate::keys::Certificate>, i32> {
+    a.cert
+        .iter()
+        .map(|c| {
+            crate::keys::Certificate::load(c).map_err(|e| {
+                eprintln!("imactl: {e}");
+                super::EXIT_USAGE
+            })
+        })
+        .collect()
+}
+
 /// `--kernels`: every installed kernel and whether kexec and kdump could load it today.
 fn run_kernels(a: &StatusArgs) -> i32 {
-    let mut certs = Vec::new();
-    for c in &a.cert {
-        match crate::keys::Certificate::load(c) {
-            Ok(c) => certs.push(c),
-            Err(e) => {
-                eprintln!("imactl: {e}");
-                return super::EXIT_USAGE;
-            }
-        }
-    }
+    let certs = match load_certs(a) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let facts = status::gather::gather(&a.root);
     for u in &facts.unreadable {
         eprintln!("imactl: warning: {u}");
@@ -171,16 +178,10 @@ fn run_kernels(a: &StatusArgs) -> i32 {
 
 /// `--kexec IMAGE`: the preflight. Exit 0 load, 1 refuse or unknown, 2 unreadable input.
 fn run_kexec(a: &StatusArgs, image: &std::path::Path) -> i32 {
-    let mut certs = Vec::new();
-    for c in &a.cert {
-        match crate::keys::Certificate::load(c) {
-            Ok(c) => certs.push(c),
-            Err(e) => {
-                eprintln!("imactl: {e}");
-                return super::EXIT_USAGE;
-            }
-        }
-    }
+    let certs = match load_certs(a) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let facts = status::gather::gather(&a.root);
     let mut unreadable = facts.unreadable.clone();
     let ev = match status::evidence::gather(
