@@ -1,7 +1,8 @@
 //! A corpus of malformed inputs for both tools (issue 12). Every case runs in a directory
 //! of its own and must: exit with a failure code of its class, name the bad file on
 //! stderr (a linter's findings: stdout), print nothing else on stdout, leave every name, content and xattr in the directory
-//! as it was, and finish within 20 seconds (a hang is killed and fails the case).
+//! as it was, and finish within 20 seconds (a hang is killed and fails the case) and 256 MiB
+//! of memory (measured by GNU time).
 
 mod common;
 
@@ -13,6 +14,8 @@ use std::process::Command;
 use std::time::Duration;
 
 const BOUND: Duration = Duration::from_secs(20);
+/// Every case's peak memory, measured by GNU time (tests/setup.sh installs it).
+const RSS_MAX_KIB: u64 = 256 * 1024;
 const BAD: &str = "bad-input";
 
 /// What the bad input is.
@@ -407,7 +410,11 @@ fn run_case(case: &Case) -> Result<(), String> {
     let dir = d.path();
     let bad = prepare(dir, case.reader, &case.bad);
     let before = snapshot(dir);
-    let o = run_bounded(&mut command(dir, case.reader, &bad), BOUND);
+    let mut cmd = command(dir, case.reader, &bad);
+    // under GNU time where installed: every case is bounded in memory too
+    let mut timed = with_peak_rss(&cmd);
+    let measured = timed.is_some();
+    let o = run_bounded(timed.as_mut().unwrap_or(&mut cmd), BOUND);
     let err = stderr(&o);
     let name = expected_name(case.reader, &case.bad);
     let mut why = Vec::new();
@@ -430,6 +437,13 @@ fn run_case(case: &Case) -> Result<(), String> {
     }
     if before != snapshot(dir) {
         why.push("the directory changed".into());
+    }
+    if measured {
+        match peak_rss_kib(&err) {
+            Some(kib) if kib <= RSS_MAX_KIB => {}
+            Some(kib) => why.push(format!("peak RSS {kib} KiB over 256 MiB")),
+            None => why.push("no peak RSS from /usr/bin/time".into()),
+        }
     }
     if why.is_empty() {
         Ok(())

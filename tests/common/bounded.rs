@@ -63,13 +63,42 @@ pub fn timed_command(secs: u32, program: &str) -> (Command, bool) {
     (c, timed)
 }
 
-/// Checks the peak RSS `timed_command` had GNU time print on `stderr`: at most `max_kib`.
-pub fn assert_peak_rss(stderr: &str, max_kib: u64) {
-    let kib: u64 = stderr
+/// `cmd` run under GNU time, which prints its peak RSS on stderr ([`peak_rss_kib`]); None
+/// when GNU time is not installed.
+pub fn with_peak_rss(cmd: &Command) -> Option<Command> {
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let mut w = Command::new("/usr/bin/time");
+    w.arg("-f")
+        .arg(format!("{PEAK_RSS_PREFIX}%M"))
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(d) = cmd.get_current_dir() {
+        w.current_dir(d);
+    }
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => w.env(k, v),
+            None => w.env_remove(k),
+        };
+    }
+    Some(w)
+}
+
+/// The peak RSS in KiB that GNU time printed on `stderr` for [`timed_command`] or
+/// [`with_peak_rss`].
+pub fn peak_rss_kib(stderr: &str) -> Option<u64> {
+    stderr
         .lines()
         .find_map(|l| l.strip_prefix(PEAK_RSS_PREFIX))
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time:\n{stderr}"));
+}
+
+/// Checks the peak RSS `timed_command` had GNU time print on `stderr`: at most `max_kib`.
+pub fn assert_peak_rss(stderr: &str, max_kib: u64) {
+    let kib =
+        peak_rss_kib(stderr).unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time:\n{stderr}"));
     assert!(
         kib <= max_kib,
         "peak RSS {kib} KiB over {max_kib} KiB:\n{stderr}"

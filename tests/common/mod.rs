@@ -11,7 +11,7 @@ pub mod crafted_keys;
 pub mod rpm_pkg;
 mod skip;
 #[allow(unused_imports)] // each test crate uses a different subset
-pub use bounded::{assert_peak_rss, run_bounded, timed_command};
+pub use bounded::{assert_peak_rss, peak_rss_kib, run_bounded, timed_command, with_peak_rss};
 #[allow(unused_imports)] // each test crate uses a different subset
 pub use skip::{skip, skip_part};
 
