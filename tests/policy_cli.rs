@@ -205,6 +205,7 @@ fn shipped_policies_pass_every_profile() {
         "modules-firmware.policy",
         "signed-policy.policy",
         "measure-exec.policy",
+        "signed-programs.policy",
     ] {
         assert!(
             names.iter().any(|n| n == required),
@@ -270,6 +271,25 @@ fn kexec_policy_has_the_rules_the_chain_needs() {
     assert!(!canon
         .iter()
         .any(|c| c.starts_with("appraise func=KEXEC_INITRAMFS_CHECK")));
+}
+
+/// signed-programs.policy: every program root owns is appraised at exec with imasig; the
+/// tmpfs and ramfs exclusions come first (the first matching rule decides) and are for
+/// BPRM_CHECK only, so that loading it beside kexec.policy exempts no kexec image on tmpfs.
+#[test]
+fn signed_programs_policy_appraises_root_owned_programs_only_at_exec() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/signed-programs.policy");
+    let parsed = parse_policy(&fs::read_to_string(p).unwrap());
+    let canon: Vec<String> = parsed.rules.iter().map(|r| r.rule.canonical()).collect();
+    assert_eq!(
+        canon,
+        [
+            "dont_appraise func=BPRM_CHECK fsmagic=0x01021994",
+            "dont_appraise func=BPRM_CHECK fsmagic=0x858458f6",
+            "appraise func=BPRM_CHECK fowner=0 appraise_type=imasig",
+        ],
+        "{canon:?}"
+    );
 }
 
 const LOADABLE: &str = "\

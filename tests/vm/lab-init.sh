@@ -12,8 +12,9 @@
 # lab CA, by an intermediate, by another CA, self-signed), /t/boot/vmlinuz (the lab kernel
 # itself), /t/boot/initrd2 (this script as the second stage's /init), /t/policies/ (the
 # project's kexec.policy and signed-policy.policy, lab-kexec.policy: kexec.policy with
-# appraise_type=imasig|modsig, and lab-verity.policy), /t/verity/ (the fs-verity material:
-# see verity_cases), /etc/keys/x509_ima.der (a certificate the kernel loads into .ima at
+# appraise_type=imasig|modsig, lab-verity.policy and signed-programs.policy), /t/verity/ (the
+# fs-verity material: see verity_cases), /t/exec/ (the static kexec: see
+# signed_program_cases), /etc/keys/x509_ima.der (a certificate the kernel loads into .ima at
 # boot, CONFIG_IMA_LOAD_X509).
 #
 # The kernel has no ACPI: the VM ends with `reboot -f` (QEMU runs with -no-reboot).
@@ -542,6 +543,99 @@ verity_list_case() {
 }
 
 # ---------------------------------------------------------------------------------------
+# Signed programs (policies/signed-programs.policy: `appraise func=BPRM_CHECK fowner=0
+# appraise_type=imasig`, tmpfs and ramfs left out): the first piece of the Fedora "Kdump
+# with secureboot" design, a static kexec signed with evmctl and appraised at exec.
+# /t/exec/ (lab-run.sh's make_lab_exec): fs.img (ext4 with three copies of the static kexec:
+# kexec, kexec-changed with bytes appended after signing, kexec-unsigned), kexec.sig (the
+# signature made on the host at build time with the leaf "boot", which is in .ima).
+
+# prog_case NAME PROGRAM: runs `PROGRAM --version`; the verdict is "ran" (it printed
+# kexec-tools' version) or <errno>:<IMA cause>, the cause from the kernel's audit record.
+prog_case() {
+	dmesg -c >/dev/null
+	out=$("$2" --version 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && echo "$out" | grep -q '^kexec-tools'; then
+		v=ran
+		KC=-
+	else
+		exec_reason
+		v="$(errname "$out"):$KC"
+	fi
+	dmesg | grep -Ei 'ima|integrity|audit' | sed 's/^/KLOG /'
+	res "$1" "$v" "rc=$rc cause=$KC $(echo "$out" | oneline)"
+}
+
+# prog_verify_case NAME PROGRAM KERNEL-VERDICT: evmctl ima_verify with the certificate of
+# the key in .ima must agree with the kernel's exec verdict.
+prog_verify_case() {
+	vout=$(evmctl ima_verify --key /t/keys/boot.der "$2" 2>&1)
+	if [ $? -eq 0 ]; then ev=ok; else ev=refused; fi
+	if [ "$3" = ran ]; then k=ok; else k=refused; fi
+	if [ "$ev" = "$k" ]; then a=agree; else a=differ; fi
+	res "verify:$1" $a "kernel=$k($3) evmctl-ima_verify=$ev: $(echo "$vout" | oneline)"
+}
+
+PCASES="lab-signed-kexec-setup lab-policy-load-signed-programs lab-signed-kexec-runs verify:lab-signed-kexec-runs lab-signed-kexec-loads lab-changed-kexec verify:lab-changed-kexec lab-unsigned-kexec verify:lab-unsigned-kexec"
+signed_program_cases() {
+	if [ -e /t/exec/missing ]; then
+		for c in $PCASES; do skip "$c" "$(cat /t/exec/missing)"; done
+		return
+	fi
+	if ! has imactl:policy-load || ! has evmctl:ima_setxattr; then
+		for c in $PCASES; do skip "$c" "needs imactl policy load and evmctl ima_setxattr"; done
+		return
+	fi
+	mkdir -p /x
+	v=ok
+	detail="$(cat /t/exec/made-by);"
+	xstep() { # xstep WHAT COMMAND...: runs it; the first failure names the verdict
+		what=$1
+		shift
+		o=$("$@" 2>&1) || { [ "$v" != ok ] || v=$what-failed; detail="$detail $what: $(echo "$o" | oneline);"; }
+	}
+	xstep dd dd if=/t/exec/fs.img of=/dev/ram1 bs=1M
+	xstep mount mount -t ext4 /dev/ram1 /x
+	# root owns them, as a package manager installs them (fowner=0 is the rule's scope)
+	xstep chown chown 0:0 /x/kexec /x/kexec-changed /x/kexec-unsigned
+	# the signature made at build time, installed from the .sig file; the changed copy gets
+	# the same value, as a copy kept with `cp -a` and then edited would
+	xstep setxattr evmctl ima_setxattr --sigfile /t/exec/kexec.sig /x/kexec
+	xstep setxattr evmctl ima_setxattr --sigfile /t/exec/kexec.sig /x/kexec-changed
+	detail="$detail $(ls -ln /x | oneline)"
+	res lab-signed-kexec-setup "$v" "$detail"
+
+	out=$(imactl policy load /t/policies/signed-programs.policy 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '^appraise func=BPRM_CHECK fowner=0 appraise_type=imasig' /sys/kernel/security/ima/policy; then v=ok; else v=fail; fi
+	res lab-policy-load-signed-programs "$v" "rc=$rc $(echo "$out" | oneline); $(grep BPRM_CHECK /sys/kernel/security/ima/policy | oneline)"
+
+	prog_case lab-signed-kexec-runs /x/kexec
+	prog_verify_case lab-signed-kexec-runs /x/kexec "$v"
+	# the signed static kexec does its job under the policy: loads the signed lab kernel
+	# through kexec_file_load (kexec.policy in force), then unloads it again
+	cp /t/boot/vmlinuz /w/k3
+	evmctl ima_sign --key /t/keys/leaf.pem /w/k3 >/dev/null 2>&1 || echo "GUEST sign /w/k3 failed"
+	dmesg -c >/dev/null
+	out=$(/x/kexec -s -l /w/k3 --initrd=/t/boot/initrd2 --append="$KERNEL_ARGS" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		v=loaded
+		KR="cause=-"
+		/x/kexec -s -u >/dev/null 2>&1 || echo "GUEST kexec -s -u failed"
+	else
+		kernel_reason refused
+		v=$(errname "$out")
+	fi
+	res lab-signed-kexec-loads "$v" "rc=$rc kernel: $KR; kexec: $(echo "$out" | oneline)"
+	prog_case lab-changed-kexec /x/kexec-changed
+	prog_verify_case lab-changed-kexec /x/kexec-changed "$v"
+	prog_case lab-unsigned-kexec /x/kexec-unsigned
+	prog_verify_case lab-unsigned-kexec /x/kexec-unsigned "$v"
+}
+
+# ---------------------------------------------------------------------------------------
 # A signed policy: once `appraise func=POLICY_CHECK appraise_type=imasig` is in force, the
 # kernel takes new rules only from a file it reads by path and appraises itself.
 
@@ -637,6 +731,7 @@ verify_default_case
 kexec_cases
 modsig_cases
 verity_cases
+signed_program_cases
 signed_policy_cases
 status_case
 kexec_boot

@@ -107,6 +107,42 @@ make_lab_verity() {
 		die "mkfs.ext4 -O verity failed"
 }
 
+# The signed-program material (policies/signed-programs.policy), made on the host: an ext4
+# image holding three copies of a static kexec (tests/tools/build-static-kexec.sh, from
+# Debian's kexec-tools source): `kexec`, signed at build time (`evmctl ima_sign -n --sigfile`
+# with the lab CA's leaf "boot", which the kernel loads into .ima: kexec.sig, installed by
+# the guest with `evmctl ima_setxattr --sigfile`, as the RPM's %post flow does); `kexec-changed`,
+# the same program with bytes appended after signing (the guest gives it kexec.sig's value);
+# `kexec-unsigned`, with no signature at all.
+# make_lab_exec DIR KEYS: DIR/out/ holds what goes into the guest's /t/exec/; when a host
+# tool is missing or the build fails, DIR/out/missing says why (the guest then SKIPs).
+make_lab_exec() {
+	local dir=$1 keys=$2 out=$1/out src=$1/src kexec t
+	rm -rf "$dir"
+	mkdir -p "$out" "$src"
+	for t in mkfs.ext4 dpkg-source make gcc; do
+		command -v $t >/dev/null || { echo "$t missing on the host (tests/vm/packages.txt, tests/setup.sh)" >"$out/missing"; return 0; }
+	done
+	if ! kexec=$(bash "$ROOT/tests/tools/build-static-kexec.sh" 2>"$dir/build.err"); then
+		echo "the static kexec could not be built: $(tail -n 3 "$dir/build.err" | tr '\n' ' ')" >"$out/missing"
+		return 0
+	fi
+	install -m 0755 "$kexec" "$dir/kexec"
+	"$EVMCTL" ima_sign -n --sigfile --key "$keys/boot.pem" "$dir/kexec" >"$dir/sign.out" 2>&1 ||
+		die "evmctl ima_sign --sigfile of the static kexec failed: $(cat "$dir/sign.out")"
+	[ -s "$dir/kexec.sig" ] || die "evmctl ima_sign --sigfile wrote no $dir/kexec.sig"
+	cp "$dir/kexec.sig" "$out/kexec.sig"
+	install -m 0755 "$dir/kexec" "$src/kexec"
+	install -m 0755 "$dir/kexec" "$src/kexec-unsigned"
+	install -m 0755 "$dir/kexec" "$src/kexec-changed"
+	printf 'changed after signing\n' >>"$src/kexec-changed"
+	cmp -s "$src/kexec" "$src/kexec-changed" && die "the changed kexec is not different"
+	cp "$(dirname "$kexec")/made-by" "$out/made-by"
+	truncate -s 8M "$out/fs.img"
+	mkfs.ext4 -q -F -b 4096 -I 256 -O ^has_journal -L imaevm-exec -d "$src" "$out/fs.img" ||
+		die "mkfs.ext4 of the signed-program image failed"
+}
+
 build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 	local dir=$1 labdir=$2 r=$1/root r2=$1/root2 ih
 	rm -rf "$r" "$r2"
@@ -145,6 +181,11 @@ build_lab_initramfs() { # build_lab_initramfs DIR LABDIR
 	mkdir -p "$r/t/verity"
 	cp "$dir"/verity/out/* "$r/t/verity/"
 	if command -v fsverity >/dev/null; then copy_with_libs "$(command -v fsverity)" "$r"; fi
+	# signed programs: the static kexec, its .sig and the ext4 image (make_lab_exec)
+	cp "$ROOT/policies/signed-programs.policy" "$r/t/policies/"
+	make_lab_exec "$dir/exec" "$dir/keys"
+	mkdir -p "$r/t/exec"
+	cp "$dir"/exec/out/* "$r/t/exec/"
 	pack "$r" >"$dir/initramfs.cpio.gz"
 }
 
