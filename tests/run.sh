@@ -39,6 +39,17 @@ export IMAEVM_SKIP_LOG=$PWD/target/skips.log
 status=0
 problems=()
 
+# The aarch64 build (static evmctl and imactl, cross-compiled) that tests/aarch64_identity.rs
+# compares with this build under qemu-user: built before cargo test, so that test runs.
+echo "== aarch64 build (tests/tools/build-aarch64.sh; log target/aarch64/build.log)"
+t_arm=$(date +%s)
+if nice -n 10 bash tests/tools/build-aarch64.sh >/dev/null; then
+	echo "== aarch64 build: $(($(date +%s) - t_arm)) s ($(cat target/aarch64/toolchain))"
+else
+	status=1
+	problems+=("the aarch64 build failed (tests/tools/build-aarch64.sh)")
+fi
+
 echo "== cargo test"
 if ! cargo test --all-targets --no-fail-fast 2>&1 | tee target/cargo-test.log; then
 	status=1
