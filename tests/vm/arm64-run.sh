@@ -46,7 +46,7 @@ a64_debs() {
 	A64_ROOT=$dir/root-$key
 	if [ ! -f "$A64_ROOT/.unpacked" ]; then
 		log "arm64: fetching ${specs[*]}"
-		rm -rf "$dir/dl" "$A64_ROOT"
+		rm -rf "$dir/dl" "$dir"/root-* # the packages of older versions too
 		mkdir -p "$dir/dl" "$A64_ROOT"
 		chmod 0777 "$dir/dl" # apt-get download runs as _apt when it can
 		(cd "$dir/dl" && apt-get download "${specs[@]}" 2>&1 | grep -v unsandboxed >&2) || true
