@@ -22,9 +22,14 @@ bash tests/setup.sh
 # the time), into the same cache tests/vm/run.sh uses. The VM stage waits for it.
 mkdir -p target
 prepare_pid=
+# The arm64 lab kernel (cross-built, tests/vm/arm64-run.sh) follows it in the same job: it
+# needs nothing from this tree's build either (its CA is made by openssl).
 if [ -x tests/vm/run.sh ] && [ -f tests/vm/lab-kernel-sb.config ]; then
-	echo "== in the background: the Secure Boot lab kernel (tests/vm/lab-kernel.sh --variant sb; log target/prepare-sb-kernel.log)"
-	nice -n 10 bash tests/vm/lab-kernel.sh --variant sb >target/prepare-sb-kernel.log 2>&1 </dev/null &
+	echo "== in the background: the Secure Boot lab kernel, then the arm64 lab kernel (tests/vm/lab-kernel.sh --variant sb, --variant arm64; log target/prepare-sb-kernel.log)"
+	{
+		nice -n 10 bash tests/vm/lab-kernel.sh --variant sb &&
+			{ [ ! -f tests/vm/lab-kernel-arm64.config ] || nice -n 10 bash tests/vm/lab-kernel.sh --variant arm64; }
+	} >target/prepare-sb-kernel.log 2>&1 </dev/null &
 	prepare_pid=$!
 fi
 
@@ -38,6 +43,17 @@ export IMAEVM_SKIP_LOG=$PWD/target/skips.log
 : >"$IMAEVM_SKIP_LOG"
 status=0
 problems=()
+
+# The aarch64 build (static evmctl and imactl, cross-compiled) that tests/aarch64_identity.rs
+# compares with this build under qemu-user: built before cargo test, so that test runs.
+echo "== aarch64 build (tests/tools/build-aarch64.sh; log target/aarch64/build.log)"
+t_arm=$(date +%s)
+if nice -n 10 bash tests/tools/build-aarch64.sh >/dev/null; then
+	echo "== aarch64 build: $(($(date +%s) - t_arm)) s ($(cat target/aarch64/toolchain))"
+else
+	status=1
+	problems+=("the aarch64 build failed (tests/tools/build-aarch64.sh)")
+fi
 
 echo "== cargo test"
 if ! cargo test --all-targets --no-fail-fast 2>&1 | tee target/cargo-test.log; then
@@ -70,9 +86,9 @@ fi
 if [ -n "$prepare_pid" ]; then
 	# run.sh builds the kernel itself (and names the failure) when this did not
 	if wait "$prepare_pid"; then
-		echo "== the Secure Boot lab kernel: $(tail -n1 target/prepare-sb-kernel.log)"
+		echo "== the Secure Boot and arm64 lab kernels: $(tail -n1 target/prepare-sb-kernel.log)"
 	else
-		echo "== the background build of the Secure Boot lab kernel failed; its log:" >&2
+		echo "== the background build of the Secure Boot or arm64 lab kernel failed; its log:" >&2
 		tail -n 20 target/prepare-sb-kernel.log >&2
 	fi
 fi

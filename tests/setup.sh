@@ -33,6 +33,9 @@ packages=(
   fsverity        # fsverity enable/digest/measure: fs-verity files for the sigv3 ima_verify tests (evmctl_verity_file)
   sbsigntool      # sbsign/sbverify: PE (Authenticode) signed kexec images for tests/kexec_preflight.rs
   efitools        # cert-to-efi-sig-list: efivarfs db and MokListRT fixtures for tests/kexec_preflight.rs
+  gcc-aarch64-linux-gnu  # tests/tools/build-aarch64.sh: the static aarch64 evmctl and imactl (AWS-LC, link)
+  libc6-dev-arm64-cross
+  qemu-user-static       # qemu-aarch64-static: tests/aarch64_identity.rs runs the aarch64 build
 )
 # Extra packages named by the other test groups (VM, packaging) are appended here.
 if [ -f tests/vm/packages.txt ]; then
@@ -45,17 +48,30 @@ if [ -f packaging/rpm/packages.txt ]; then
   mapfile -t -O "${#packages[@]}" packages < <(grep -v '^#' packaging/rpm/packages.txt | awk 'NF{print $1}')
 fi
 
+# arm64 packages (Multi-Arch): the arm64 VM's guest programs (tests/vm/arm64-run.sh), and
+# Debian's Rust for aarch64 when rustup cannot add the target (tests/tools/build-aarch64.sh).
+update=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "setup: dpkg --add-architecture arm64"
+  $SUDO dpkg --add-architecture arm64
+  update=1
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   p=${p%%#*}
   [ -n "$p" ] || continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ "${#missing[@]}" -gt 0 ]; then
+if [ "${#missing[@]}" -gt 0 ] || [ $update = 1 ]; then
   SUDO=
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "setup: cargo is missing (install Rust with rustup)" >&2; exit 1; }

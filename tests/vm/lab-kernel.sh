@@ -8,8 +8,11 @@
 #                                           on top): EFI stub, lockdown, arch policy, KEXEC_SIG,
 #                                           kdump, and NO CA compiled in; trust comes from
 #                                           firmware variables (tests/vm/sb-run.sh)
+#   tests/vm/lab-kernel.sh --variant arm64  the same lab kernel cross-built for arm64
+#                                           (tests/vm/lab-kernel-arm64.config on top, Image),
+#                                           with its own CA and cache directory (.../lab-arm64/)
 #
-# The directory holds bzImage, config, ca.pem and ca.key (the lab CA; test material only).
+# The directory holds bzImage (arm64: Image), config, ca.pem and ca.key (the lab CA; test material only).
 # It lives outside the clone, in ${IMAEVM_CACHE:-/var/cache/imaevm-tests}/lab/, named after the
 # source package version, the fragment's hash and the CA's fingerprint, so a fresh clone on
 # the same machine (CI) reuses it. The CA itself is made once and kept in .../lab/ca/.
@@ -20,7 +23,7 @@ set -Eeuo pipefail
 LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_SOURCE_PKG=linux-source-6.12
 LAB_FRAGMENT=$LAB_HERE/lab-kernel.config
-LAB_VARIANT=lab # or sb: lab-kernel-sb.config on top, no built-in CA
+LAB_VARIANT=lab # or sb: lab-kernel-sb.config on top, no built-in CA; or arm64
 LAB_JOBS=${IMAEVM_LAB_JOBS:-2}
 
 lab_log() { echo "== lab kernel: $*" >&2; }
@@ -79,7 +82,16 @@ lab_source_version() {
 lab_fragments() {
 	echo "$LAB_FRAGMENT"
 	[ "$LAB_VARIANT" != sb ] || echo "$LAB_HERE/lab-kernel-sb.config"
+	[ "$LAB_VARIANT" != arm64 ] || echo "$LAB_HERE/lab-kernel-arm64.config"
 }
+
+# What this variant builds: make's arguments (arm64: cross-compiled with Debian's
+# gcc-aarch64-linux-gnu), the image target and where make leaves it.
+lab_make_args() { [ "$LAB_VARIANT" != arm64 ] || echo "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"; }
+lab_image_name() { if [ "$LAB_VARIANT" = arm64 ]; then echo Image; else echo bzImage; fi; }
+lab_image_path() { if [ "$LAB_VARIANT" = arm64 ]; then echo arch/arm64/boot/Image; else echo arch/x86/boot/bzImage; fi; }
+# The cache directory of this variant's kernels (and CA, for lab and arm64), under the root.
+lab_subdir() { if [ "$LAB_VARIANT" = arm64 ]; then echo lab-arm64; else echo lab; fi; }
 
 # lab_check_config CONFIG CA: every line of the fragments (and the CA line, for the lab
 # variant) must be in the final .config as written; every one that is not is named.
@@ -109,7 +121,10 @@ lab_check_config() {
 
 # lab_build VERSION CADIR OUT: builds into OUT (bzImage, config, ca.pem, ca.key).
 lab_build() {
-	local version=$1 cadir=$2 out=$3 tmp deb src t0 free
+	local version=$1 cadir=$2 out=$3 tmp deb src t0 free img margs
+	img=$(lab_image_name)
+	# shellcheck disable=SC2207 # two words or none
+	margs=($(lab_make_args))
 	t0=$(date +%s)
 	free=$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR == 2 { print $4 }')
 	[ "${free:-0}" -ge $((3 * 1024 * 1024)) ] ||
@@ -117,12 +132,14 @@ lab_build() {
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/imaevm-lab-kernel.XXXXXX")
 	# shellcheck disable=SC2064 # expand now: the trap must remove this very directory
 	trap "rm -rf '$tmp'" EXIT
+	[ "$LAB_VARIANT" != arm64 ] || command -v aarch64-linux-gnu-gcc >/dev/null ||
+		lab_die "aarch64-linux-gnu-gcc is missing: install gcc-aarch64-linux-gnu (tests/setup.sh)"
 	for c in make gcc flex bison bc; do
 		command -v $c >/dev/null || lab_die "$c is missing: install the packages in tests/vm/packages.txt (tests/setup.sh)"
 	done
 	[ -e /usr/include/libelf.h ] || lab_die "libelf-dev is missing (tests/vm/packages.txt, tests/setup.sh)"
 	[ -e /usr/include/openssl/ssl.h ] || lab_die "libssl-dev is missing (tests/vm/packages.txt, tests/setup.sh)"
-	lab_log "building from $LAB_SOURCE_PKG $version in $tmp (make -j$LAB_JOBS bzImage, a few minutes)"
+	lab_log "building from $LAB_SOURCE_PKG $version in $tmp (make -j$LAB_JOBS $img ${margs[*]}, a few minutes)"
 	(cd "$tmp" && apt-get download "$LAB_SOURCE_PKG=$version" 2>&1 | grep -v unsandboxed >&2) || true
 	deb=$(find "$tmp" -maxdepth 1 -name "${LAB_SOURCE_PKG}_*.deb" | head -n1)
 	[ -n "$deb" ] || lab_die "apt-get download $LAB_SOURCE_PKG=$version failed"
@@ -135,20 +152,20 @@ lab_build() {
 	[ -z "$cadir" ] || cp "$cadir/ca.pem" "$tmp/lab-ca.pem"
 	(
 		cd "$src"
-		make tinyconfig >"$tmp/config.log" 2>&1
+		make "${margs[@]}" tinyconfig >"$tmp/config.log" 2>&1
 		{
 			lab_fragments | xargs cat
 			[ "$LAB_VARIANT" = sb ] || echo "CONFIG_SYSTEM_TRUSTED_KEYS=\"$tmp/lab-ca.pem\""
 		} >>.config
-		make olddefconfig >>"$tmp/config.log" 2>&1
+		make "${margs[@]}" olddefconfig >>"$tmp/config.log" 2>&1
 	) || { tail -n 20 "$tmp/config.log" >&2; lab_die "make tinyconfig/olddefconfig failed"; }
 	lab_check_config "$src/.config" "$tmp/lab-ca.pem"
-	if ! (cd "$src" && make -j"$LAB_JOBS" bzImage) >"$tmp/build.log" 2>&1; then
+	if ! (cd "$src" && make "${margs[@]}" -j"$LAB_JOBS" "$img") >"$tmp/build.log" 2>&1; then
 		tail -n 40 "$tmp/build.log" >&2
-		lab_die "make bzImage failed"
+		lab_die "make $img failed"
 	fi
 	mkdir -p "$out.tmp"
-	cp "$src/arch/x86/boot/bzImage" "$out.tmp/bzImage"
+	cp "$src/$(lab_image_path)" "$out.tmp/$img"
 	cp "$src/.config" "$out.tmp/config"
 	[ -z "$cadir" ] || cp "$cadir/ca.pem" "$cadir/ca.key" "$out.tmp/"
 	echo "$version" >"$out.tmp/source-version"
@@ -157,18 +174,19 @@ lab_build() {
 	mv "$out.tmp" "$out"
 	rm -rf "$tmp"
 	trap - EXIT
-	lab_log "built in $(cat "$out/build-seconds") s: $out/bzImage ($(stat -c %s "$out/bzImage") bytes)"
+	lab_log "built in $(cat "$out/build-seconds") s: $out/$img ($(stat -c %s "$out/$img") bytes)"
 }
 
 # lab_kernel: prints the directory of the cached lab kernel, building it when needed.
 lab_kernel() {
-	local root cadir fp frag version entry prefix=kernel
+	local root cadir fp frag version entry prefix=kernel img
 	[ "$LAB_VARIANT" = lab ] || prefix=kernel-$LAB_VARIANT
-	root=$(lab_cache_root)
-	mkdir -p "$root/lab"
-	exec 9>"$root/lab/.lock"
+	img=$(lab_image_name)
+	root=$(lab_cache_root)/$(lab_subdir)
+	mkdir -p "$root"
+	exec 9>"$root/.lock"
 	flock 9 # one build at a time (two runs on the same machine share the cache)
-	cadir=$root/lab/ca
+	cadir=$root/ca
 	frag=$(lab_fragments | xargs cat | sha256sum | cut -c1-16)
 	if [ "$LAB_VARIANT" = sb ]; then
 		# no built-in CA: the name does not depend on the lab CA
@@ -191,13 +209,13 @@ lab_kernel() {
 	fi
 	if [ -z "$version" ]; then
 		# offline: the newest kernel built from this fragment and CA
-		entry=$(find "$root/lab" -maxdepth 1 -type d -name "$prefix-*-$frag" -printf '%T@ %p\n' 2>/dev/null |
+		entry=$(find "$root" -maxdepth 1 -type d -name "$prefix-*-$frag" -printf '%T@ %p\n' 2>/dev/null |
 			sort -rn | awk 'NR == 1 { print $2 }')
-		[ -n "$entry" ] && [ -s "$entry/bzImage" ] || lab_die "apt knows no $LAB_SOURCE_PKG and no lab kernel is cached in $root/lab"
+		[ -n "$entry" ] && [ -s "$entry/$img" ] || lab_die "apt knows no $LAB_SOURCE_PKG and no lab kernel is cached in $root"
 		lab_log "$LAB_SOURCE_PKG not resolvable, using the cached $(basename "$entry")"
 	else
-		entry=$root/lab/$prefix-$version-$frag
-		if [ -s "$entry/bzImage" ]; then
+		entry=$root/$prefix-$version-$frag
+		if [ -s "$entry/$img" ]; then
 			lab_log "cached: $entry (built in $(cat "$entry/build-seconds" 2>/dev/null || echo '?') s)"
 		else
 			lab_build "$version" "$cadir" "$entry"
@@ -209,10 +227,10 @@ lab_kernel() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	while [ $# -gt 0 ]; do
 		case $1 in
-		-h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+		-h | --help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
 		--variant)
-			[ $# -ge 2 ] || lab_die "--variant needs lab or sb"
-			case $2 in lab | sb) LAB_VARIANT=$2 ;; *) lab_die "unknown variant $2 (lab or sb)" ;; esac
+			[ $# -ge 2 ] || lab_die "--variant needs lab, sb or arm64"
+			case $2 in lab | sb | arm64) LAB_VARIANT=$2 ;; *) lab_die "unknown variant $2 (lab, sb or arm64)" ;; esac
 			shift 2
 			;;
 		*) lab_die "unknown option $1 (see --help)" ;;

@@ -2,7 +2,7 @@
 # Kernel end-to-end test: a real Debian kernel, booted in QEMU with only our tools inside,
 # holds our keys, loads our policy and appraises our signatures during kexec_file_load.
 #
-#   tests/vm/run.sh [--kernel 6.1|6.12|lab|sb|all] [--negative-control] [--strict] [--no-build]
+#   tests/vm/run.sh [--kernel 6.1|6.12|lab|sb|arm64|all] [--negative-control] [--strict] [--no-build]
 #
 # Prints one line per case (PASS/FAIL/SKIP) and a summary "N passed, M failed, K skipped";
 # exits non-zero when a case is not as expected (tests/vm/expected, tests/vm/expected-lab)
@@ -37,12 +37,14 @@ usage() {
 	cat <<'EOF'
 
 Options:
-  --kernel 6.1|6.12|lab|sb|all
+  --kernel 6.1|6.12|lab|sb|arm64|all
                           which kernel(s) to boot: Debian's 6.1 and 6.12, the lab
                           kernel built from Debian's 6.12 source with a built-in CA
-                          (tests/vm/lab-kernel.sh), or its Secure Boot variant under
-                          OVMF with the owner's keys and a MOK CA (tests/vm/sb-run.sh);
-                          all = the four (default)
+                          (tests/vm/lab-kernel.sh), its Secure Boot variant under
+                          OVMF with the owner's keys and a MOK CA (tests/vm/sb-run.sh),
+                          or the lab kernel cross-built for arm64 in qemu-system-aarch64
+                          with our aarch64 tools (tests/vm/arm64-run.sh);
+                          all = the five (default)
   --negative-control      boot with ima_appraise=log (the kernel logs but does not refuse;
                           sb: no Secure Boot, no lockdown, no IMA policy):
                           succeeds only if the harness reaches the end and fails the
@@ -55,7 +57,7 @@ EOF
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kernel) KERNELS=${2:?--kernel needs 6.1, 6.12, lab, sb or all}; shift 2 ;;
+	--kernel) KERNELS=${2:?--kernel needs 6.1, 6.12, lab, sb, arm64 or all}; shift 2 ;;
 	--kernel=*) KERNELS=${1#*=}; shift ;;
 	--negative-control) NEGATIVE=1; shift ;;
 	--strict) STRICT=1; shift ;;
@@ -66,9 +68,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $KERNELS in
-all) KERNELS="6.1 6.12 lab sb" ;;
-6.1 | 6.12 | lab | sb) ;;
-*) echo "run.sh: --kernel takes 6.1, 6.12, lab, sb or all, not $KERNELS" >&2; exit 2 ;;
+all) KERNELS="6.1 6.12 lab sb arm64" ;;
+6.1 | 6.12 | lab | sb | arm64) ;;
+*) echo "run.sh: --kernel takes 6.1, 6.12, lab, sb, arm64 or all, not $KERNELS" >&2; exit 2 ;;
 esac
 
 # The meta-package that names the current image package of each kernel under test.
@@ -320,8 +322,8 @@ expected() {
 	case $1 in
 	6.1) col=2 ;;
 	6.12) col=3 ;;
-	lab)
-		awk '!/^#/ && NF >= 2' "$HERE/expected-lab"
+	lab | arm64)
+		awk '!/^#/ && NF >= 2' "$HERE/expected-$1"
 		return
 		;;
 	esac
@@ -396,6 +398,9 @@ evaluate() {
 # The Secure Boot lab (OVMF, the sb variant of the lab kernel): run_sb
 # shellcheck source=tests/vm/sb-run.sh
 . "$HERE/sb-run.sh"
+# The arm64 lab (qemu-system-aarch64, our aarch64 build): run_arm64
+# shellcheck source=tests/vm/arm64-run.sh
+. "$HERE/arm64-run.sh"
 
 # ---------------------------------------------------------------------------------------
 
@@ -420,6 +425,11 @@ main() {
 		if [ "$ver" = sb ]; then
 			run_sb
 			echo "-- sb ($KREL): $(($(date +%s) - t0)) s"
+			continue
+		fi
+		if [ "$ver" = arm64 ]; then
+			run_arm64
+			echo "-- arm64 ($KREL): $(($(date +%s) - t0)) s"
 			continue
 		fi
 		fetch_kernel "$ver"
