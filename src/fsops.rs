@@ -283,7 +283,8 @@ fn read_chunks(file: &File, buf: &mut [u8], sink: &mut dyn FnMut(&[u8])) -> io::
 
 /// Reads `file` from its start to its end on a second thread, in [`BIG_CHUNK`] pieces
 /// through [`BIG_BUFFERS`] buffers that go round between the two threads, and hashes the
-/// pieces in order on this one. Memory: the buffers, whatever the file's size.
+/// pieces in order on this one (all on this one when no thread can be started). Memory:
+/// the buffers, whatever the file's size.
 fn read_overlapped(file: &File, h: &mut crate::hash::Hasher) -> io::Result<()> {
     use std::os::unix::fs::FileExt;
     use std::sync::mpsc::sync_channel;
@@ -295,7 +296,7 @@ fn read_overlapped(file: &File, h: &mut crate::hash::Hasher) -> io::Result<()> {
                 .send(vec![0u8; BIG_CHUNK])
                 .expect("the receiver is alive");
         }
-        scope.spawn(move || {
+        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
             let mut offset = 0u64;
             // Ends at the end of the file, at an error, or when the hashing side is gone.
             while let Ok(mut buf) = empty_rx.recv() {
@@ -314,6 +315,12 @@ fn read_overlapped(file: &File, h: &mut crate::hash::Hasher) -> io::Result<()> {
                 }
             }
         });
+        if reader.is_err() {
+            // No thread to be had (a process or memory limit): read on this one, as a
+            // smaller file is. Nothing has been hashed yet.
+            let mut buf = vec![0u8; BIG_CHUNK];
+            return read_chunks(file, &mut buf, &mut |b| h.update(b));
+        }
         // Returning drops both channel ends here, which ends the reader before the scope
         // joins it.
         for piece in &full_rx {
