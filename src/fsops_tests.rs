@@ -1,6 +1,7 @@
 //! Unit tests for fsops.rs: no symbolic link is followed, `.sig` paths, atomic writes, the
 //! xattr round trip through one descriptor, and walks.
 
+use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
 
@@ -73,6 +74,56 @@ fn open_refuses_a_symbolic_link_and_what_is_not_a_regular_file() {
         f.digest(HashAlgo::Sha1).unwrap(),
         HashAlgo::Sha1.digest(b"contents")
     );
+}
+
+#[test]
+fn large_files_hash_the_same_through_the_second_thread() {
+    let d = scratch();
+    let big = OVERLAP_FROM as usize;
+    let data: Vec<u8> = (0..big + 3 * 1024 * 1024 + 17)
+        .map(|i| (i * 131 + i / 4099) as u8)
+        .collect();
+    // Below, at and above the size where reads move to a second thread; sizes that are
+    // and are not multiples of the read size.
+    for len in [big - 1, big, big + 1, big + 1024 * 1024, data.len()] {
+        let p = d.path().join(format!("f{len}"));
+        std::fs::write(&p, &data[..len]).unwrap();
+        let f = OpenFile::open(&p).unwrap();
+        for algo in [HashAlgo::Sha256, HashAlgo::Sha1] {
+            assert_eq!(f.digest(algo).unwrap(), algo.digest(&data[..len]), "{len}");
+        }
+    }
+}
+
+#[test]
+fn a_file_is_hashed_to_its_end_whatever_its_size_at_the_open() {
+    let d = scratch();
+    let p = d.path().join("grows");
+    std::fs::write(&p, b"small").unwrap();
+    let f = OpenFile::open(&p).unwrap();
+    let mut all = b"small".to_vec();
+    all.extend(std::iter::repeat_n(7u8, 5 * 1024 * 1024));
+    std::fs::write(&p, &all).unwrap();
+    assert_eq!(
+        f.digest(HashAlgo::Sha256).unwrap(),
+        HashAlgo::Sha256.digest(&all)
+    );
+    // And a large file that shrank: what is there now.
+    std::fs::write(&p, b"shrunk").unwrap();
+    let big = OpenFile::open(&p).unwrap();
+    std::fs::write(&p, &all).unwrap();
+    let f2 = OpenFile::open(&p).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(3)
+        .unwrap();
+    assert_eq!(
+        f2.digest(HashAlgo::Sha256).unwrap(),
+        HashAlgo::Sha256.digest(b"sma")
+    );
+    drop(big);
 }
 
 #[test]

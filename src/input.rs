@@ -21,7 +21,7 @@ use std::path::Path;
 
 pub mod open;
 pub mod stdin;
-pub use open::{open_file, read_pipe, Access, PIPE_IDLE_LIMIT};
+pub use open::{open_file, open_file_stat, read_pipe, Access, PIPE_IDLE_LIMIT};
 pub use stdin::{
     is_stdin, read_input_or_stdin, read_input_or_stdin_string, read_stdin, source_name,
     stdin_at_most_once, STDIN_ARG, STDIN_NAME,

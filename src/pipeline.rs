@@ -1,16 +1,19 @@
 //! Processing many files on every core while keeping their order: a streaming pipeline.
-//! One thread takes items from the iterator (walking directories), one worker per core
-//! maps them, and the calling thread hands the results back in input order through a
-//! reorder window. At most `window` items are between "taken" and "handed back", so
-//! memory is bounded by the window, not by the number of files (a tree of 200,000 files
-//! is never held in full), and no core waits for a batch boundary: a slow item holds up
-//! only the output behind it, while the workers go on with the next items.
+//! One worker per core (the calling thread is one of them) takes the next item from the
+//! iterator (walking directories) under a lock, maps it, and hands the result to an
+//! in-order reorder window: the worker whose result is next in line emits it, and every
+//! result behind it that is ready, before it takes another item. At most `window` items
+//! are between "taken" and "emitted", so memory is bounded by the window, not by the
+//! number of files (a tree of 200,000 files is never held in full), and no core waits for
+//! a batch boundary: a slow item holds up only the output behind it, while the workers go
+//! on with the next items. No thread hands an item or a result to another, so no thread
+//! wakes another per file (docs/speed.md, "Where the time goes"); a worker waits only
+//! when the window is full behind one slow item.
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, sync_channel, Receiver};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::thread;
 
 use crate::fsops::{self, FileError};
@@ -19,16 +22,36 @@ use crate::fsops::{self, FileError};
 /// file being hashed), small enough that the waiting results (a few lines each) stay small.
 pub const WINDOW: usize = 1024;
 
+/// The items not taken yet, with the index of the next one.
+struct Source<I> {
+    items: I,
+    next: usize,
+    exhausted: bool,
+}
+
+/// Results waiting for their turn, and what has been emitted.
+struct Sink<R, E> {
+    emit: E,
+    /// The index of the next result to emit.
+    next: usize,
+    waiting: VecDeque<Option<thread::Result<R>>>,
+    /// A mapping panicked: nothing more is taken or emitted, and the caller gets the panic.
+    panic: Option<Box<dyn std::any::Any + Send>>,
+    /// A worker waits for room in the window.
+    blocked: bool,
+}
+
 /// Maps `f` over `items` on every core and calls `emit` with each result in input order,
 /// with at most `window` items taken but not yet emitted. A single item is processed on
-/// the calling thread. A panic in `f` is raised again on the calling thread.
+/// the calling thread. A panic in `f` is raised again on the calling thread, after the
+/// results before it were emitted.
 pub fn map_ordered<I, T, R, F, E>(items: I, window: usize, f: F, mut emit: E)
 where
     I: Iterator<Item = T> + Send,
     T: Send,
     R: Send,
     F: Fn(T) -> R + Sync,
-    E: FnMut(R),
+    E: FnMut(R) + Send,
 {
     let window = window.max(1);
     let mut items = items.peekable();
@@ -41,61 +64,110 @@ where
     let workers = thread::available_parallelism()
         .map_or(2, |n| n.get())
         .max(2);
-    // Credits: the producer takes one per item and the emitter gives it back.
-    let (credit_tx, credit_rx) = sync_channel::<()>(window);
-    let (work_tx, work_rx) = sync_channel::<(usize, T)>(window);
-    let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = channel::<(usize, thread::Result<R>)>();
-    thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut items = std::iter::once(first).chain(items).enumerate();
-            // A credit first, then the item: never more than `window` taken and not emitted.
-            while credit_tx.send(()).is_ok() {
-                let Some(item) = items.next() else { break };
-                if work_tx.send(item).is_err() {
-                    break;
-                }
-            }
-        });
-        for _ in 0..workers {
-            let done_tx = done_tx.clone();
-            let (work_rx, f) = (&work_rx, &f);
-            scope.spawn(move || loop {
-                let next = work_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((i, t))) = next else { break };
-                let r = panic::catch_unwind(AssertUnwindSafe(|| f(t)));
-                if done_tx.send((i, r)).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(done_tx);
-        emit_in_order(done_rx, credit_rx, window, &mut emit);
+    let source = Mutex::new(Source {
+        items: std::iter::once(first).chain(items),
+        next: 0,
+        exhausted: false,
     });
+    let sink = Mutex::new(Sink {
+        emit,
+        next: 0,
+        waiting: VecDeque::with_capacity(window.min(256)),
+        panic: None,
+        blocked: false,
+    });
+    let room = Condvar::new();
+    let work = || worker(&source, &sink, &room, window, &f);
+    thread::scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let sink = sink.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(p) = sink.panic {
+        panic::resume_unwind(p);
+    }
 }
 
-/// Receives `(index, result)` pairs in any order and emits them in index order, giving a
-/// credit back for each; at most `window` results wait.
-fn emit_in_order<R>(
-    done: Receiver<(usize, thread::Result<R>)>,
-    credits: Receiver<()>,
+/// One worker: takes items while the window has room, maps them, and emits what is next.
+fn worker<I, T, R, F, E>(
+    source: &Mutex<Source<I>>,
+    sink: &Mutex<Sink<R, E>>,
+    room: &Condvar,
     window: usize,
-    emit: &mut impl FnMut(R),
-) {
-    let mut next = 0usize;
-    let mut waiting: VecDeque<Option<R>> = VecDeque::with_capacity(window.min(256));
-    for (i, r) in done {
-        let r = r.unwrap_or_else(|p| panic::resume_unwind(p));
-        let slot = i - next;
-        if waiting.len() <= slot {
-            waiting.resize_with(slot + 1, || None);
+    f: &F,
+) where
+    I: Iterator<Item = T>,
+    F: Fn(T) -> R,
+    E: FnMut(R),
+{
+    loop {
+        let Some((i, t)) = take(source, sink, room, window) else {
+            return;
+        };
+        let r = panic::catch_unwind(AssertUnwindSafe(|| f(t)));
+        let Ok(mut s) = sink.lock() else { return };
+        let slot = i - s.next;
+        if s.waiting.len() <= slot {
+            s.waiting.resize_with(slot + 1, || None);
         }
-        waiting[slot] = Some(r);
-        while let Some(Some(_)) = waiting.front() {
-            let r = waiting.pop_front().flatten().expect("a ready result");
-            emit(r);
-            next += 1;
-            let _ = credits.recv();
+        s.waiting[slot] = Some(r);
+        let before = s.next;
+        while s.panic.is_none() && matches!(s.waiting.front(), Some(Some(_))) {
+            let ready = s.waiting.pop_front().flatten().expect("a ready result");
+            // A panic in `emit` is caught too: the lock is never poisoned, so a worker
+            // waiting for room is always woken.
+            let emitted = ready.and_then(|r| {
+                let emit = &mut s.emit;
+                panic::catch_unwind(AssertUnwindSafe(|| emit(r)))
+            });
+            match emitted {
+                Ok(()) => s.next += 1,
+                Err(p) => s.panic = Some(p),
+            }
+        }
+        if s.blocked && (s.next != before || s.panic.is_some()) {
+            s.blocked = false;
+            room.notify_all();
+        }
+    }
+}
+
+/// The next item and its index, once the window has room; `None` when the items are
+/// exhausted or a mapping panicked.
+fn take<I, T, R, E>(
+    source: &Mutex<Source<I>>,
+    sink: &Mutex<Sink<R, E>>,
+    room: &Condvar,
+    window: usize,
+) -> Option<(usize, T)>
+where
+    I: Iterator<Item = T>,
+{
+    let mut src = source.lock().ok()?;
+    if src.exhausted {
+        return None;
+    }
+    {
+        let mut s = sink.lock().ok()?;
+        while s.panic.is_none() && src.next - s.next >= window {
+            s.blocked = true;
+            s = room.wait(s).ok()?;
+        }
+        if s.panic.is_some() {
+            return None;
+        }
+    }
+    match src.items.next() {
+        Some(t) => {
+            let i = src.next;
+            src.next += 1;
+            Some((i, t))
+        }
+        None => {
+            src.exhausted = true;
+            None
         }
     }
 }
@@ -203,6 +275,38 @@ mod tests {
             )
         });
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn a_panic_in_emit_reaches_the_caller_and_stops_the_workers() {
+        // A small window, so that workers wait for room: they must be woken and stop.
+        let r = std::panic::catch_unwind(|| {
+            map_ordered(
+                0..1000u32,
+                3,
+                |i| i,
+                |i| assert_ne!(i, 10, "emitting 10 fails"),
+            )
+        });
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn results_before_a_panic_are_emitted_and_none_after() {
+        let mut out = Vec::new();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            map_ordered(
+                0..500u32,
+                16,
+                |i| {
+                    assert_ne!(i, 100, "item 100 fails");
+                    i
+                },
+                |i| out.push(i),
+            )
+        }));
+        assert!(r.is_err());
+        assert_eq!(out, (0..100).collect::<Vec<_>>());
     }
 
     #[test]

@@ -55,6 +55,12 @@ pub enum Access {
 /// regular file (or, for [`Access::ReadOrPipe`], a FIFO or pipe). The error does not name
 /// the path: callers do.
 pub fn open_file(path: &Path, how: Access) -> Result<File, InputError> {
+    open_file_stat(path, how).map(|(f, _)| f)
+}
+
+/// [`open_file`], also returning what its fstat(2) said (the size of a file to be read
+/// whole, without a second call).
+pub fn open_file_stat(path: &Path, how: Access) -> Result<(File, std::fs::Metadata), InputError> {
     let mut o = OpenOptions::new();
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
     match how {
@@ -100,9 +106,10 @@ pub fn open_file(path: &Path, how: Access) -> Result<File, InputError> {
         }
         Err(e) => return Err(InputError::Io(e)),
     };
-    let ft = file.metadata().map_err(InputError::Io)?.file_type();
+    let md = file.metadata().map_err(InputError::Io)?;
+    let ft = md.file_type();
     if acceptable(ft) {
-        Ok(file)
+        Ok((file, md))
     } else {
         Err(InputError::NotRegular(file_type_words(ft)))
     }

@@ -7,6 +7,7 @@
 //! - [`mount`]: mount(2) and statfs(2) for securityfs.
 //! - [`fd`]: close(2) with its error (dropping a `File` ignores it), and linkat(2) of an
 //!   anonymous O_TMPFILE file to its name.
+//! - [`fadvise`]: posix_fadvise(2) POSIX_FADV_SEQUENTIAL before a large file is hashed.
 //! - [`poll`]: poll(2) on one descriptor, to wait for a pipe with a time limit.
 //! - [`uname`]: uname(2), the running kernel's release.
 //! - [`ioctl`]: ioctl(2) FS_IOC_GETVERSION (an inode's generation), FS_IOC_GETFLAGS and
@@ -20,6 +21,7 @@ use std::io;
 
 use crate::error::{errno_name, errno_words};
 
+pub mod fadvise;
 pub mod fd;
 pub mod ioctl;
 pub mod keyctl;

@@ -44,10 +44,18 @@ impl FileOutcome {
         }
     }
     pub fn out(&mut self, text: impl Into<Vec<u8>>) {
-        self.output.push((true, text.into()));
+        self.push(true, text.into());
     }
     pub fn err(&mut self, text: impl Into<Vec<u8>>) {
-        self.output.push((false, text.into()));
+        self.push(false, text.into());
+    }
+    /// Appends to the last piece when it goes to the same stream: one write(2) for the
+    /// lines a file prints in a row on a stream, the same bytes in the same order.
+    fn push(&mut self, is_out: bool, text: Vec<u8>) {
+        match self.output.last_mut() {
+            Some((last_is_out, bytes)) if *last_is_out == is_out => bytes.extend_from_slice(&text),
+            _ => self.output.push((is_out, text)),
+        }
     }
     pub fn info(&mut self, text: String) {
         if self.log.shows_info() {

@@ -86,14 +86,17 @@ pub fn ima_verify(req: VerifyRequest) -> i32 {
             }
             Err(e) => return o.fail(e),
         };
-        let log = req.log;
+        // The digest line goes into this file's outcome, so that with -v it is printed
+        // right before the file's verdict, in input order, as upstream prints them.
+        let debug = req.log.shows_debug();
         let verdict = verifier.verify_file_value(&file, Some(&value), &mut |d| match d {
-            FileDigest::Content(algo, d) => {
-                log.debug(format_args!("hash({}): {}\n", algo.name(), to_hex(d)))
+            FileDigest::Content(algo, d) if debug => {
+                o.err(format!("hash({}): {}\n", algo.name(), to_hex(d)))
             }
-            FileDigest::Verity(algo, d) => {
-                log.debug(format_args!("fs-verity digest: {algo}:{}\n", to_hex(d)))
+            FileDigest::Verity(algo, d) if debug => {
+                o.err(format!("fs-verity digest: {algo}:{}\n", to_hex(d)))
             }
+            _ => {}
         });
         let from = req.sigfile.then_some(sig.as_path());
         report(path, from, verdict.map_err(|e| e.to_string()), o);
