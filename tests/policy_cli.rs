@@ -284,7 +284,7 @@ fn signed_programs_policy_appraises_root_owned_programs_only_at_exec() {
     assert_eq!(
         canon,
         [
-            "dont_appraise func=BPRM_CHECK fsmagic=0x01021994",
+            "dont_appraise func=BPRM_CHECK fsmagic=0x1021994",
             "dont_appraise func=BPRM_CHECK fsmagic=0x858458f6",
             "appraise func=BPRM_CHECK fowner=0 appraise_type=imasig",
         ],
