@@ -446,13 +446,15 @@ exec_reason() {
 	KC=${KC:--}
 }
 
-# exec_case NAME PROGRAM: runs it; the verdict is "ran" (it printed its marker) or
-# <errno>:<IMA cause>.
+# exec_case NAME MARKER PROGRAM [ARG...]: runs it; the verdict is "ran" (it exited 0 and
+# printed a line matching the grep pattern MARKER) or <errno>:<IMA cause>.
 exec_case() {
+	name=$1 marker=$2
+	shift 2
 	dmesg -c >/dev/null
-	out=$("$2" 2>&1)
+	out=$("$@" 2>&1)
 	rc=$?
-	if [ $rc -eq 0 ] && echo "$out" | grep -q 'imaevm-verity-program ran'; then
+	if [ $rc -eq 0 ] && echo "$out" | grep -q "$marker"; then
 		v=ran
 		KC=-
 	else
@@ -460,7 +462,7 @@ exec_case() {
 		v="$(errname "$out"):$KC"
 	fi
 	dmesg | grep -Ei 'ima|integrity|verity|audit' | sed 's/^/KLOG /'
-	res "$1" "$v" "rc=$rc cause=$KC $(echo "$out" | oneline)"
+	res "$name" "$v" "rc=$rc cause=$KC $(echo "$out" | oneline)"
 }
 
 VCASES="lab-verity-signed lab-verity-tampered-digest lab-verity-not-enabled lab-verity-outside-fsuuid"
@@ -501,14 +503,14 @@ verity_cases() {
 		grep -q 'func=BPRM_CHECK.*digest_type=verity' /sys/kernel/security/ima/policy; then v=ok; else v=fail; fi
 	res lab-policy-load-verity "$v" "rc=$rc $(echo "$out" | oneline); $(grep BPRM_CHECK /sys/kernel/security/ima/policy | oneline)"
 
-	exec_case lab-verity-signed /v/signed
+	exec_case lab-verity-signed 'imaevm-verity-program ran' /v/signed
 	KV_signed=$v
-	exec_case lab-verity-tampered-digest /v/tampered
+	exec_case lab-verity-tampered-digest 'imaevm-verity-program ran' /v/tampered
 	KV_tampered=$v
-	exec_case lab-verity-not-enabled /v/noverity
+	exec_case lab-verity-not-enabled 'imaevm-verity-program ran' /v/noverity
 	# the same program on tmpfs, without any signature: the rule is for the ext4 only
 	cp /v/signed /w/prog
-	exec_case lab-verity-outside-fsuuid /w/prog
+	exec_case lab-verity-outside-fsuuid 'imaevm-verity-program ran' /w/prog
 	verity_list_cases
 }
 
@@ -549,23 +551,6 @@ verity_list_case() {
 # /t/exec/ (lab-run.sh's make_lab_exec): fs.img (ext4 with three copies of the static kexec:
 # kexec, kexec-changed with bytes appended after signing, kexec-unsigned), kexec.sig (the
 # signature made on the host at build time with the leaf "boot", which is in .ima).
-
-# prog_case NAME PROGRAM: runs `PROGRAM --version`; the verdict is "ran" (it printed
-# kexec-tools' version) or <errno>:<IMA cause>, the cause from the kernel's audit record.
-prog_case() {
-	dmesg -c >/dev/null
-	out=$("$2" --version 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ] && echo "$out" | grep -q '^kexec-tools'; then
-		v=ran
-		KC=-
-	else
-		exec_reason
-		v="$(errname "$out"):$KC"
-	fi
-	dmesg | grep -Ei 'ima|integrity|audit' | sed 's/^/KLOG /'
-	res "$1" "$v" "rc=$rc cause=$KC $(echo "$out" | oneline)"
-}
 
 # prog_verify_case NAME PROGRAM KERNEL-VERDICT: evmctl ima_verify with the certificate of
 # the key in .ima must agree with the kernel's exec verdict.
@@ -611,7 +596,7 @@ signed_program_cases() {
 	if [ $rc -eq 0 ] && grep -q '^appraise func=BPRM_CHECK fowner=0 appraise_type=imasig' /sys/kernel/security/ima/policy; then v=ok; else v=fail; fi
 	res lab-policy-load-signed-programs "$v" "rc=$rc $(echo "$out" | oneline); $(grep BPRM_CHECK /sys/kernel/security/ima/policy | oneline)"
 
-	prog_case lab-signed-kexec-runs /x/kexec
+	exec_case lab-signed-kexec-runs '^kexec-tools' /x/kexec --version
 	prog_verify_case lab-signed-kexec-runs /x/kexec "$v"
 	# the signed static kexec does its job under the policy: loads the signed lab kernel
 	# through kexec_file_load (kexec.policy in force), then unloads it again
@@ -629,9 +614,9 @@ signed_program_cases() {
 		v=$(errname "$out")
 	fi
 	res lab-signed-kexec-loads "$v" "rc=$rc kernel: $KR; kexec: $(echo "$out" | oneline)"
-	prog_case lab-changed-kexec /x/kexec-changed
+	exec_case lab-changed-kexec '^kexec-tools' /x/kexec-changed --version
 	prog_verify_case lab-changed-kexec /x/kexec-changed "$v"
-	prog_case lab-unsigned-kexec /x/kexec-unsigned
+	exec_case lab-unsigned-kexec '^kexec-tools' /x/kexec-unsigned --version
 	prog_verify_case lab-unsigned-kexec /x/kexec-unsigned "$v"
 }
 
