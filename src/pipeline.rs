@@ -13,6 +13,7 @@
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::thread;
 
@@ -21,6 +22,39 @@ use crate::fsops::{self, FileError};
 /// Items in flight at once: enough to keep the cores busy behind one slow file (a large
 /// file being hashed), small enough that the waiting results (a few lines each) stay small.
 pub const WINDOW: usize = 1024;
+
+/// Workers of [`map_ordered`] mapping an item right now, in the whole process.
+static BUSY: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a worker as busy while it lives.
+pub(crate) struct Busy;
+
+impl Busy {
+    pub(crate) fn start() -> Busy {
+        BUSY.fetch_add(1, Ordering::Relaxed);
+        Busy
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        BUSY.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// True when fewer workers are mapping items than the machine has cores, so a helper
+/// thread (the overlapped read of a large file, [`crate::fsops::OpenFile::digest`]) runs on
+/// a core that would otherwise idle: outside [`map_ordered`], or near the end of its items.
+/// While every core has a worker, a helper would only take time from another file.
+pub fn spare_core() -> bool {
+    BUSY.load(Ordering::Relaxed) < cores()
+}
+
+/// The cores this process may run on, read once.
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 /// The items not taken yet, with the index of the next one.
 struct Source<I> {
@@ -61,9 +95,7 @@ where
         items.for_each(|t| emit(f(t)));
         return;
     }
-    let workers = thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .max(2);
+    let workers = cores().max(2);
     let source = Mutex::new(Source {
         items: std::iter::once(first).chain(items),
         next: 0,
@@ -106,7 +138,10 @@ fn worker<I, T, R, F, E>(
         let Some((i, t)) = take(source, sink, room, window) else {
             return;
         };
-        let r = panic::catch_unwind(AssertUnwindSafe(|| f(t)));
+        let r = {
+            let _busy = Busy::start();
+            panic::catch_unwind(AssertUnwindSafe(|| f(t)))
+        };
         let Ok(mut s) = sink.lock() else { return };
         let slot = i - s.next;
         if s.waiting.len() <= slot {
@@ -194,6 +229,19 @@ pub fn expand_operands<'a>(
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_worker_counts_as_busy_while_it_maps_an_item() {
+        let mut seen = Vec::new();
+        map_ordered(
+            0..64,
+            8,
+            |i| (i, BUSY.load(Ordering::Relaxed)),
+            |(i, busy)| seen.push((i, busy)),
+        );
+        assert_eq!(seen.len(), 64);
+        assert!(seen.iter().all(|&(_, busy)| busy >= 1), "{seen:?}");
+    }
 
     #[test]
     fn results_come_back_in_input_order_across_windows() {
