@@ -179,7 +179,7 @@ impl OpenFile {
     /// (docs/speed.md, "Hashing").
     pub fn digest(&self, algo: HashAlgo) -> Result<Vec<u8>, FileError> {
         let mut h = algo.hasher();
-        let read = if self.len >= OVERLAP_FROM && crate::pipeline::spare_core() {
+        let read = if self.len >= OVERLAP_FROM && crate::cores::spare() {
             use std::os::fd::AsFd;
             // Advice only: a filesystem that takes none is read the same way.
             let _ = crate::sys::fadvise::sequential(self.file.as_fd());

@@ -13,48 +13,15 @@
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::thread;
 
+use crate::cores::{self, Busy};
 use crate::fsops::{self, FileError};
 
 /// Items in flight at once: enough to keep the cores busy behind one slow file (a large
 /// file being hashed), small enough that the waiting results (a few lines each) stay small.
 pub const WINDOW: usize = 1024;
-
-/// Workers of [`map_ordered`] mapping an item right now, in the whole process.
-static BUSY: AtomicUsize = AtomicUsize::new(0);
-
-/// Counts a worker as busy while it lives.
-pub(crate) struct Busy;
-
-impl Busy {
-    pub(crate) fn start() -> Busy {
-        BUSY.fetch_add(1, Ordering::Relaxed);
-        Busy
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        BUSY.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// True when fewer workers are mapping items than the machine has cores, so a helper
-/// thread (the overlapped read of a large file, [`crate::fsops::OpenFile::digest`]) runs on
-/// a core that would otherwise idle: outside [`map_ordered`], or near the end of its items.
-/// While every core has a worker, a helper would only take time from another file.
-pub fn spare_core() -> bool {
-    BUSY.load(Ordering::Relaxed) < cores()
-}
-
-/// The cores this process may run on, read once.
-pub(crate) fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| thread::available_parallelism().map_or(1, |n| n.get()))
-}
 
 /// The items not taken yet, with the index of the next one.
 struct Source<I> {
@@ -95,7 +62,7 @@ where
         items.for_each(|t| emit(f(t)));
         return;
     }
-    let workers = cores().max(2);
+    let workers = cores::count().max(2);
     let source = Mutex::new(Source {
         items: std::iter::once(first).chain(items),
         next: 0,
@@ -236,7 +203,7 @@ mod tests {
         map_ordered(
             0..64,
             8,
-            |i| (i, BUSY.load(Ordering::Relaxed)),
+            |i| (i, cores::busy()),
             |(i, busy)| seen.push((i, busy)),
         );
         assert_eq!(seen.len(), 64);
