@@ -9,9 +9,10 @@
 //! thread (/proc/thread-self/schedstat), not wall time, so that other work on the machine
 //! lowers the figures less.
 
-use std::time::{Duration, Instant};
-
 use imaevm::hash::HashAlgo;
+
+#[path = "support/cpu_rate.rs"]
+mod cpu_rate;
 
 const BLOCK: usize = 16 * 1024;
 
@@ -21,46 +22,21 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3.0);
     let block: Vec<u8> = (0..BLOCK).map(|i| (i * 31 + 7) as u8).collect();
-    let budget = Duration::from_secs_f64(seconds);
     println!(
         "library-sha2 {:.0}",
-        rate(budget, || {
-            let mut h = HashAlgo::Sha256.hasher();
-            h.update(&block);
-            std::hint::black_box(h.finalize());
-        })
+        BLOCK as f64
+            * cpu_rate::per_cpu_second(seconds, 64, || {
+                let mut h = HashAlgo::Sha256.hasher();
+                h.update(&block);
+                std::hint::black_box(h.finalize());
+            })
     );
     println!(
         "aws-lc {:.0}",
-        rate(budget, || {
-            let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &block);
-            std::hint::black_box(d);
-        })
+        BLOCK as f64
+            * cpu_rate::per_cpu_second(seconds, 64, || {
+                let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &block);
+                std::hint::black_box(d);
+            })
     );
-}
-
-/// Bytes per CPU second of `one` (one block) repeated for `budget` of wall time.
-fn rate(budget: Duration, mut one: impl FnMut()) -> f64 {
-    one();
-    let start = Instant::now();
-    let cpu_start = thread_cpu_ns();
-    let mut n = 0u64;
-    while start.elapsed() < budget {
-        for _ in 0..64 {
-            one();
-        }
-        n += 64;
-    }
-    let cpu = (thread_cpu_ns() - cpu_start) as f64 / 1e9;
-    (n * BLOCK as u64) as f64 / cpu
-}
-
-/// Nanoseconds this thread has run on a CPU (the first field of schedstat).
-fn thread_cpu_ns() -> u64 {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("/proc/thread-self/schedstat (Linux with schedstats)");
-    s.split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("a CPU time in schedstat")
 }

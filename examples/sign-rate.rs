@@ -9,10 +9,12 @@
 //! counts by default, so that other work on the machine does not lower the figure.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use imaevm::hash::HashAlgo;
 use imaevm::sign::{KeyidChoice, Signer, SoftwareSigner};
+
+#[path = "support/cpu_rate.rs"]
+mod cpu_rate;
 
 fn main() {
     let mut args = std::env::args_os().skip(1);
@@ -36,29 +38,8 @@ fn main() {
         std::process::exit(1)
     });
     let digest = algo.digest(b"sign-rate");
-    signer
-        .sign_digest(algo, &digest)
-        .expect("a first signature");
-    let budget = Duration::from_secs_f64(seconds);
-    let start = Instant::now();
-    let cpu_start = thread_cpu_ns();
-    let mut n = 0u64;
-    while start.elapsed() < budget {
-        for _ in 0..16 {
-            signer.sign_digest(algo, &digest).expect("a signature");
-        }
-        n += 16;
-    }
-    let cpu = (thread_cpu_ns() - cpu_start) as f64 / 1e9;
-    println!("{} {:.0}", backend.name(), n as f64 / cpu);
-}
-
-/// Nanoseconds this thread has run on a CPU (the first field of schedstat).
-fn thread_cpu_ns() -> u64 {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("/proc/thread-self/schedstat (Linux with schedstats)");
-    s.split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("a CPU time in schedstat")
+    let rate = cpu_rate::per_cpu_second(seconds, 16, || {
+        signer.sign_digest(algo, &digest).expect("a signature");
+    });
+    println!("{} {rate:.0}", backend.name());
 }

@@ -10,10 +10,12 @@
 //! CPU time of this thread (/proc/thread-self/schedstat), not wall time.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use imaevm::hash::HashAlgo;
 use imaevm::keys::{Backend, PrivateKey, VerifyingKey};
+
+#[path = "support/cpu_rate.rs"]
+mod cpu_rate;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,27 +47,9 @@ fn main() {
             continue;
         }
         assert_eq!(v.verify_digest(algo, &digest, &sig), Ok(true));
-        let budget = Duration::from_secs_f64(seconds);
-        let start = Instant::now();
-        let cpu_start = thread_cpu_ns();
-        let mut n = 0u64;
-        while start.elapsed() < budget {
-            for _ in 0..16 {
-                assert_eq!(v.verify_digest(algo, &digest, &sig), Ok(true));
-            }
-            n += 16;
-        }
-        let cpu = (thread_cpu_ns() - cpu_start) as f64 / 1e9;
-        println!("{} {name} {algo} {:.0}", backend.name(), n as f64 / cpu);
+        let rate = cpu_rate::per_cpu_second(seconds, 16, || {
+            assert_eq!(v.verify_digest(algo, &digest, &sig), Ok(true));
+        });
+        println!("{} {name} {algo} {rate:.0}", backend.name());
     }
-}
-
-/// Nanoseconds this thread has run on a CPU (the first field of schedstat).
-fn thread_cpu_ns() -> u64 {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("/proc/thread-self/schedstat (Linux with schedstats)");
-    s.split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("a CPU time in schedstat")
 }

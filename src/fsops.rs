@@ -175,10 +175,11 @@ impl OpenFile {
 
     /// Hashes the whole file from its start to its end through this descriptor, with
     /// pread(2) (no seek). A file of [`OVERLAP_FROM`] bytes or more (as fstat said at the
-    /// open) is read on a second thread while this one hashes (docs/speed.md, "Hashing").
+    /// open) is read on a second thread while this one hashes, when a core is free for it
+    /// (docs/speed.md, "Hashing").
     pub fn digest(&self, algo: HashAlgo) -> Result<Vec<u8>, FileError> {
         let mut h = algo.hasher();
-        let read = if self.len >= OVERLAP_FROM {
+        let read = if self.len >= OVERLAP_FROM && crate::cores::spare() {
             use std::os::fd::AsFd;
             // Advice only: a filesystem that takes none is read the same way.
             let _ = crate::sys::fadvise::sequential(self.file.as_fd());
@@ -253,8 +254,11 @@ impl OpenFile {
 /// ([`OpenFile::digest`]): the copy from the page cache (about a sixth of SHA-256's time
 /// with SHA-NI) then runs beside the hash instead of before each piece of it.
 pub const OVERLAP_FROM: u64 = 4 * 1024 * 1024;
-/// The read size of smaller files, through one buffer per thread, kept between files.
-const SMALL_CHUNK: usize = 256 * 1024;
+/// The read size on the hashing thread (files under [`OVERLAP_FROM`], and larger ones when
+/// no core is free), through one buffer per thread, kept between files. 128 KiB: on the
+/// project machine a pread of 256 KiB or more from the page cache cost about four times as
+/// much CPU per byte as one of 128 KiB or less (docs/speed.md, "Hashing").
+const SMALL_CHUNK: usize = 128 * 1024;
 /// The read size and the number of buffers of the overlapped reads.
 const BIG_CHUNK: usize = 1024 * 1024;
 const BIG_BUFFERS: usize = 3;

@@ -92,6 +92,18 @@ fn large_files_hash_the_same_through_the_second_thread() {
         for algo in [HashAlgo::Sha256, HashAlgo::Sha1] {
             assert_eq!(f.digest(algo).unwrap(), algo.digest(&data[..len]), "{len}");
         }
+        // Every core taken by a worker (as in a walk of a tree): the same file is read on
+        // the hashing thread instead, with the same digest.
+        let held: Vec<_> = (0..crate::cores::count())
+            .map(|_| crate::cores::Busy::start())
+            .collect();
+        assert!(!crate::cores::spare());
+        assert_eq!(
+            f.digest(HashAlgo::Sha256).unwrap(),
+            HashAlgo::Sha256.digest(&data[..len]),
+            "{len}, no spare core"
+        );
+        drop(held);
     }
 }
 

@@ -20,6 +20,8 @@
 //! - [`uefi`]: EFI signature lists (the firmware's db, shim's MokListRT).
 //! - [`ops`]: what the tools do to one file (hash, sign, install, clear), step by step.
 //! - [`pipeline`]: many files on every core, results in input order, memory bounded.
+//! - [`cores`]: how many cores the pipeline's workers hold, so that a helper thread for one
+//!   file starts only on a core that would idle.
 //! - [`kernel_hook`]: after a kernel update, the image kexec and kdump load is left signed, or
 //!   a warning says what will fail.
 //! - [`keyring`]: kernel keyrings: finding the IMA keyring, adding keys, kernel-side verification.
@@ -37,6 +39,7 @@
 
 pub mod boot;
 pub mod cli;
+pub mod cores;
 pub mod error;
 pub mod escape;
 pub mod evm;

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::thread;
 
+use crate::cores::{self, Busy};
 use crate::fsops::{self, FileError};
 
 /// Items in flight at once: enough to keep the cores busy behind one slow file (a large
@@ -61,9 +62,7 @@ where
         items.for_each(|t| emit(f(t)));
         return;
     }
-    let workers = thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .max(2);
+    let workers = cores::count().max(2);
     let source = Mutex::new(Source {
         items: std::iter::once(first).chain(items),
         next: 0,
@@ -106,7 +105,10 @@ fn worker<I, T, R, F, E>(
         let Some((i, t)) = take(source, sink, room, window) else {
             return;
         };
-        let r = panic::catch_unwind(AssertUnwindSafe(|| f(t)));
+        let r = {
+            let _busy = Busy::start();
+            panic::catch_unwind(AssertUnwindSafe(|| f(t)))
+        };
         let Ok(mut s) = sink.lock() else { return };
         let slot = i - s.next;
         if s.waiting.len() <= slot {
@@ -194,6 +196,19 @@ pub fn expand_operands<'a>(
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_worker_counts_as_busy_while_it_maps_an_item() {
+        let mut seen = Vec::new();
+        map_ordered(
+            0..64,
+            8,
+            |i| (i, cores::busy()),
+            |(i, busy)| seen.push((i, busy)),
+        );
+        assert_eq!(seen.len(), 64);
+        assert!(seen.iter().all(|&(_, busy)| busy >= 1), "{seen:?}");
+    }
 
     #[test]
     fn results_come_back_in_input_order_across_windows() {

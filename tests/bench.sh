@@ -15,8 +15,9 @@
 #
 # Rows: a uniform tree (2,000 files of 4 KiB) signed with RSA-2048 and P-256; one 512 MiB
 # file hashed; one small file signed; the uniform tree verified; an OS-like tree (copies
-# of /usr/bin, /usr/lib/x86_64-linux-gnu, /usr/share/doc, ... made here, in target/bench,
-# until it holds at least 5,000 files and 500 MB) signed and verified; peak RSS.
+# of /usr/bin, /usr/lib/x86_64-linux-gnu and /usr/share/doc whole, issue 21's reference
+# tree, made here in target/bench; more system directories while it holds fewer than 5,000
+# files or 500 MB) signed and verified; peak RSS.
 #
 # Usage: bash tests/bench.sh      (root: ima_sign writes security.ima; needs hyperfine,
 #                                  time, ima-evm-utils, openssl, python3: apt-get install)
@@ -37,9 +38,9 @@ done
 
 # Sizes: the full ones, or BENCH_QUICK=1's to check the script itself.
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	tree_n=200 big_mib=16 os_files=300 os_mb=30 many_n=3000 quick=1 ossl_s=1
+	tree_n=200 big_mib=16 os_files=300 os_mb=30 os_whole=0 many_n=3000 quick=1 ossl_s=1
 else
-	tree_n=2000 big_mib=512 os_files=5000 os_mb=500 many_n=200000 quick=0 ossl_s=3
+	tree_n=2000 big_mib=512 os_files=5000 os_mb=500 os_whole=1 many_n=200000 quick=0 ossl_s=3
 fi
 runs() { # full run count -> the count for this mode
 	if [ "$quick" = 1 ]; then echo 2; else echo "$1"; fi
@@ -92,15 +93,19 @@ PY
 cat "$w/big" >/dev/null # the page cache holds the big file for both programs
 
 # The OS-like tree: the regular files of system directories (symbolic links and other
-# types skipped, the directory structure kept), in a sorted walk, until it holds at least
-# $os_files files and $os_mb MB. Prints its file count, bytes and largest file.
-python3 - "$w/os" "$os_files" "$os_mb" >"$w/os.facts" <<'PY'
+# types skipped, the directory structure kept), in a sorted walk: the first three
+# directories whole (os_whole=1; issue 21 measured this tree: /usr/bin,
+# /usr/lib/x86_64-linux-gnu and /usr/share/doc), then the others while it holds fewer than
+# $os_files files or $os_mb MB (os_whole=0, BENCH_QUICK: stop as soon as it holds them).
+# Prints its file count, bytes and largest file.
+python3 - "$w/os" "$os_files" "$os_mb" "$os_whole" >"$w/os.facts" <<'PY'
 import os, shutil, sys
 dest, want_files, want_bytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) * 1000**2
+whole = sys.argv[4] == "1"
 files = total = largest = 0
 def enough():
     return files >= want_files and total >= want_bytes
-def copy_tree(src):
+def copy_tree(src, stop_early=True):
     global files, total, largest
     for root, dirs, names in os.walk(src):
         dirs.sort()
@@ -116,11 +121,13 @@ def copy_tree(src):
                 continue
             n = os.path.getsize(q)
             files, total, largest = files + 1, total + n, max(largest, n)
-            if enough():
+            if stop_early and enough():
                 return
-for src in ["/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/share/doc", "/usr/lib",
-            "/usr/share", "/usr/libexec", "/usr/sbin"]:
-    if not enough():
+reference = ["/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/share/doc"]
+for src in reference + ["/usr/lib", "/usr/share", "/usr/libexec", "/usr/sbin"]:
+    if whole and src in reference:
+        copy_tree(src, stop_early=False)
+    elif not enough():
         copy_tree(src)
 if not enough():
     sys.exit(f"bench: the system directories hold only {files} files, {total} bytes")
@@ -243,8 +250,15 @@ for row in sys.argv[9:]:
     speed_goal, frac_goal = goals.split()
     texts, met = [], True
     if speed_goal != "-":
-        texts.append(f">= {speed_goal}x")
-        met = met and ratio >= float(speed_goal)
+        g = float(speed_goal)
+        if u / g < lim:
+            # Even at this machine's limit ours would not be g times faster: upstream's time
+            # divided by g is below the limit. Shown, not judged (issue 21: the machine is
+            # the bar, not upstream).
+            texts.append(f">= {speed_goal}x: beyond the limit here (upstream / {speed_goal} = {fmt(u / g)})")
+        else:
+            texts.append(f">= {speed_goal}x")
+            met = met and ratio >= g
     if frac_goal != "-":
         texts.append(f">= {frac_goal} of limit")
         met = met and frac >= float(frac_goal)

@@ -27,12 +27,24 @@ impl Log {
     }
     pub fn info(self, msg: std::fmt::Arguments) {
         if self.shows_info() {
-            let _ = std::io::stderr().write_fmt(msg);
+            write_line(msg);
         }
     }
     pub fn debug(self, msg: std::fmt::Arguments) {
         if self.shows_debug() {
-            let _ = std::io::stderr().write_fmt(msg);
+            write_line(msg);
         }
     }
+}
+
+/// Writes `msg` to standard error in one write(2), as upstream's fprintf to its unbuffered
+/// stderr does: formatted straight to the unbuffered stream, every piece of the format
+/// would be a write of its own (eleven for one `-v ima_measurement` record line), and the
+/// pieces of two lines could interleave with another writer's.
+pub(super) fn write_line(msg: std::fmt::Arguments) {
+    let line = match msg.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(msg.to_string()),
+    };
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -24,7 +24,7 @@ pub fn print_refusal(r: Refusal) -> i32 {
 
 /// Prints an error line on stderr (always shown: upstream's LOG_ERR is below LOG_INFO).
 pub fn error(msg: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr().lock(), "evmctl: {msg}");
+    super::log::write_line(format_args!("evmctl: {msg}\n"));
 }
 
 /// What processing one file produced, printed in input order once it is done.
