@@ -261,6 +261,46 @@ fn without_a_key_one_paragraph_says_what_kdump_will_do_and_strict_fails() {
     assert_eq!(code(&hook(r.path(), &["--strict"])), 1, "--strict");
 }
 
+/// A compressed image (here gzip, as an arm64 Image.gz) is never what kexec_file_load
+/// appraises: kexec-tools hands it a decompressed copy without security.ima. The hook
+/// says so, signs nothing, never says "kexec and kdump can load it", and exits 0 (1 when
+/// strict), even when the compressed file carries a valid signature of its own.
+#[test]
+fn a_compressed_image_is_never_called_protected() {
+    let r = scratch_root();
+    let img = r.path().join(format!("boot/vmlinuz-{VER}"));
+    let plain = r.path().join("Image");
+    write_sample(&plain, 40_000, 8);
+    let gz = run(Command::new("gzip").args(["-n", "-9", "-c"]).arg(&plain));
+    assert_eq!(code(&gz), 0);
+    std::fs::write(&img, &gz.stdout).unwrap();
+    let signed = common::is_root();
+    if signed {
+        evmctl_sign(&img, "rsa2048.pk8.pem");
+    } else {
+        println!("not root: the compressed image is left without security.ima");
+    }
+    configure(r.path(), &key_config(r.path()));
+    let before = ima(&img);
+    let o = hook(r.path(), &[]);
+    assert_eq!(code(&o), 0, "warn, exit 0");
+    let out = stdout(&o);
+    assert!(!out.contains("can load it"), "{out}");
+    let para: Vec<&str> = out.lines().filter(|l| l.contains("warning:")).collect();
+    assert_eq!(para.len(), 1, "one paragraph: {out}");
+    for want in [
+        "is gzip-compressed",
+        "decompressed copy",
+        "no signature on",
+        "Nothing was changed",
+        "gunzip -c",
+    ] {
+        assert!(para[0].contains(want), "{want}: {out}");
+    }
+    assert_eq!(ima(&img), before, "nothing signed");
+    assert_eq!(code(&hook(r.path(), &["--strict"])), 1, "--strict");
+}
+
 #[test]
 fn a_bad_configuration_is_named_and_changes_nothing() {
     let r = scratch_root();

@@ -564,3 +564,113 @@ fn every_installed_kernel_and_whether_it_loads() {
     let (code, out) = run(&root);
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// A gzip-compressed image (an arm64 Image.gz) with a valid signature of its own: the
+/// kernel never appraises it, since kexec-tools hands kexec_file_load a decompressed copy
+/// without security.ima (the arm64 lab's arm64-image-gz-signed: EACCES), or, on x86_64,
+/// cannot load it at all. The preflight refuses it (exit 1) and says why; the same file
+/// uncompressed, with the same signature setup, still loads. --kernels and --json agree.
+#[test]
+fn a_signed_gzip_image_is_refused_and_the_uncompressed_one_loads() {
+    let t = "a_signed_gzip_image_is_refused_and_the_uncompressed_one_loads";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let plain = lab.copy(&lab.p("kernel.efi"), "Image");
+    let gz = Command::new("gzip")
+        .args(["-n", "-9", "-c"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(gz.status.success());
+    std::fs::write(lab.p("Image.gz"), &gz.stdout).unwrap();
+    let compressed = lab.p("Image.gz");
+    if !lab.ima_sign(&plain, "ima") || !lab.ima_sign(&compressed, "ima") {
+        skip::skip(t, "security.ima cannot be set here");
+        return;
+    }
+    let root = Machine {
+        config: &NO_ARCH,
+        lockdown: Some("[none] integrity confidentiality\n"),
+        policy: Some("appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n"),
+        ..Machine::default()
+    }
+    .build(lab.dir.path());
+    let certs = [lab.p("ima.pem")];
+    // The uncompressed Image: its own signature is what the kernel appraises.
+    let (code, w, out) = preflight(&root, &plain, &certs);
+    assert_eq!((code, w.as_str()), (0, "load"), "{out}");
+    assert!(!out.contains("compression:"), "{out}");
+    // Image.gz: its own signature verifies, and yet it is refused.
+    let (code, w, out) = preflight(&root, &compressed, &certs);
+    assert!(out.contains("a signature that verifies"), "{out}");
+    assert_eq!((code, w.as_str()), (1, "refuse"), "{out}");
+    let line = out.lines().find(|l| l.starts_with("prediction: ")).unwrap();
+    let name = compressed.display().to_string();
+    assert!(
+        line.contains(&format!("{name} is gzip-compressed")),
+        "{line}"
+    );
+    if cfg!(target_arch = "aarch64") {
+        assert!(
+            line.contains("decompresses it into a temporary file")
+                && line.contains("IMA appraises the temporary file, which has no security.ima")
+                && line.contains("Sign the uncompressed Image and load that"),
+            "{line}"
+        );
+    } else {
+        assert!(line.contains("no signature on it counts"), "{line}");
+        assert!(line.contains("Sign the uncompressed image"), "{line}");
+    }
+    if cfg!(target_arch = "x86_64") {
+        assert!(line.contains("takes only a bzImage"), "{line}");
+    }
+    // --json: the same answer, and the compression in the evidence.
+    let o = Command::new(IMACTL)
+        .args(["status", "--json", "--root"])
+        .arg(&root)
+        .arg("--kexec")
+        .arg(&compressed)
+        .arg("--cert")
+        .arg(&certs[0])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["prediction"], "refuse", "{v}");
+    assert_eq!(v["evidence"]["compression"]["format"], "gzip", "{v}");
+    assert!(
+        v["reason"].as_str().unwrap().contains("gzip-compressed"),
+        "{v}"
+    );
+    // --kernels: an installed kernel whose vmlinuz is the signed Image.gz is refused too.
+    let boot = root.join("boot");
+    std::fs::create_dir_all(&boot).unwrap();
+    for (from, ver) in [(&compressed, "6.12.5-gz"), (&plain, "6.12.6-image")] {
+        assert!(Command::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(boot.join(format!("vmlinuz-{ver}")))
+            .status()
+            .unwrap()
+            .success());
+    }
+    let o = Command::new(IMACTL)
+        .args(["status", "--kernels", "--root"])
+        .arg(&root)
+        .arg("--cert")
+        .arg(&certs[0])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = |v: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("kernel {v} ")))
+            .unwrap_or_else(|| panic!("no line for {v}:\n{out}"))
+            .to_string()
+    };
+    assert!(line("6.12.5-gz").contains(": refuse ("), "{out}");
+    assert!(line("6.12.5-gz").contains("gzip-compressed"), "{out}");
+    assert!(line("6.12.6-image").contains(": load ("), "{out}");
+    assert_eq!(o.status.code(), Some(1), "{out}");
+}

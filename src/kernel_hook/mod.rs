@@ -2,7 +2,10 @@
 //! will load carries an IMA signature the kernel accepts, or say plainly that it does not.
 //!
 //! One decision for every wrapper (the kernel-install plugin, Debian's postinst.d hook):
-//! 1. find the image as kdumpctl does ([`image::find_target`]);
+//! 1. find the image as kdumpctl does ([`image::find_target`]); a compressed image (gzip,
+//!    xz, lzma, zstd, EFI zboot, by its content: [`crate::status::compressed`]) is left as
+//!    it is with a warning: kexec-tools hands `kexec_file_load` a decompressed copy without
+//!    `security.ima`, so no signature on it protects kexec or kdump;
 //! 2. it verifies (security.ima or an appended signature) with a key in the IMA keyring or
 //!    in /etc/keys/ima: OK;
 //! 3. else a source image (/lib/modules/VERSION/vmlinuz, the image given) carries a
@@ -56,6 +59,8 @@ pub enum Outcome {
     Unsigned,
     /// No image for this version was found.
     NoImage,
+    /// The image is compressed: no signature on it counts for kexec (the warning says why).
+    Compressed,
 }
 
 /// The hook's result: lines for people, and whether the run failed under strictness.
@@ -79,6 +84,45 @@ impl Report {
 fn is_unsupported(e: &FileError) -> bool {
     matches!(&e.what, FileErrorKind::SetXattr(_, io) | FileErrorKind::GetXattr(_, io)
         if io.raw_os_error() == Some(libc::EOPNOTSUPP))
+}
+
+/// The compression of the image, by its first bytes (None: not compressed, or unreadable:
+/// the checks that follow name an unreadable file).
+fn compression(target: &Path) -> Option<crate::status::compressed::Compression> {
+    use std::os::unix::fs::FileExt;
+    let file = OpenFile::open(target).ok()?;
+    let mut head = [0u8; 64];
+    let mut n = 0;
+    while n < head.len() {
+        match file.file().read_at(&mut head[n..], n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    crate::status::compressed::detect(&head[..n])
+}
+
+/// The paragraph for a compressed image: nothing is signed, and why.
+fn compressed_warning(
+    target: &Path,
+    version: &str,
+    c: &crate::status::compressed::Compression,
+) -> String {
+    format!(
+        "warning: {t} is {w}: kexec-tools decompresses it and hands kexec_file_load the \
+decompressed copy (a temporary file or a memfd), or cannot load it at all; IMA appraises that \
+copy, which has no security.ima, so no signature on {t} protects kexec or kdump of kernel \
+{version}: wherever the IMA policy appraises KEXEC_KERNEL_CHECK, kexec -s -l and kdump's \
+kexec -s -p are refused (\"Permission denied\", or \"Cannot determine the file type\" where \
+kexec-tools cannot decompress it). Nothing was changed. To fix it, install the uncompressed \
+image (on arm64 the Image; for gzip: gunzip -c {t} >/boot/Image-{version}), sign that \
+(evmctl ima_sign --key KEY FILE) and have kdump load it (KDUMP_KERNEL or KDUMP_BOOTDIR); \
+imactl status --kexec FILE predicts the result.",
+        t = target.display(),
+        w = c.words(),
+    )
 }
 
 /// Whether the image carries a valid signature now: Ok(description) or Err(reasons).
@@ -364,6 +408,10 @@ check that file with imactl verify.",
         return report(Outcome::NoImage, lines);
     };
     let t = target.path.display().to_string();
+    if let Some(c) = compression(&target.path) {
+        lines.push(compressed_warning(&target.path, &req.version, &c));
+        return report(Outcome::Compressed, lines);
+    }
     let keys = trust_keys(&req.root);
     let reasons = match check(&target.path, &keys) {
         Ok(how) => {

@@ -387,6 +387,7 @@ pub fn gather(
         modsig: modsig_check(&data, certs),
     };
     let pe = pe_check(&data, f, root, &mut r);
+    let compression = super::compressed::detect(&data);
     drop(data);
     let initrd_ev = match initrd {
         Some(p) => {
@@ -404,6 +405,7 @@ pub fn gather(
         image: image_ev,
         pe,
         initrd: initrd_ev,
+        compression,
     })
 }
 

@@ -9,6 +9,7 @@
 //! [`crate::policy::parse`], and whether it can change), `keyrings.rs`, `kexec_sig.rs`
 //! (PE signatures) and `verdict.rs`, which weighs them.
 
+pub mod compressed;
 pub mod evidence;
 pub mod gather;
 pub mod preflight;

@@ -5,9 +5,14 @@
 //! PE signatures are not enforced, either no lockdown or an IMA rule that will demand a
 //! signature. Pure: the evidence about the files ([`Evidence`], from [`super::evidence`])
 //! and the facts in, a [`Preflight`] out.
+//!
+//! A compressed image ([`super::compressed`]) is never the file the kernel appraises:
+//! kexec-tools hands `kexec_file_load` a decompressed copy (a temporary file or a memfd)
+//! without `security.ima`, or cannot load it at all; the image's own signature never counts.
 
 use serde::Serialize;
 
+use super::compressed::Compression;
 use super::facts::{Facts, PolicyFile};
 use crate::policy::parse::{parse_policy, ParsedRule};
 use crate::policy::{Action, AppraiseType, Condition, Func, Term};
@@ -78,6 +83,8 @@ pub struct Evidence {
     pub image: FileEvidence,
     pub pe: PeCheck,
     pub initrd: Option<FileEvidence>,
+    /// The image's compression, by its content (None: not compressed).
+    pub compression: Option<Compression>,
 }
 
 /// The answer, with the gates that led to it.
@@ -347,13 +354,114 @@ fn pe_words(pe: &PeCheck, verify_enabled: bool) -> String {
     }
 }
 
-/// The prediction for the evidence on this machine.
+/// What kexec-tools does with a compressed image on `arch`, before any system call: on
+/// arm64 it decompresses a gzip-compressed Image (every Debian build links zlib); anything
+/// else depends on its version and build.
+fn format_gate(c: &Compression, path: &str, arch: &str) -> Gate {
+    if arch == "aarch64" && *c == Compression::Gzip {
+        return Gate::Pass(format!(
+            "{path} is gzip-compressed: kexec-tools decompresses it on arm64 and hands \
+             kexec_file_load the decompressed copy"
+        ));
+    }
+    Gate::Unknown(format!(
+        "{path} is {}: whether kexec-tools can load it at all depends on its version and \
+         build ({}); load the uncompressed image",
+        c.words(),
+        what_kexec_tools_does(c, arch)
+    ))
+}
+
+/// kexec-tools' handling of a compressed image other than gzip on arm64 (kexec.c,
+/// zlib.c, lzma.c, kexec-pe-zboot.c, read for facts).
+fn what_kexec_tools_does(c: &Compression, arch: &str) -> String {
+    let without = match c {
+        Compression::Gzip => "zlib, as Debian 12's amd64 kexec-tools is",
+        Compression::Xz | Compression::Lzma => "liblzma, as Debian 12's amd64 and arm64 builds are",
+        Compression::Zstd => "libzstd (before 2.0.31 it has no zstd support at all)",
+        Compression::EfiZboot(_) => "EFI zboot support (before 2.0.27, as Debian 12's is)",
+    };
+    let loader = if arch == "x86_64" {
+        "kexec_file_load on x86_64 takes only a bzImage: "
+    } else {
+        ""
+    };
+    format!(
+        "{loader}a kexec-tools built without {without} cannot determine its file type and \
+         never calls kexec_file_load; 2.0.25 with the library hands the kernel the compressed \
+         file itself, which no kernel image loader recognises (ENOEXEC); 2.0.27 and later \
+         hand it a memfd holding the decompressed image, which has no security.ima"
+    )
+}
+
+/// IMA appraisal of a compressed image: what the kernel appraises is the decompressed copy
+/// kexec-tools hands it, which has no security.ima and no appended signature.
+fn compressed_ima_gate(
+    f: &Facts,
+    c: &Compression,
+    path: &str,
+    arch: &str,
+    enforcing: bool,
+) -> Gate {
+    let copy = FileEvidence {
+        path: format!("the decompressed copy of {path}"),
+        ima: ImaCheck::None,
+        modsig: None,
+    };
+    match ima_gate(f, Func::KexecKernelCheck, &copy, enforcing) {
+        Gate::Refuse(inner) if arch == "aarch64" && *c == Compression::Gzip => {
+            Gate::Refuse(format!(
+                "{path} is gzip-compressed: kexec-tools decompresses it into a temporary \
+                 file (/tmp/ImageXXXXXX in 2.0.25, a memfd from 2.0.27) and hands that file \
+                 to kexec_file_load; IMA appraises the temporary file, which has no \
+                 security.ima, so this file's signature never counts ({inner}). Sign the \
+                 uncompressed Image and load that"
+            ))
+        }
+        Gate::Refuse(inner) => Gate::Refuse(format!(
+            "{path} is {}, and no signature on it counts: {}; so the kernel never appraises \
+             this file ({inner}). Sign the uncompressed image and load that",
+            c.words(),
+            what_kexec_tools_does(c, arch)
+        )),
+        Gate::Pass(r) => Gate::Pass(format!(
+            "{r}; kexec_file_load is handed the decompressed copy of {path}, which has no \
+             security.ima"
+        )),
+        Gate::Unknown(r) => Gate::Unknown(format!(
+            "{r}; kexec_file_load is handed the decompressed copy of {path}, which has no \
+             security.ima"
+        )),
+    }
+}
+
+/// The prediction for the evidence on this machine (the architecture imactl was built
+/// for, which is the running kernel's).
 pub fn predict(f: &Facts, ev: Evidence, appraise_enforcing: bool) -> Preflight {
-    let mut gates = vec![(
-        "ima-image".to_string(),
-        ima_gate(f, Func::KexecKernelCheck, &ev.image, appraise_enforcing),
-    )];
-    gates.push(("pe".to_string(), pe_gate(f, &ev.pe, appraise_enforcing)));
+    predict_on(f, ev, appraise_enforcing, std::env::consts::ARCH)
+}
+
+/// [`predict`] for a kernel of architecture `arch` (Rust's names: x86_64, aarch64).
+pub fn predict_on(f: &Facts, ev: Evidence, appraise_enforcing: bool, arch: &str) -> Preflight {
+    let mut gates = Vec::new();
+    let image_gate = match &ev.compression {
+        None => ima_gate(f, Func::KexecKernelCheck, &ev.image, appraise_enforcing),
+        Some(c) => {
+            gates.push(("format".to_string(), format_gate(c, &ev.image.path, arch)));
+            compressed_ima_gate(f, c, &ev.image.path, arch, appraise_enforcing)
+        }
+    };
+    gates.push(("ima-image".to_string(), image_gate));
+    let pe = match (pe_gate(f, &ev.pe, appraise_enforcing), &ev.compression) {
+        // The PE signature that matters is the decompressed image's, not read here.
+        (Gate::Refuse(r), Some(c)) => Gate::Unknown(format!(
+            "the image is {}: the PE signature of the decompressed image is not checked \
+             here ({r})",
+            c.words()
+        )),
+        (g, _) => g,
+    };
+    gates.push(("pe".to_string(), pe));
     if let Some(i) = &ev.initrd {
         gates.push((
             "ima-initrd".to_string(),
@@ -424,6 +532,12 @@ impl Preflight {
             s.push_str(&format!("pe-signer-in:   {}\n", e(by)));
         }
         s.push_str(&format!("trust lists:    {}\n", e(&pe.lists.join("; "))));
+        if let Some(c) = &ev.compression {
+            s.push_str(&format!(
+                "compression:    {} (kexec_file_load is handed a decompressed copy, or nothing)\n",
+                e(&c.words())
+            ));
+        }
         for f in std::iter::once(&ev.image).chain(ev.initrd.iter()) {
             let modsig = match &f.modsig {
                 None => "none".to_string(),

@@ -2,6 +2,7 @@
 //! ima_match_policy() read it.
 
 use super::*;
+use crate::status::compressed::Compression;
 
 fn rules_of(text: &str) -> Vec<ParsedRule> {
     parse_policy(text).rules
@@ -68,6 +69,7 @@ fn text_from_files_cannot_forge_a_prediction_line() {
                 trust_known: true,
             },
             initrd: None,
+            compression: None,
         },
         gates: vec![("pe".into(), Gate::Refuse("r\nprediction: load".into()))],
         prediction: "refuse",
@@ -105,4 +107,132 @@ fn lockdown_is_inferred_only_where_the_configuration_decides() {
         Some("integrity")
     );
     assert_eq!(lockdown(&with(&distro, Some(false))), None);
+}
+
+/// A machine without lockdown or PE enforcement, with `policy` in force, and an image whose
+/// own security.ima verifies.
+fn signed_image(policy: &str, compression: Option<Compression>) -> (Facts, Evidence) {
+    use crate::status::KernelConfig;
+    let f = Facts {
+        lockdown: Some("[none] integrity confidentiality\n".into()),
+        policy: PolicyFile::Readable(policy.into()),
+        config: Some(KernelConfig::parse(
+            "t",
+            "CONFIG_IMA_APPRAISE=y\nCONFIG_KEXEC_SIG=y\nCONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y\n\
+             CONFIG_INTEGRITY_TRUSTED_KEYRING=y\n",
+        )),
+        ..Facts::default()
+    };
+    let ev = Evidence {
+        image: FileEvidence {
+            path: "/boot/Image.gz".into(),
+            ima: ImaCheck::ValidSignature("key id:0011, in .ima".into()),
+            modsig: None,
+        },
+        pe: PeCheck {
+            present: false,
+            signer: None,
+            digest_matches: None,
+            problem: Some("not a PE image the kernel can check".into()),
+            trusted_by: None,
+            lists: vec![],
+            trust_known: true,
+        },
+        initrd: None,
+        compression,
+    };
+    (f, ev)
+}
+
+const IMASIG: &str = "appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig\n";
+
+fn gate<'a>(p: &'a Preflight, name: &str) -> &'a Gate {
+    &p.gates.iter().find(|(n, _)| n == name).unwrap().1
+}
+
+#[test]
+fn a_signed_gzip_image_is_refused_on_arm64_because_the_copy_is_appraised() {
+    let (f, ev) = signed_image(IMASIG, Some(Compression::Gzip));
+    let p = predict_on(&f, ev, true, "aarch64");
+    assert_eq!(p.prediction, "refuse", "{p:?}");
+    assert!(
+        p.reason.starts_with(
+            "/boot/Image.gz is gzip-compressed: kexec-tools decompresses it into a temporary file"
+        ),
+        "{}",
+        p.reason
+    );
+    assert!(
+        p.reason.contains("which has no security.ima"),
+        "{}",
+        p.reason
+    );
+    assert!(
+        p.reason
+            .ends_with("Sign the uncompressed Image and load that"),
+        "{}",
+        p.reason
+    );
+    assert!(matches!(gate(&p, "ima-image"), Gate::Refuse(_)));
+    assert!(matches!(gate(&p, "format"), Gate::Pass(_)));
+    assert!(p.to_text().contains("compression:    gzip-compressed"));
+}
+
+#[test]
+fn the_same_signature_on_an_uncompressed_image_loads() {
+    let (f, ev) = signed_image(IMASIG, None);
+    let p = predict_on(&f, ev, true, "aarch64");
+    assert_eq!(
+        (p.prediction, p.reason.as_str()),
+        ("load", "every gate passes")
+    );
+    assert!(!p.gates.iter().any(|(n, _)| n == "format"));
+}
+
+#[test]
+fn on_x86_64_a_compressed_image_is_refused_for_want_of_a_bzimage_too() {
+    let (f, ev) = signed_image(IMASIG, Some(Compression::Gzip));
+    let p = predict_on(&f, ev, true, "x86_64");
+    assert_eq!(p.prediction, "refuse", "{p:?}");
+    assert!(p.reason.contains("takes only a bzImage"), "{}", p.reason);
+    assert!(
+        p.reason.contains("cannot determine its file type"),
+        "{}",
+        p.reason
+    );
+    for c in [
+        Compression::Xz,
+        Compression::Lzma,
+        Compression::Zstd,
+        Compression::EfiZboot("zstd".into()),
+    ] {
+        let (f, ev) = signed_image(IMASIG, Some(c));
+        let p = predict_on(&f, ev, true, "aarch64");
+        assert_eq!(p.prediction, "refuse", "{p:?}");
+        assert!(
+            p.reason.contains("no signature on it counts"),
+            "{}",
+            p.reason
+        );
+    }
+}
+
+#[test]
+fn without_an_appraise_rule_the_copy_is_not_appraised() {
+    // arm64 gzip: kexec-tools decompresses it, nothing appraises the copy: it loads.
+    let (f, ev) = signed_image("measure func=KEXEC_KERNEL_CHECK\n", Some(Compression::Gzip));
+    let p = predict_on(&f, ev, true, "aarch64");
+    assert_eq!(p.prediction, "load", "{p:?}");
+    // Elsewhere it depends on kexec-tools' version and build: never "load".
+    let (f, ev) = signed_image("", Some(Compression::Gzip));
+    let p = predict_on(&f, ev, true, "x86_64");
+    assert_eq!(p.prediction, "unknown", "{p:?}");
+    assert!(
+        p.reason.contains("depends on its version and build"),
+        "{}",
+        p.reason
+    );
+    // appraisal not enforcing: the copy passes IMA, as the image would
+    let (f, ev) = signed_image(IMASIG, Some(Compression::Gzip));
+    assert_eq!(predict_on(&f, ev, false, "aarch64").prediction, "load");
 }

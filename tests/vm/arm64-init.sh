@@ -235,9 +235,21 @@ if [ $rc -eq 0 ] && [ $rc2 -eq 0 ]; then v=ok; else v=fail; fi
 res arm64-attack-own-_ima "$v" "keyctl newring rc=$rc ring=$ring_u; evmctl import rc=$rc2 $(echo "$out2" | oneline)"
 guest_signed arm64-attack-kexec other-leaf sha256 unknown:other-leaf
 
+# preflight FILE: imactl status --kexec FILE, the IMA signatures checked with the
+# certificates of leaf (the host's key, which signed Image.gz) and leaf2 (which signs the
+# final Image), both in .ima; PRED is its prediction word, POUT its prediction line.
+preflight() {
+	pout=$(imactl status --kexec "$1" --cert /t/keys/leaf.der --cert /t/keys/leaf2.der 2>&1)
+	prc=$?
+	PRED=$(echo "$pout" | sed -n 's/^prediction: \([a-z]*\).*/\1/p' | head -n1)
+	POUT="${PRED:-none}(rc=$prc) $(echo "$pout" | grep '^prediction' | oneline)"
+}
+
 # The image format: the gzip-compressed Image with a valid signature of its own (made on
 # the host, installed here). What the kernel appraises is the file kexec-tools hands to
-# kexec_file_load; this case records what that is by the kernel's verdict.
+# kexec_file_load; this case records what that is by the kernel's verdict, and imactl's
+# preflight for Image.gz: a refusal it does not predict ("load" or "unknown") is appended
+# to the verdict (":preflight-WORD"), so the case fails.
 cp /t/host/Image.gz /w/Image.gz
 cp /t/host/Image.gz.sig /w/Image.gz.sig
 out=$(evmctl ima_setxattr /w/Image.gz 2>&1)
@@ -247,10 +259,13 @@ if [ $rc -ne 0 ]; then
 else
 	vout=$(imactl verify --keyring "$MIRROR" /w/Image.gz 2>&1)
 	vrc=$?
+	preflight /w/Image.gz
 	try_kexec /w/Image.gz
 	# the file IMA appraised: the audit record's name=
 	an=$(dmesg | grep 'op=appraise_data' | grep -o 'name="[^"]*"' | head -n1)
-	res arm64-image-gz-signed "$KV" "kernel: $KR, appraised ${an:-name unknown}; kexec: $KOUT; imactl verify of Image.gz itself: rc=$vrc $(echo "$vout" | oneline)"
+	v=$KV
+	[ "$KV" = loaded ] || [ "$PRED" = refuse ] || v="$KV:preflight-${PRED:-none}"
+	res arm64-image-gz-signed "$v" "kernel: $KR, appraised ${an:-name unknown}; kexec: $KOUT; imactl verify of Image.gz itself: rc=$vrc $(echo "$vout" | oneline); imactl status --kexec Image.gz: $POUT"
 fi
 
 # Finally: load the appraised Image (signed in the guest) and boot it with kexec -e.
@@ -259,6 +274,7 @@ cp /t/boot/initrd2 /w/i2
 evmctl ima_sign --key /t/keys/leaf2.key /w/k2 >/dev/null 2>&1 || echo "GUEST sign /w/k2 failed"
 vout=$(imactl verify --keyring "$MIRROR" /w/k2 2>&1)
 vrc=$?
+preflight /w/k2
 dmesg -c >/dev/null
 out=$(kexec -s -l /w/k2 --initrd=/w/i2 --append="$KERNEL_ARGS imaevm.stage=2 imaevm.marker=arm64-second-kernel" 2>&1)
 rc=$?
@@ -268,7 +284,7 @@ if [ $rc -ne 0 ]; then
 	echo "END"
 	reboot -f
 fi
-res arm64-kexec-final-load loaded "the Image signed in the guest, policy in force; imactl verify rc=$vrc $(echo "$vout" | oneline)"
+res arm64-kexec-final-load loaded "the Image signed in the guest, policy in force; imactl verify rc=$vrc $(echo "$vout" | oneline); imactl status --kexec: $POUT"
 echo "END-STAGE1 kexec -e"
 kexec -e
 echo "kexec -e returned: $?"
