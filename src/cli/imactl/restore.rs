@@ -88,7 +88,8 @@ fn open_resign(a: &RestoreArgs) -> Result<Option<restore::Resign>, String> {
     };
     let hash = crate::hash::HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
     let key = crate::keyref::KeyRef::parse(k);
-    let signer = super::modsig::open_signer(&key, crate::cli::evmctl::opts::ENV_KEY_PASSWORD)?;
+    let signer = super::modsig::open_signer(&key, crate::cli::evmctl::opts::ENV_KEY_PASSWORD)
+        .map_err(|f| f.message)?;
     Ok(Some(restore::Resign {
         signer,
         hash,
