@@ -79,7 +79,7 @@ pub enum Command {
     /// Never writes a value onto a file whose content is not the recorded one: the file's
     /// digest must equal the package's (FILEDIGESTS) and the value must verify over it
     /// before anything is written. Exit status: 0 all restored, 3 some skipped, 1 a file
-    /// refused or an error, 2 bad arguments.
+    /// refused or an error, 2 bad arguments or a --package file that cannot be read.
     Restore(restore::RestoreArgs),
 }
 
