@@ -241,7 +241,7 @@ fn test_key(name: &str) -> PathBuf {
 
 /// Asserts exit status `code` and that stderr names `named`.
 fn assert_exit(o: &std::process::Output, code: i32, named: &Path, what: &str) {
-    assert_eq!(o.status.code(), Some(code), "{what}: {}", stderr(&o));
+    assert_eq!(o.status.code(), Some(code), "{what}: {}", stderr(o));
     assert!(
         stderr(o).contains(named.to_str().unwrap()),
         "{what}: stderr names {}: {}",
