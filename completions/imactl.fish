@@ -167,7 +167,7 @@ complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_su
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -l out -d 'Write the signed file here instead of replacing FILE' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -l cert -d 'Certificates that may have signed (repeat the option or separate with commas); - reads one from standard input' -r -F
-complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from remove" -l out -d 'Write the unsigned file here instead of replacing FILE' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Append a signature (PKCS#7, detached, no attributes, module_signature trailer)'

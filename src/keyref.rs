@@ -99,6 +99,20 @@ impl fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
+impl OpenError {
+    /// True when a key or certificate file could not be read at all (see
+    /// [`crate::keys::KeyError::is_unreadable`]); false for a file that was read but is not
+    /// usable, and for token errors.
+    pub fn is_unreadable(&self) -> bool {
+        match self {
+            OpenError::Software(SignerError::Key(e) | SignerError::KeyidCertificate(e)) => {
+                e.is_unreadable()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Opens `key`. `password` unlocks an encrypted key file, or is the token's PIN (it wins
 /// over the URI's pin-value). `pkcs11_module` is the module to use when the URI names
 /// none (before p11-kit's proxy).

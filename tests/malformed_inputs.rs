@@ -495,15 +495,10 @@ fn file_kind_cases() -> Vec<Case> {
                 // 100 NUL bytes are a valid HMAC key.
                 (Reader::HmacKey, &"nul-bytes") => continue,
                 _ if !imactl_reader(reader) => Class::Evmctl,
-                // These commands exit 1 for an input they cannot read as for a bad one.
-                (
-                    Reader::KeyShow
-                    | Reader::KeyNewCaCert
-                    | Reader::KeyNewCaKey
-                    | Reader::ModsigCert
-                    | Reader::BootPolicy,
-                    _,
-                ) => Class::Imactl(1),
+                // These commands exit 1 for an input they cannot read as for a bad one, as
+                // their help says: key show checks each CERT operand in turn, and boot's 1
+                // is "the policy is not in force".
+                (Reader::KeyShow | Reader::BootPolicy, _) => Class::Imactl(1),
                 // An empty policy is a valid policy; an empty securityfs policy means no
                 // rules are loaded.
                 (Reader::PolicyCheck | Reader::PolicyDryRun | Reader::PolicyShow, &"empty") => {
@@ -514,8 +509,15 @@ fn file_kind_cases() -> Vec<Case> {
                 (Reader::PolicyShow, &"nul-bytes") => continue,
                 // securityfs without ima/policy: IMA is not enabled (the system says no).
                 (Reader::PolicyShow, &"missing") => Class::Imactl(1),
-                // Readable but not a certificate: the answer is no.
-                (Reader::KeyImport, &"garbage" | &"nul-bytes" | &"empty") => Class::Imactl(1),
+                // Readable but not a certificate (or not a key): the answer is no; an
+                // input that cannot be read is 2 (the arm below).
+                (
+                    Reader::KeyImport
+                    | Reader::KeyNewCaCert
+                    | Reader::KeyNewCaKey
+                    | Reader::ModsigCert,
+                    &"garbage" | &"nul-bytes" | &"empty",
+                ) => Class::Imactl(1),
                 _ => Class::Imactl(2),
             };
             out.push(Case {

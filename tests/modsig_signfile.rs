@@ -231,3 +231,69 @@ fn openssl_accepts_ours_and_tampering_is_refused() {
         std::fs::read(&img).unwrap()
     );
 }
+
+/// The test keys of tests/data/keys.
+fn test_key(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/keys")
+        .join(name)
+}
+
+/// Asserts exit status `code` and that stderr names `named`.
+fn assert_exit(o: &std::process::Output, code: i32, named: &Path, what: &str) {
+    assert_eq!(o.status.code(), Some(code), "{what}: {}", stderr(o));
+    assert!(
+        stderr(o).contains(named.to_str().unwrap()),
+        "{what}: stderr names {}: {}",
+        named.display(),
+        stderr(o)
+    );
+}
+
+/// An input modsig cannot read (missing, a directory) is exit status 2, naming the file,
+/// as `imactl --help` says; a file that is read and is the wrong kind stays 1. In verify,
+/// each FILE keeps its own verdict: an unreadable FILE is one "no" (1).
+#[test]
+fn modsig_inputs_that_cannot_be_read_are_exit_2() {
+    let d = scratch();
+    let img = d.path().join("img");
+    write_sample(&img, 4096, 7);
+    let missing = d.path().join("missing.pem");
+    let dir = d.path().join("a-directory");
+    std::fs::create_dir(&dir).unwrap();
+    let (key, cert) = (test_key("rsa2048.pk8.pem"), test_key("rsa2048.crt.pem"));
+    let sign = |key: &Path, cert: &Path, file: &Path| {
+        run(imactl()
+            .args(["modsig", "sign", "--key"])
+            .arg(key)
+            .arg("--cert")
+            .arg(cert)
+            .arg("--out")
+            .arg(d.path().join("signed"))
+            .arg(file))
+    };
+    for bad in [&missing, &dir] {
+        assert_exit(&sign(&key, bad, &img), 2, bad, "sign --cert");
+        assert_exit(&sign(bad, &cert, &img), 2, bad, "sign --key");
+        assert_exit(&sign(&key, &cert, bad), 2, bad, "sign FILE");
+        assert_exit(&our_verify(bad, &img), 2, bad, "verify --cert");
+        let o = run(imactl().args(["modsig", "remove"]).arg(bad));
+        assert_exit(&o, 2, bad, "remove FILE");
+    }
+    assert!(!d.path().join("signed").exists(), "nothing was written");
+    // Read, but the wrong kind: the answer is no.
+    assert_exit(&sign(&key, &key, &img), 1, &key, "sign --cert KEY");
+    assert_exit(&sign(&cert, &cert, &img), 1, &cert, "sign --key CERT");
+    assert_exit(&our_verify(&key, &img), 1, &key, "verify --cert KEY");
+    let o = run(imactl().args(["modsig", "remove"]).arg(&img));
+    assert_eq!(o.status.code(), Some(1), "remove unsigned: {}", stderr(&o));
+    // verify: an unreadable FILE is one verdict among the others.
+    let o = run(imactl()
+        .args(["modsig", "verify", "--cert"])
+        .arg(&cert)
+        .arg(&missing)
+        .arg(&img));
+    assert_eq!(o.status.code(), Some(1), "verify FILEs: {}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("{}: cannot read", missing.display())));
+    assert!(stdout(&o).contains(&format!("{}: no appended signature", img.display())));
+}

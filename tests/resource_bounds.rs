@@ -334,7 +334,7 @@ fn key_cases(i: &Inputs, d: &Path) -> Vec<Case> {
         tool: Tool::Imactl,
         args: os(&[&"modsig", &"verify", &"--cert", &i.big, &i.small]),
         stdin: None,
-        expect: fails(1, "larger than the 1 MiB limit"),
+        expect: fails(2, "larger than the 1 MiB limit"),
     });
     v
 }

@@ -421,3 +421,32 @@ fn a_filesystem_without_xattrs_is_named_not_skipped_silently() {
         "{out}"
     );
 }
+
+/// A --package file that cannot be read (missing, a directory) is exit status 2, named,
+/// before rpm is run; a file that is read but is not a package stays 1 (rpm refuses it).
+#[test]
+fn a_package_file_that_cannot_be_read_is_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let missing = d.path().join("missing.rpm");
+    let a_dir = d.path().join("a-directory.rpm");
+    std::fs::create_dir(&a_dir).unwrap();
+    for bad in [&missing, &a_dir] {
+        let o = restore(&root, &["--package", bad.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{}: cannot read", bad.display())),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+        let o = restore(&root, &["--json", "--package", bad.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert!(stdout(&o).contains("\"unreadable\""), "{}", stdout(&o));
+    }
+    let junk = d.path().join("junk.rpm");
+    std::fs::write(&junk, b"not a package\n").unwrap();
+    let o = restore(&root, &["--package", junk.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}

@@ -772,3 +772,56 @@ fn key_new_refuses_a_partial_ca_and_a_mismatched_ca_key() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+/// A --ca-cert or --ca-key that cannot be read (missing, a directory) is exit status 2,
+/// naming the file, as `imactl --help` says; a file that is read and is not a CA
+/// certificate, or not a private key, stays 1. Nothing is written either way.
+#[test]
+fn key_new_inputs_that_cannot_be_read_are_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = run_imactl(
+        &["key", "ca", "--type", "p256", "--out", s(&dir.join("ca"))],
+        &[],
+    );
+    assert!(o.status.success(), "key ca: {}", text(&o.stderr));
+    let (ca_cert, ca_key) = (dir.join("ca/ca.pem"), dir.join("ca/ca.key"));
+    let missing = dir.join("missing.pem");
+    let a_dir = dir.join("a-directory");
+    std::fs::create_dir(&a_dir).unwrap();
+    // A certificate that is not a CA's (no keyCertSign).
+    let leaf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys/rsa2048.crt.pem");
+    let out = dir.join("out");
+    let key_new = |cert: &Path, key: &Path| {
+        run_imactl(
+            &[
+                "key",
+                "new",
+                "--type",
+                "p256",
+                "--ca-cert",
+                s(cert),
+                "--ca-key",
+                s(key),
+                "--out",
+                s(&out),
+            ],
+            &[],
+        )
+    };
+    let cases: [(&str, &Path, &Path, i32, &Path); 6] = [
+        ("--ca-cert missing", &missing, &ca_key, 2, &missing),
+        ("--ca-cert a directory", &a_dir, &ca_key, 2, &a_dir),
+        ("--ca-cert not a CA", &leaf, &ca_key, 1, &leaf),
+        ("--ca-key missing", &ca_cert, &missing, 2, &missing),
+        ("--ca-key a directory", &ca_cert, &a_dir, 2, &a_dir),
+        ("--ca-key a certificate", &ca_cert, &ca_cert, 1, &ca_cert),
+    ];
+    for (what, cert, key, code, named) in cases {
+        let o = key_new(cert, key);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{what}: {err}");
+        assert!(err.contains(s(named)), "{what}: the file is named: {err}");
+        assert!(!out.exists(), "{what}: nothing written");
+    }
+}

@@ -231,7 +231,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Makes an IMA signing key issued by a CA from imactl-key-ca(8): CA:FALSE, keyUsage digitalSignature (critical), extendedKeyUsage codeSigning, Subject and Authority Key Identifiers; written as ima.key, ima.pem and ima.der. Prints the keyid signatures made with it will carry. The key is encrypted with EVMCTL_KEY_PASSWORD (the variable evmctl reads when signing) or a password asked with --encrypt.",
         ],
-        exit: &[("0", "The key was written."), ("1", "The CA cannot be read, a file exists already, or cannot be written."), USAGE],
+        exit: &[("0", "The key was written."), ("1", "The CA certificate is not a certificate or not a CA, the CA key is not a key or not its key, a file exists already, or cannot be written (a --ca-cert or --ca-key that cannot be read is 2)."), USAGE],
         json: None,
         examples: &[Example {
             text: "Issue a signing key and install its certificate for the boot step:",
@@ -246,7 +246,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings (.builtin_trusted_keys, or with IMA_KEYRINGS_PERMIT_SIGNED_BY_BUILTIN_OR_SECONDARY .secondary_trusted_keys and .machine), and an expired certificate (the kernel ignores dates; other tools do not). It also says whether the certificate can enter .machine from MokListRT: INTEGRITY_CA_MACHINE_KEYRING wants CA:TRUE and keyCertSign, INTEGRITY_CA_MACHINE_KEYRING_MAX also no digitalSignature; a certificate that fails goes to .platform, which .ima does not trust. Certificates made by imactl key ca pass both. A CERT of - reads one certificate from standard input (up to 1 MiB), named standard input in the report.",
         ],
-        exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read."), USAGE],
+        exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read: each CERT is checked in turn, and one that cannot be read is one failure among the others."), USAGE],
         json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}; - given twice gives the error object stdin-twice. A CERT of - is named standard input in \"path\"."),
         examples: &[Example {
             text: "Before importing:",
@@ -310,7 +310,7 @@ pub const PAGES: &[PageText] = &[
         exit: &[
             ("0", "The policy is in force and every certificate is in the keyring."),
             ("3", "The policy is in force, but a certificate could not be imported: files signed with its key will be refused."),
-            ("1", "The policy is not in force (missing, invalid, refused, or another policy already taken this boot)."),
+            ("1", "The policy is not in force (missing, unreadable, invalid, refused, or another policy already taken this boot): the boot step runs unattended, and an unreadable policy is reported as the policy not in force, not as a usage error."),
             ("2", "Bad arguments."),
         ],
         json: Some("With --json, one object: {\"version\": 1, \"command\": \"boot\", \"keyring\" (\"_ima (123)\" or null), \"keyring_error\", \"dir_error\", \"keys\": [{\"result\": \"added\"|\"already-present\"|\"failed\", \"path\", \"serial\", \"keyid\", \"error\"}], \"policy\": {\"path\", \"result\": \"loaded\"|\"already-in-force\"|\"failed\", \"rules\", \"by_path\", \"after\", \"evidence\", \"error\", \"notes\"}, \"verdict\": \"in-force\"|\"in-force-keys-missing\"|\"not-in-force\"}."),
@@ -337,7 +337,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Appended signatures (\"modsig\") in the kernel module format, for kernel images and initramfs kept where extended attributes are not (a vfat ESP or /boot): a PKCS#7 SignedData (detached, content type pkcs7-data, no authenticated attributes), then the module_signature trailer and the marker \"~Module signature appended~\". IMA accepts such a signature under `appraise func=KEXEC_KERNEL_CHECK appraise_type=imasig|modsig` on a kernel built with CONFIG_IMA_APPRAISE_MODSIG, with the signer's certificate in .ima. Debian's 6.1 and 6.12 kernels are built without it.",
         ],
-        exit: &[("0", "Success."), ("1", "Failure: an unreadable or unsigned file, a signature that does not verify, a key that cannot sign."), USAGE],
+        exit: &[("0", "Success."), ("1", "Failure: an unsigned file, a FILE modsig verify cannot read (one verdict among the others), a signature that does not verify, a key that cannot sign."), USAGE],
         json: None,
         examples: &[Example {
             text: "Sign a kernel image in place, check it, and take the signature off again:",
@@ -353,7 +353,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Appends a signature of FILE's contents made with KEY, whose certificate CERT names the signer. The file is replaced atomically (or the result goes to --out). The key is a PEM or DER file, or a pkcs11: URI (a key in a token); its password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt, never from the command line. RSA signatures are byte-identical to the kernel's scripts/sign-file. A CERT of - is read from standard input; FILE is read and replaced by its path, so it cannot be -.",
         ],
-        exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file could not be used."), USAGE],
+        exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file was read but could not be used, or the signed file could not be written (a key, certificate or FILE that cannot be read is 2)."), USAGE],
         json: None,
         examples: &[Example {
             text: "Sign with a key in a token, writing a new file:",
@@ -365,7 +365,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Checks FILE's appended signature as the kernel does (the trailer, the marker, a detached pkcs7-data SignedData with one signer and no authenticated attributes) and verifies it with the certificates given, found by issuer and serial or by subject key identifier. A CERT of - is read from standard input (once); FILE is read by its path and cannot be -.",
         ],
-        exit: &[("0", "The signature is valid."), ("1", "No signature, a malformed one, an unknown signer or a signature that does not verify."), USAGE],
+        exit: &[("0", "The signature is valid."), ("1", "No signature, a malformed one, an unknown signer, a signature that does not verify, or a FILE that cannot be read: each FILE gets its own verdict (a --cert that cannot be read is 2)."), USAGE],
         json: None,
         examples: &[Example {
             text: "Check a kernel image:",
@@ -443,7 +443,7 @@ pub const PAGES: &[PageText] = &[
             ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed."),
             USAGE,
         ],
-        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source."),
+        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source; a --package file that cannot be read, the error object with code unreadable."),
         examples: &[
             Example {
                 text: "See what would be restored from the rpm database, then do it:",

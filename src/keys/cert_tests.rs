@@ -96,6 +96,16 @@ fn what_is_not_a_certificate_is_refused_with_the_file_named() {
     assert!(e.to_string().contains("PEM 'X509 CRL' block"), "{e}");
     let e = refused(p, b"-----BEGIN CERTIFICATE-----\nMIIB\n");
     assert!(matches!(e.kind, KeyErrorKind::Malformed(_)), "{e}");
+    assert!(!e.is_unreadable(), "read, but malformed: {e}");
     let e = Certificate::load(&data("missing.crt")).err().unwrap();
     assert!(matches!(e.kind, KeyErrorKind::Io(_)), "{e}");
+    assert!(e.is_unreadable(), "{e}");
+    // A directory is not a regular file: it cannot be read either.
+    let e = Certificate::load(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .err()
+        .unwrap();
+    assert!(e.is_unreadable(), "{e}");
+    // A private key where a certificate is expected was read: the wrong kind.
+    let e = Certificate::load(&data("rsa2048.pk8.pem")).err().unwrap();
+    assert!(!e.is_unreadable(), "{e}");
 }

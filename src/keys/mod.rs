@@ -59,6 +59,13 @@ impl KeyError {
             kind,
         }
     }
+
+    /// True when the file could not be read at all (missing, unreadable, not a regular
+    /// file, over its size cap): an input the command cannot use, as opposed to a file
+    /// that was read and holds something else or something malformed.
+    pub fn is_unreadable(&self) -> bool {
+        matches!(self.kind, KeyErrorKind::Io(_))
+    }
 }
 
 impl fmt::Display for KeyError {

@@ -40,8 +40,8 @@ pub struct BootArgs {
 }
 
 /// Exit status: 0 the policy is in force and every certificate is in the keyring, 3 the
-/// policy is in force but a certificate is not, 1 the policy is not in force, 2 bad
-/// arguments.
+/// policy is in force but a certificate is not, 1 the policy is not in force (a policy
+/// file that cannot be read included), 2 bad arguments.
 pub fn run(a: BootArgs) -> i32 {
     if a.policy.as_os_str() == "-" {
         // The boot step keeps a record of what it loaded from where; a pipe has no path.

@@ -38,7 +38,9 @@ pub enum KeyCommand {
     ///
     /// Subject, issuer, serial, validity, key algorithm and size, SKID, AKID, the IMA
     /// keyid, basicConstraints, keyUsage, extendedKeyUsage, and what the kernel's .ima
-    /// keyring will think of each. Exit status 1 when a file is not a certificate.
+    /// keyring will think of each. Exit status 1 when a file is not a certificate or cannot
+    /// be read: each CERT is checked in turn, and one that cannot be read is one failure
+    /// among the others.
     Show(super::keyshow::ShowArgs),
 }
 

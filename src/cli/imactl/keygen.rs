@@ -12,6 +12,8 @@ use crate::keys::gen::{self, KeyType, NewFile};
 use crate::keys::x509gen::{self, CertSpec};
 use crate::keys::{Certificate, KeyErrorKind, PrivateKey};
 
+use super::exit::Failure;
+
 /// The environment variable holding the CA key's password (read by `key new`, used to
 /// encrypt the key by `key ca`).
 pub const CA_PASSWORD_ENV: &str = "IMACTL_CA_KEY_PASSWORD";
@@ -310,8 +312,9 @@ enum CaKey {
     Token(crate::keyref::AnySigner),
 }
 
-/// Loads the CA key, asking for its password when it is encrypted.
-fn load_ca_key(path: &Path) -> Result<PrivateKey, String> {
+/// Loads the CA key, asking for its password when it is encrypted. A file that cannot be
+/// read is a [`Failure::usage`].
+fn load_ca_key(path: &Path) -> Result<PrivateKey, Failure> {
     let env =
         std::env::var_os(CA_PASSWORD_ENV).map(|v| Zeroizing::new(v.to_string_lossy().into_owned()));
     match PrivateKey::load(path, env.as_deref().map(|s| s.as_str())) {
@@ -320,19 +323,19 @@ fn load_ca_key(path: &Path) -> Result<PrivateKey, String> {
             let pw = Zeroizing::new(
                 rpassword::prompt_password(format!("Password for {}: ", path.display())).map_err(
                     |_| {
-                        format!(
+                        Failure::no(format!(
                             "{}: the CA key is encrypted: set {CA_PASSWORD_ENV} or run on a \
                              terminal",
                             path.display()
-                        )
+                        ))
                     },
                 )?,
             );
             PrivateKey::load(path, Some(&pw))
                 .map(|k| k.key)
-                .map_err(|e| e.to_string())
+                .map_err(|e| Failure::key(&e))
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(Failure::key(&e)),
     }
 }
 
@@ -393,12 +396,11 @@ fn check_key_matches(
 
 pub fn new(a: NewArgs) -> i32 {
     let opts = &a.opts;
+    // A --ca-cert or --ca-key that cannot be read is exit status 2; one that is read and
+    // is not a CA certificate, or not its key, is 1.
     let ca_cert = match Certificate::load(&a.ca_cert) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("imactl: {e}");
-            return 1;
-        }
+        Err(e) => return Failure::key(&e).report(),
     };
     if let Err(e) = check_issuer(&ca_cert, &a.ca_cert) {
         eprintln!("imactl: {e}");
@@ -411,10 +413,7 @@ pub fn new(a: NewArgs) -> i32 {
     };
     let ca_key = match ca_key {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("imactl: {e}");
-            return 1;
-        }
+        Err(f) => return f.report(),
     };
     let ca_pub = match &ca_key {
         CaKey::File(k) => k.public_key(),

@@ -23,7 +23,8 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-/// Exit status: 0 when every certificate was read, 1 when one could not be.
+/// Exit status: 0 when every certificate was read, 1 when one could not be (not a
+/// certificate, or a file that cannot be read: each CERT is one verdict, as documented).
 pub fn run(a: ShowArgs) -> i32 {
     if let Err(e) = crate::input::stdin_at_most_once(a.certs.iter().map(PathBuf::as_path)) {
         eprintln!("imactl: {e}");

@@ -57,7 +57,8 @@ pub enum Command {
     /// are left alone and a policy already loaded this boot is recognised. For initramfs
     /// hooks and an early systemd unit. Exit status: 0 the policy is in force and every
     /// certificate is in the keyring, 3 in force but a certificate is missing, 1 the
-    /// policy is not in force, 2 bad arguments.
+    /// policy is not in force (also when the policy file is missing or cannot be read: the
+    /// step runs unattended and reports it as not in force), 2 bad arguments.
     Boot(boot::BootArgs),
     /// Appended signatures for kernel images and initramfs (the kernel module format).
     ///
@@ -78,7 +79,7 @@ pub enum Command {
     /// Never writes a value onto a file whose content is not the recorded one: the file's
     /// digest must equal the package's (FILEDIGESTS) and the value must verify over it
     /// before anything is written. Exit status: 0 all restored, 3 some skipped, 1 a file
-    /// refused or an error, 2 bad arguments.
+    /// refused or an error, 2 bad arguments or a --package file that cannot be read.
     Restore(restore::RestoreArgs),
 }
 

@@ -15,6 +15,8 @@ use crate::keys::{Certificate, KeyError, KeyErrorKind};
 use crate::modsig;
 use crate::sign::{KeyidChoice, SignerError};
 
+use super::exit::Failure;
+
 #[derive(Subcommand, Debug)]
 pub enum ModsigCommand {
     /// Append a signature (PKCS#7, detached, no attributes, module_signature trailer).
@@ -24,6 +26,10 @@ pub enum ModsigCommand {
     /// replaced atomically unless --out names another.
     Sign(SignArgs),
     /// Check a file's appended signature against certificates (exit 0 valid, 1 not).
+    ///
+    /// Each FILE gets its own verdict: a FILE that cannot be read is one of them, and makes
+    /// the exit status 1 like a signature that does not verify. A --cert that cannot be
+    /// read stops the command with exit status 2.
     Verify(VerifyArgs),
     /// Remove the appended signature (an error when there is none).
     Remove(RemoveArgs),
@@ -88,21 +94,24 @@ pub fn run(c: ModsigCommand) -> i32 {
 /// by path; `-` is not standard input there.
 const NO_STDIN_FILE: &str = "modsig reads and writes FILE by its path: - (standard input) is not a FILE here; a file named - is ./-";
 
-/// A failure on `file` whose output is `out`, in words.
-fn failure(e: modsig::ModsigError, file: &Path, out: &Path) -> String {
+/// A failure on `file` whose output is `out`, in words, with its exit status: FILE that
+/// cannot be read is [`Failure::usage`].
+fn failure(e: modsig::ModsigError, file: &Path, out: &Path) -> Failure {
     match e {
-        modsig::ModsigError::Write(e) => format!(
+        modsig::ModsigError::Write(e) => Failure::no(format!(
             "{}: cannot write: {}",
             out.display(),
             crate::error::io_words(&e)
-        ),
-        e => format!("{}: {e}", file.display()),
+        )),
+        e @ modsig::ModsigError::Io(_) => Failure::usage(format!("{}: {e}", file.display())),
+        e => Failure::no(format!("{}: {e}", file.display())),
     }
 }
 
 /// Opens a key file or a pkcs11: URI; the password or PIN comes from `pass_env`, else a
 /// prompt on the terminal; the module for URIs without one from EVMCTL_PKCS11_MODULE.
-pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySigner, String> {
+/// A key file that cannot be read is a [`Failure::usage`]; the rest [`Failure::no`].
+pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySigner, Failure> {
     let module = std::env::var_os(ENV_PKCS11_MODULE)
         .filter(|m| !m.is_empty())
         .map(PathBuf::from);
@@ -121,34 +130,39 @@ pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySig
             {
                 format!("PIN for token {token}: ")
             }
-            Err(e) => return Err(format!("{}: {e}", key.display())),
+            Err(e) => {
+                return Err(Failure::unreadable_if(
+                    e.is_unreadable(),
+                    format!("{}: {e}", key.display()),
+                ))
+            }
         };
         let answer = rpassword::prompt_password(asked).map_err(|_| {
-            format!(
+            Failure::no(format!(
                 "{}: a password or PIN is needed: set {pass_env} or run on a terminal",
                 key.display()
-            )
+            ))
         })?;
         pass = Some(Zeroizing::new(answer));
     }
 }
 
 fn sign(a: SignArgs) -> i32 {
-    let result = (|| -> Result<PathBuf, String> {
-        let algo = HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
-        let cert = Certificate::load_or_stdin(&a.cert).map_err(|e| e.to_string())?;
+    let result = (|| -> Result<PathBuf, Failure> {
+        let algo = HashAlgo::from_name(&a.hash).map_err(|e| Failure::no(e.to_string()))?;
+        let cert = Certificate::load_or_stdin(&a.cert).map_err(|e| Failure::key(&e))?;
         let key = KeyRef::parse(&a.key);
         // Refuse what cannot be signed before asking for a password.
         crate::input::open_regular(&a.file)
-            .map_err(|e| format!("{}: cannot read: {e}", a.file.display()))?;
+            .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", a.file.display())))?;
         let signer = open_signer(&key, ENV_KEY_PASSWORD)?;
         let out = a.out.clone().unwrap_or_else(|| a.file.clone());
         crate::modsig_file::sign(&a.file, &out, &signer, &cert, algo).map_err(|e| match e {
-            modsig::ModsigError::CertificateMismatch => format!(
+            modsig::ModsigError::CertificateMismatch => Failure::no(format!(
                 "{}: the certificate is not for the key {}",
                 crate::input::source_name(&a.cert),
                 key.display()
-            ),
+            )),
             e => failure(e, &a.file, &out),
         })?;
         Ok(out)
@@ -158,10 +172,7 @@ fn sign(a: SignArgs) -> i32 {
             println!("{}: signed ({})", out.display(), a.hash);
             0
         }
-        Err(m) => {
-            eprintln!("imactl: {m}");
-            1
-        }
+        Err(f) => f.report(),
     }
 }
 
@@ -174,10 +185,7 @@ fn verify(a: VerifyArgs) -> i32 {
     for p in &a.cert {
         match Certificate::load_or_stdin(p) {
             Ok(c) => certs.push(c),
-            Err(e) => {
-                eprintln!("imactl: {e}");
-                return 1;
-            }
+            Err(e) => return Failure::key(&e).report(),
         }
     }
     let mut failed = false;
@@ -206,9 +214,6 @@ fn remove(a: RemoveArgs) -> i32 {
     let result = crate::modsig_file::remove(&a.file, out).map_err(|e| failure(e, &a.file, out));
     match result {
         Ok(()) => 0,
-        Err(m) => {
-            eprintln!("imactl: {m}");
-            1
-        }
+        Err(f) => f.report(),
     }
 }

@@ -20,7 +20,8 @@ the value is read back and checked, and removed when it does not verify. Directo
 symbolic links are passed over; %config files are skipped unless --config; a filesystem \
 without extended attributes is named.\n\n\
 Exit status: 0 every file restored or carrying its value already, 3 some skipped (no value \
-recorded, %config, not there, no xattrs), 1 a file refused or an error, 2 bad arguments."
+recorded, %config, not there, no xattrs), 1 a file refused or an error, 2 bad arguments \
+or a --package file that cannot be read."
 )]
 pub struct RestoreArgs {
     /// Installed package names (default: every installed package); with --sigfiles, the files.
@@ -88,7 +89,8 @@ fn open_resign(a: &RestoreArgs) -> Result<Option<restore::Resign>, String> {
     };
     let hash = crate::hash::HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
     let key = crate::keyref::KeyRef::parse(k);
-    let signer = super::modsig::open_signer(&key, crate::cli::evmctl::opts::ENV_KEY_PASSWORD)?;
+    let signer = super::modsig::open_signer(&key, crate::cli::evmctl::opts::ENV_KEY_PASSWORD)
+        .map_err(|f| f.message)?;
     Ok(Some(restore::Resign {
         signer,
         hash,
@@ -100,6 +102,19 @@ pub fn run(a: RestoreArgs) -> i32 {
     if a.sigfiles && a.names.is_empty() {
         eprintln!("imactl: restore --sigfiles needs the FILEs whose FILE.sig to apply");
         return super::EXIT_USAGE;
+    }
+    // The package file is read by rpm; one that cannot be read at all is named here, as
+    // an input the command cannot run with (exit 2), before rpm is asked. A file that is
+    // read but is not a package is rpm's refusal (1).
+    if let Some(f) = &a.package {
+        if let Err(e) = crate::input::open_regular(f) {
+            let message = format!("{}: cannot read: {e}", f.display());
+            if a.json {
+                super::json::print(&super::json::error("restore", "unreadable", &message));
+            }
+            eprintln!("imactl: {message}");
+            return super::EXIT_USAGE;
+        }
     }
     let recs = match records(&a) {
         Ok(r) => r,
