@@ -313,7 +313,16 @@ fn rsa_v1_user_key_matches_upstream() {
         // The description is the v1 keyid: SHA-1 of the payload, so the payloads match.
         assert_eq!(my_key.key_type, "user");
         assert_eq!(my_key.description, up_key.description);
-        assert_eq!(my_key.description.len(), 16);
+        // `%llX`: upper-case hex of a u64 without leading zeros, so a keyid
+        // whose first nibble is 0 (one key in 16) has fewer than 16 digits.
+        let d = &my_key.description;
+        assert!(
+            !d.is_empty()
+                && d.len() <= 16
+                && !d.starts_with('0')
+                && d.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
+            "not a %llX keyid: {d:?}"
+        );
         assert_eq!(
             normalize(&me.stderr, Some(&me.stdout[0])),
             normalize(&up.stderr, Some(&up.stdout[0]))
