@@ -320,7 +320,8 @@ fn rsa_v1_user_key_matches_upstream() {
             !d.is_empty()
                 && d.len() <= 16
                 && !d.starts_with('0')
-                && d.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
+                && d.chars()
+                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
             "not a %llX keyid: {d:?}"
         );
         assert_eq!(
