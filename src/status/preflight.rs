@@ -275,8 +275,19 @@ fn lockdown(f: &Facts) -> Option<String> {
     None
 }
 
-/// kimage_validate_signature().
-fn pe_gate(f: &Facts, pe: &PeCheck, enforcing: bool) -> Gate {
+/// The option that gives the image loader of `arch` its PE check (`.verify_sig`):
+/// arch/x86/kernel/kexec-bzimage64.c and arch/arm64/kernel/kexec_image.c. Without it,
+/// kexec_image_verify_sig() rejects every image (EKEYREJECTED), as for a bad signature.
+fn pe_verify_option(arch: &str) -> Option<&'static str> {
+    match arch {
+        "x86_64" => Some("KEXEC_BZIMAGE_VERIFY_SIG"),
+        "aarch64" => Some("KEXEC_IMAGE_VERIFY_SIG"),
+        _ => None,
+    }
+}
+
+/// kimage_validate_signature(), for a kernel of architecture `arch`.
+fn pe_gate(f: &Facts, pe: &PeCheck, enforcing: bool, arch: &str) -> Gate {
     let Some(c) = f.config.as_ref() else {
         return Gate::Unknown("the kernel configuration was not found".into());
     };
@@ -285,8 +296,14 @@ fn pe_gate(f: &Facts, pe: &PeCheck, enforcing: bool) -> Gate {
             "CONFIG_KEXEC_SIG is not set: no PE check, lockdown not consulted".into(),
         );
     }
-    let pe_words = pe_words(pe, c.enabled("KEXEC_BZIMAGE_VERIFY_SIG"));
-    if pe.valid() && c.enabled("KEXEC_BZIMAGE_VERIFY_SIG") {
+    let Some(option) = pe_verify_option(arch) else {
+        return Gate::Unknown(format!(
+            "the PE check of a {arch} kernel's image loader is not modelled here"
+        ));
+    };
+    let verify = c.enabled(option);
+    let pe_words = pe_words(pe, verify, option);
+    if pe.valid() && verify {
         return Gate::Pass(pe_words);
     }
     let unsure = !pe.trust_known && pe.present && pe.problem.is_none();
@@ -333,7 +350,7 @@ fn without_valid_pe(f: &Facts, pe_words: String, enforcing: bool) -> Gate {
     }
 }
 
-fn pe_words(pe: &PeCheck, verify_enabled: bool) -> String {
+fn pe_words(pe: &PeCheck, verify_enabled: bool, option: &str) -> String {
     if !pe.present {
         return "no PE signature".into();
     }
@@ -341,7 +358,7 @@ fn pe_words(pe: &PeCheck, verify_enabled: bool) -> String {
         return format!("the PE signature is unusable: {p}");
     }
     if !verify_enabled {
-        return "a PE signature, but CONFIG_KEXEC_BZIMAGE_VERIFY_SIG is not set".into();
+        return format!("a PE signature, but CONFIG_{option} is not set");
     }
     match &pe.trusted_by {
         Some(t) => format!("a valid PE signature, trusted through {t}"),
@@ -452,7 +469,10 @@ pub fn predict_on(f: &Facts, ev: Evidence, appraise_enforcing: bool, arch: &str)
         }
     };
     gates.push(("ima-image".to_string(), image_gate));
-    let pe = match (pe_gate(f, &ev.pe, appraise_enforcing), &ev.compression) {
+    let pe = match (
+        pe_gate(f, &ev.pe, appraise_enforcing, arch),
+        &ev.compression,
+    ) {
         // The PE signature that matters is the decompressed image's, not read here.
         (Gate::Refuse(r), Some(c)) => Gate::Unknown(format!(
             "the image is {}: the PE signature of the decompressed image is not checked \

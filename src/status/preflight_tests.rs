@@ -236,3 +236,71 @@ fn without_an_appraise_rule_the_copy_is_not_appraised() {
     let (f, ev) = signed_image(IMASIG, Some(Compression::Gzip));
     assert_eq!(predict_on(&f, ev, false, "aarch64").prediction, "load");
 }
+
+/// A PE-signed, uncompressed image on a kernel that enforces PE signatures
+/// (KEXEC_SIG_FORCE) with `verify` as the loader's verification option, no IMA rule.
+fn pe_signed_image(verify: &str) -> (Facts, Evidence) {
+    use crate::status::KernelConfig;
+    let f = Facts {
+        lockdown: Some("[none] integrity confidentiality\n".into()),
+        policy: PolicyFile::Readable(String::new()),
+        config: Some(KernelConfig::parse(
+            "t",
+            &format!("CONFIG_KEXEC_SIG=y\nCONFIG_KEXEC_SIG_FORCE=y\n{verify}"),
+        )),
+        ..Facts::default()
+    };
+    let (_, mut ev) = signed_image("", None);
+    ev.image.path = "/boot/vmlinuz".into();
+    ev.image.ima = ImaCheck::None;
+    ev.pe = PeCheck {
+        present: true,
+        signer: Some("CN=Distribution signing key".into()),
+        digest_matches: Some(true),
+        problem: None,
+        trusted_by: Some("db[0] CN=Distribution CA".into()),
+        lists: vec!["db: 1 certificate".into()],
+        trust_known: true,
+    };
+    (f, ev)
+}
+
+#[test]
+fn each_architecture_has_its_own_pe_verification_option() {
+    // arm64's Image loader verifies with KEXEC_IMAGE_VERIFY_SIG, x86's bzImage loader
+    // with KEXEC_BZIMAGE_VERIFY_SIG; the other one's option does nothing.
+    for (arch, option, other) in [
+        (
+            "aarch64",
+            "KEXEC_IMAGE_VERIFY_SIG",
+            "KEXEC_BZIMAGE_VERIFY_SIG",
+        ),
+        (
+            "x86_64",
+            "KEXEC_BZIMAGE_VERIFY_SIG",
+            "KEXEC_IMAGE_VERIFY_SIG",
+        ),
+    ] {
+        let (f, ev) = pe_signed_image(&format!("CONFIG_{option}=y\n"));
+        let p = predict_on(&f, ev, true, arch);
+        assert_eq!(p.prediction, "load", "{arch}: {p:?}");
+        assert!(matches!(gate(&p, "pe"), Gate::Pass(_)), "{arch}: {p:?}");
+
+        // Without the loader's option, kexec_image_verify_sig() rejects every image,
+        // and PE signatures are enforced.
+        let (f, ev) = pe_signed_image(&format!("CONFIG_{other}=y\n"));
+        let p = predict_on(&f, ev, true, arch);
+        assert_eq!(p.prediction, "refuse", "{arch}: {p:?}");
+        assert!(
+            p.reason
+                .contains(&format!("a PE signature, but CONFIG_{option} is not set")),
+            "{arch}: {}",
+            p.reason
+        );
+    }
+    // An architecture whose loader is not modelled: never a guess.
+    let (f, ev) = pe_signed_image("CONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y\n");
+    let p = predict_on(&f, ev, true, "powerpc64");
+    assert_eq!(p.prediction, "unknown", "{p:?}");
+    assert!(p.reason.contains("powerpc64"), "{}", p.reason);
+}
