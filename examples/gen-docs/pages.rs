@@ -353,7 +353,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Appends a signature of FILE's contents made with KEY, whose certificate CERT names the signer. The file is replaced atomically (or the result goes to --out). The key is a PEM or DER file, or a pkcs11: URI (a key in a token); its password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt, never from the command line. RSA signatures are byte-identical to the kernel's scripts/sign-file. A CERT of - is read from standard input; FILE is read and replaced by its path, so it cannot be -.",
         ],
-        exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file was read but could not be used, or the signed file could not be written (a key, certificate or FILE that cannot be read is 2)."), USAGE],
+        exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file was read but could not be used, or the signed file could not be written (a key, certificate or FILE that cannot be read, or a --hash that names no digest algorithm, is 2)."), USAGE],
         json: None,
         examples: &[Example {
             text: "Sign with a key in a token, writing a new file:",

@@ -296,8 +296,15 @@ fn sign_locally(target: &Path, cfg: &config::Config) -> Result<String, String> {
         None => crate::sign::KeyidChoice::Default,
     };
     // Never a prompt: a key that needs a password or PIN cannot be used here.
-    let signer = crate::keyref::open(key, None, &choice, cfg.pkcs11_module.as_deref())
-        .map_err(|e| format!("the configured key {} cannot be used: {e}", key.display()))?;
+    let signer =
+        crate::keyref::open(key, None, &choice, cfg.pkcs11_module.as_deref()).map_err(|e| {
+            // The key file's own errors name it already: the path once.
+            if e.names_key() {
+                format!("the configured key cannot be used: {e}")
+            } else {
+                format!("the configured key {} cannot be used: {e}", key.display())
+            }
+        })?;
     let file = OpenFile::open(target).map_err(|e| e.to_string())?;
     let to = crate::ops::Target {
         xattr: Some(IMA),
