@@ -440,10 +440,10 @@ pub const PAGES: &[PageText] = &[
         exit: &[
             ("0", "Every file was restored (or re-signed) or carries its value already (with --dry-run: would be)."),
             ("3", "Nothing refused, but some files were skipped: no value recorded, %config, not there, a filesystem without xattrs."),
-            ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed."),
+            ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed, or the --resign-with key is read but cannot be used (not a private key, malformed, a wrong password; a token's refusal)."),
             USAGE,
         ],
-        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source; a --package file that cannot be read, the error object with code unreadable."),
+        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source; a --package file or a --resign-with key file that cannot be read, the error object with code unreadable; a --resign-with key that is read but cannot be used, bad-key; a --hash that names no digest algorithm, bad-hash."),
         examples: &[
             Example {
                 text: "See what would be restored from the rpm database, then do it:",
