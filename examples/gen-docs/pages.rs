@@ -285,8 +285,8 @@ pub const PAGES: &[PageText] = &[
             ("3", "Protected against accidents only (_ima: root can add its own key)."),
             ("4", "Not protected."),
             ("5", "Unknown (the kernel does not show enough)."),
-            ("1", "An error. With --kexec: the image would be refused, or the verdict is unknown."),
-            ("2", "With --kexec: bad arguments, or the image, the initrd or a certificate cannot be read (the file is named)."),
+            ("1", "An error. With --kexec: the image would be refused, or the verdict is unknown. With --kexec or --kernels: a --cert that is read and is not a certificate (named)."),
+            ("2", "With --kexec or --kernels: bad arguments, or the image, the initrd or a --cert cannot be read (the file is named)."),
         ],
         json: Some("With --json: {\"release\", \"checks\": [{\"name\", \"state\", \"detail\"}], \"keyrings\": [{\"name\", \"serial\", \"keys\", \"members\", \"role\"}], \"verdict\", \"reasons\", \"first_step\"}. With --kexec: {\"evidence\": {\"image\", \"pe\", \"initrd\", \"compression\": null or {\"format\": gzip|xz|lzma|zstd|efi-zboot, \"payload\"}}, \"gates\": [[name, {\"result\", \"reason\"}]], \"prediction\", \"reason\"}."),
         examples: &[
