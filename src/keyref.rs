@@ -111,6 +111,17 @@ impl OpenError {
             _ => false,
         }
     }
+
+    /// True when the message names the key file already (the key file's own error, or a
+    /// certificate that is not the key's): a caller that names the key too would print
+    /// its path twice. False for token errors, a keyid certificate's (which name the
+    /// certificate) and the backend's.
+    pub fn names_key(&self) -> bool {
+        matches!(
+            self,
+            OpenError::Software(SignerError::Key(_) | SignerError::CertificateMismatch { .. })
+        )
+    }
 }
 
 /// Opens `key`. `password` unlocks an encrypted key file, or is the token's PIN (it wins

@@ -150,6 +150,21 @@ fn key_list_verify_key_show_status_and_boot_print_one_versioned_object() {
     assert_eq!(code, 1);
     assert_eq!(v["certificates"].as_array().unwrap().len(), 1);
     assert_eq!(v["errors"][0]["error"]["code"], "not-a-certificate");
+    // A CERT that cannot be read has the code other commands use for it (policy check,
+    // restore), not not-a-certificate; the exit status stays key show's 1.
+    let (code, v) = run(&[
+        "key",
+        "show",
+        "--json",
+        "/nonexistent/imaevm-cert",
+        t.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(v["errors"][0]["error"]["code"], "unreadable", "{v}");
+    assert_eq!(
+        v["errors"][1]["error"]["code"], "unreadable",
+        "a directory: {v}"
+    );
 
     let (code, v) = run(&["status", "--json", "--root", "/nonexistent/imaevm-root"]);
     assert_eq!(code, 1);

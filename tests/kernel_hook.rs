@@ -4,7 +4,9 @@
 //! path: already signed (OK), signature copied from /lib/modules/VER/vmlinuz, refused copy
 //! (other content), signed with the configured key (security.ima; an appended signature
 //! where the filesystem holds no xattrs), warned, and strict. Each test prints the message
-//! of its path; every path exits 0 unless strictness is configured.
+//! of its path; every path exits 0 unless strictness is configured (or a --config FILE
+//! named on the command line cannot be used: 2 when it cannot be read, 1 when it does not
+//! parse).
 
 mod common;
 
@@ -522,4 +524,52 @@ fn the_signature_the_rpm_database_records_is_copied_only_over_the_same_content()
         ima(&img),
         Some(common::rpm_pkg::signature_of(dir.path(), &kernel))
     );
+}
+
+/// A --config FILE named on the command line must be there and parse: one that cannot be
+/// read (missing, a directory, not UTF-8) is exit status 2, one that does not parse 1,
+/// each named on stderr, and nothing is done (no line on stdout, the image untouched).
+/// The default file being absent stays fine (exit 0).
+#[test]
+fn an_explicit_config_that_cannot_be_used_is_an_error_naming_it() {
+    let r = scratch_root();
+    let img = r.path().join(format!("boot/vmlinuz-{VER}"));
+    write_sample(&img, 40_000, 9);
+    let missing = r.path().join("no-such.conf");
+    let a_dir = r.path().join("a-dir.conf");
+    std::fs::create_dir(&a_dir).unwrap();
+    let not_utf8 = r.path().join("latin1.conf");
+    std::fs::write(&not_utf8, b"key = /k\xe9y\n").unwrap();
+    let malformed = r.path().join("malformed.conf");
+    std::fs::write(&malformed, "strict = yes\nsign_everything = yes\n").unwrap();
+    let bad_hash = r.path().join("bad-hash.conf");
+    std::fs::write(&bad_hash, "hash = BAD\n").unwrap();
+    for (conf, want, says) in [
+        (&missing, 2, "cannot read"),
+        (&a_dir, 2, "cannot read"),
+        (&not_utf8, 2, "not UTF-8"),
+        (&malformed, 1, ":2: unknown setting sign_everything"),
+        (&bad_hash, 1, ":1: unknown hash algorithm 'BAD'"),
+    ] {
+        let o = hook(r.path(), &["--config", conf.to_str().unwrap()]);
+        assert_eq!(code(&o), want, "--config {conf:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{}{says}", conf.display()))
+                || err.contains(&format!("{}: {says}", conf.display())),
+            "{err}"
+        );
+        assert!(stdout(&o).is_empty(), "nothing done: {}", stdout(&o));
+        assert_eq!(ima(&img), None);
+    }
+    // The default configuration file absent: the defaults, exit 0.
+    assert!(!r.path().join("etc/imaevm/kernel-hook.conf").exists());
+    let o = hook(r.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // An explicit file that is fine is used (strict = yes: exit 1 for the unsigned image).
+    let strict = r.path().join("strict.conf");
+    std::fs::write(&strict, "strict = yes\n").unwrap();
+    let o = hook(r.path(), &["--config", strict.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("warning: "), "{}", stdout(&o));
 }

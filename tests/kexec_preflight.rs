@@ -674,3 +674,51 @@ fn a_signed_gzip_image_is_refused_and_the_uncompressed_one_loads() {
     assert!(line("6.12.6-image").contains(": load ("), "{out}");
     assert_eq!(o.status.code(), Some(1), "{out}");
 }
+
+/// A --cert that is read and is not a certificate is the documented 1 ("a file that is not
+/// a certificate"), named, with no prediction; one that cannot be read stays 2. The same
+/// for --kernels.
+#[test]
+fn a_cert_that_is_not_a_certificate_is_exit_status_1_an_unreadable_one_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("image.efi");
+    std::fs::write(&image, b"MZ not much of an image").unwrap();
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys");
+    let not_cert = keys.join("rsa2048.pk8.pem");
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, b"not a certificate\n").unwrap();
+    let a_dir = dir.path().join("cert-dir");
+    std::fs::create_dir(&a_dir).unwrap();
+    let missing = dir.path().join("missing.pem");
+    for (cert, want) in [(&not_cert, 1), (&garbage, 1), (&a_dir, 2), (&missing, 2)] {
+        for mode in [
+            vec!["--kexec".into(), image.clone().into_os_string()],
+            vec!["--kernels".into()],
+        ] {
+            let o = Command::new(IMACTL)
+                .args(["status", "--root"])
+                .arg(dir.path())
+                .args(&mode)
+                .arg("--cert")
+                .arg(cert)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(
+                o.status.code(),
+                Some(want),
+                "{mode:?} --cert {cert:?}: {err}"
+            );
+            assert_eq!(
+                err.matches(&*cert.to_string_lossy()).count(),
+                1,
+                "named once: {err}"
+            );
+            assert!(
+                o.stdout.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&o.stdout)
+            );
+        }
+    }
+}

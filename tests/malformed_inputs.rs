@@ -76,9 +76,13 @@ enum Reader {
     HmacKey,
     Pkcs11Module,
     BootPolicy,
+    // The inputs whose exit statuses were made consistent later.
+    StatusCert,
+    ResignKey,
+    HookConfig,
 }
 
-const READERS: [Reader; 21] = [
+const READERS: [Reader; 24] = [
     Reader::SignKey,
     Reader::VerifyCert,
     Reader::VerifyV1Key,
@@ -100,6 +104,9 @@ const READERS: [Reader; 21] = [
     Reader::HmacKey,
     Reader::Pkcs11Module,
     Reader::BootPolicy,
+    Reader::StatusCert,
+    Reader::ResignKey,
+    Reader::HookConfig,
 ];
 
 struct Case {
@@ -340,6 +347,25 @@ fn command(dir: &Path, reader: Reader, bad: &Path) -> Command {
             .arg(dir.join("no-such-cert"))
             .arg("--state-dir")
             .arg(dir.join("boot-state")),
+        Reader::StatusCert => c
+            .args(["status", "--root"])
+            .arg(dir)
+            .arg("--kexec")
+            .arg(&file)
+            .arg("--cert")
+            .arg(bad),
+        Reader::ResignKey => c
+            .args(["restore", "--root"])
+            .arg(dir)
+            .arg("--resign-with")
+            .arg(bad)
+            .env("EVMCTL_KEY_PASSWORD", "corpus"),
+        Reader::HookConfig => c
+            .args(["kernel-hook", "add", "--root"])
+            .arg(dir)
+            .arg("--config")
+            .arg(bad)
+            .arg("6.12.0-corpus"),
     };
     c
 }
@@ -468,6 +494,9 @@ fn imactl_reader(r: Reader) -> bool {
             | Reader::KeyNewCaKey
             | Reader::ModsigCert
             | Reader::BootPolicy
+            | Reader::StatusCert
+            | Reader::ResignKey
+            | Reader::HookConfig
     )
 }
 
@@ -515,9 +544,15 @@ fn file_kind_cases() -> Vec<Case> {
                     Reader::KeyImport
                     | Reader::KeyNewCaCert
                     | Reader::KeyNewCaKey
-                    | Reader::ModsigCert,
+                    | Reader::ModsigCert
+                    | Reader::StatusCert
+                    | Reader::ResignKey,
                     &"garbage" | &"nul-bytes" | &"empty",
                 ) => Class::Imactl(1),
+                // An empty configuration is the defaults (the hook runs); garbage is not
+                // UTF-8 (2); NUL bytes are a line that is not `name = value` (1).
+                (Reader::HookConfig, &"empty") => continue,
+                (Reader::HookConfig, &"nul-bytes") => Class::Imactl(1),
                 _ => Class::Imactl(2),
             };
             out.push(Case {
@@ -604,6 +639,30 @@ fn content_cases() -> Vec<Case> {
         key_pem.clone(),
         Class::Evmctl,
     );
+    for (n, b) in [
+        ("private-key-not-cert", key_pem.clone()),
+        ("truncated-pem", cert_pem[..cert_pem.len() / 2].to_vec()),
+    ] {
+        add(n, Reader::StatusCert, b, Class::Imactl(1));
+    }
+    for (n, b) in [
+        ("certificate-not-key", cert_pem.clone()),
+        ("public-key-not-private", read("rsa2048.pub.pem")),
+        ("truncated-pem", truncated_pem.clone()),
+    ] {
+        add(n, Reader::ResignKey, b, Class::Imactl(1));
+    }
+    // The kernel hook's configuration named with --config: read but not parsed is 1, not
+    // UTF-8 is 2.
+    for (n, t, class) in [
+        ("unknown-setting", &b"sign_everything = yes\n"[..], 1),
+        ("no-equals", b"key /var/lib/dkms/mok.key\n", 1),
+        ("bad-hash", b"hash = sha3-999\n", 1),
+        ("bad-strict", b"strict = maybe\n", 1),
+        ("latin1", b"key = /k\xe9y\n", 2),
+    ] {
+        add(n, Reader::HookConfig, t.to_vec(), Class::Imactl(class));
+    }
     // Signature files.
     for (n, b) in [
         ("type3-version3", vec![3, 3, 4, 1, 2, 3, 4, 0, 2, 9, 9]),

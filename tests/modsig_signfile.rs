@@ -297,3 +297,48 @@ fn modsig_inputs_that_cannot_be_read_are_exit_2() {
     assert!(stdout(&o).contains(&format!("{}: cannot read", missing.display())));
     assert!(stdout(&o).contains(&format!("{}: no appended signature", img.display())));
 }
+
+/// `modsig sign --hash` that names no digest algorithm is a usage error (2), said before
+/// anything is read or written.
+#[test]
+fn modsig_sign_with_an_unknown_hash_is_exit_2() {
+    let d = scratch();
+    let img = d.path().join("img");
+    write_sample(&img, 4096, 8);
+    let o = run(imactl()
+        .args(["modsig", "sign", "--hash", "BAD", "--key"])
+        .arg(test_key("rsa2048.pk8.pem"))
+        .arg("--cert")
+        .arg(test_key("rsa2048.crt.pem"))
+        .arg("--out")
+        .arg(d.path().join("signed"))
+        .arg(&img));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--hash"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("'BAD'"), "{}", stderr(&o));
+    assert!(!d.path().join("signed").exists(), "nothing was written");
+}
+
+/// A key that cannot be used is named once in the message, not as "K: K: ...".
+#[test]
+fn modsig_sign_names_the_key_once() {
+    let d = scratch();
+    let img = d.path().join("img");
+    write_sample(&img, 4096, 9);
+    let missing = d.path().join("missing.key");
+    let cert = test_key("rsa2048.crt.pem");
+    for (key, code) in [(&missing, 2), (&cert, 1)] {
+        let o = run(imactl()
+            .args(["modsig", "sign", "--key"])
+            .arg(key)
+            .arg("--cert")
+            .arg(&cert)
+            .arg("--out")
+            .arg(d.path().join("signed"))
+            .arg(&img));
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+        let line = stderr(&o);
+        let needle = format!("{}:", key.display());
+        assert_eq!(line.matches(&needle).count(), 1, "named once: {line}");
+    }
+}

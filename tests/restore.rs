@@ -450,3 +450,55 @@ fn a_package_file_that_cannot_be_read_is_exit_2() {
     let o = restore(&root, &["--package", junk.to_str().unwrap()]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
 }
+
+/// A --resign-with key file that cannot be read (missing, a directory) is exit status 2;
+/// one that is read and is not a usable private key (a certificate, garbage) is 1. Each is
+/// named once, checked before rpm is asked, and with --json is the error object (codes
+/// unreadable and bad-key). A --hash that names no algorithm is a usage error (bad-hash).
+#[test]
+fn a_resign_key_that_cannot_be_read_is_2_one_read_but_unusable_is_1() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let missing = d.path().join("missing.key");
+    let a_dir = d.path().join("a-directory.key");
+    std::fs::create_dir(&a_dir).unwrap();
+    let garbage = d.path().join("garbage.key");
+    std::fs::write(&garbage, b"not a key\n").unwrap();
+    let cert = data("p256.crt.pem");
+    for (key, want, json_code) in [
+        (&missing, 2, "unreadable"),
+        (&a_dir, 2, "unreadable"),
+        (&garbage, 1, "bad-key"),
+        (&cert, 1, "bad-key"),
+    ] {
+        let o = restore(&root, &["--resign-with", key.to_str().unwrap()]);
+        assert_eq!(code(&o), want, "{key:?}: {}", stderr(&o));
+        let needle = format!("{}:", key.display());
+        assert_eq!(
+            stderr(&o).matches(&needle).count(),
+            1,
+            "named once: {}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+        let o = restore(&root, &["--json", "--resign-with", key.to_str().unwrap()]);
+        assert_eq!(code(&o), want, "{key:?} --json: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one object");
+        assert_eq!(v["error"]["code"], json_code, "{v}");
+    }
+    let key = data("p256.pk8.pem");
+    let o = restore(
+        &root,
+        &[
+            "--json",
+            "--resign-with",
+            key.to_str().unwrap(),
+            "--hash",
+            "BAD",
+        ],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one object");
+    assert_eq!(v["error"]["code"], "bad-hash", "{v}");
+}

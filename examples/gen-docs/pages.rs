@@ -247,7 +247,7 @@ pub const PAGES: &[PageText] = &[
             "Shows certificates and what the kernel will think of them: subject, issuer, serial, validity, algorithm and size, SKID, AKID and the IMA keyid, basicConstraints, keyUsage and extendedKeyUsage; then whether .ima would take it (a CA or a certificate without digitalSignature is refused from 6.5, a self-signed one always), RSA above 4096 bits, ECDSA and CONFIG_CRYPTO_ECDSA, the issuer .ima needs in the trusted keyrings (.builtin_trusted_keys, or with IMA_KEYRINGS_PERMIT_SIGNED_BY_BUILTIN_OR_SECONDARY .secondary_trusted_keys and .machine), and an expired certificate (the kernel ignores dates; other tools do not). It also says whether the certificate can enter .machine from MokListRT: INTEGRITY_CA_MACHINE_KEYRING wants CA:TRUE and keyCertSign, INTEGRITY_CA_MACHINE_KEYRING_MAX also no digitalSignature; a certificate that fails goes to .platform, which .ima does not trust. Certificates made by imactl key ca pass both. A CERT of - reads one certificate from standard input (up to 1 MiB), named standard input in the report.",
         ],
         exit: &[("0", "Every file is a certificate."), ("1", "A file is not a certificate or cannot be read: each CERT is checked in turn, and one that cannot be read is one failure among the others."), USAGE],
-        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\": \"not-a-certificate\", \"message\"}}]}; - given twice gives the error object stdin-twice. A CERT of - is named standard input in \"path\"."),
+        json: Some("With --json: {\"certificates\": [the fields above per certificate], \"errors\": [{\"path\", \"error\": {\"code\", \"message\"}}]}, the code unreadable for a file that cannot be read (as in policy check and restore) and not-a-certificate for one that is read and is not a certificate; - given twice gives the error object stdin-twice. A CERT of - is named standard input in \"path\"."),
         examples: &[Example {
             text: "Before importing:",
             lines: &["imactl key show /etc/keys/ima/ima.der"],
@@ -285,8 +285,8 @@ pub const PAGES: &[PageText] = &[
             ("3", "Protected against accidents only (_ima: root can add its own key)."),
             ("4", "Not protected."),
             ("5", "Unknown (the kernel does not show enough)."),
-            ("1", "An error. With --kexec: the image would be refused, or the verdict is unknown."),
-            ("2", "With --kexec: bad arguments, or the image, the initrd or a certificate cannot be read (the file is named)."),
+            ("1", "An error. With --kexec: the image would be refused, or the verdict is unknown. With --kexec or --kernels: a --cert that is read and is not a certificate (named)."),
+            ("2", "With --kexec or --kernels: bad arguments, or the image, the initrd or a --cert cannot be read (the file is named)."),
         ],
         json: Some("With --json: {\"release\", \"checks\": [{\"name\", \"state\", \"detail\"}], \"keyrings\": [{\"name\", \"serial\", \"keys\", \"members\", \"role\"}], \"verdict\", \"reasons\", \"first_step\"}. With --kexec: {\"evidence\": {\"image\", \"pe\", \"initrd\", \"compression\": null or {\"format\": gzip|xz|lzma|zstd|efi-zboot, \"payload\"}}, \"gates\": [[name, {\"result\", \"reason\"}]], \"prediction\", \"reason\"}."),
         examples: &[
@@ -353,7 +353,7 @@ pub const PAGES: &[PageText] = &[
         description: &[
             "Appends a signature of FILE's contents made with KEY, whose certificate CERT names the signer. The file is replaced atomically (or the result goes to --out). The key is a PEM or DER file, or a pkcs11: URI (a key in a token); its password or PIN comes from EVMCTL_KEY_PASSWORD or a prompt, never from the command line. RSA signatures are byte-identical to the kernel's scripts/sign-file. A CERT of - is read from standard input; FILE is read and replaced by its path, so it cannot be -.",
         ],
-        exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file was read but could not be used, or the signed file could not be written (a key, certificate or FILE that cannot be read is 2)."), USAGE],
+        exit: &[("0", "The signature was appended."), ("1", "Nothing was changed: the key, the certificate or the file was read but could not be used, or the signed file could not be written (a key, certificate or FILE that cannot be read, or a --hash that names no digest algorithm, is 2)."), USAGE],
         json: None,
         examples: &[Example {
             text: "Sign with a key in a token, writing a new file:",
@@ -388,10 +388,10 @@ pub const PAGES: &[PageText] = &[
         name: "imactl-kernel-hook",
         description: &[
             "After a kernel update, the image kexec and kdump will load must carry an IMA signature the kernel accepts, or kdump fails at the next boot, exactly when a crash dump is needed: systemd's 90-loaderentry.install copies the image with install(1), which drops security.ima; an ESP or XBOOTLDR partition is vfat and holds no xattr at all; Debian's packages carry no IMA signatures. imactl kernel-hook is the one implementation behind the hooks that run at kernel install time: the kernel-install plugin 95-imaevm.install (ordered after 20-grub, 90-loaderentry and 90-uki-copy) and Debian's /etc/kernel/postinst.d/zzz-imaevm and postrm.d/zzz-imaevm. They pass their arguments on, send all output to standard error, never prompt, and exit 0 unless strictness is configured.",
-            "The configuration is /etc/imaevm/kernel-hook.conf: name = value lines (# starts a comment). key = the local signing key, a file (DKMS's /var/lib/dkms/mok.key is the precedent) or a pkcs11: URI; it must open without a password or PIN, since the hook never prompts. cert = its certificate (names the key id; needed for appended signatures). hash = the digest algorithm (sha256). pkcs11_module = the module for a URI that names none. strict = yes makes the hook exit 1 when the image is left without a valid signature. Paths in it are taken below --root. A file that does not parse is named with its line, ignored, and nothing is changed.",
+            "The configuration is /etc/imaevm/kernel-hook.conf: name = value lines (# starts a comment). key = the local signing key, a file (DKMS's /var/lib/dkms/mok.key is the precedent) or a pkcs11: URI; it must open without a password or PIN, since the hook never prompts. cert = its certificate (names the key id; needed for appended signatures). hash = the digest algorithm (sha256). pkcs11_module = the module for a URI that names none. strict = yes makes the hook exit 1 when the image is left without a valid signature. Paths in it are taken below --root. The file may be absent (the defaults apply: nothing is signed with a local key); when it is there and does not parse or cannot be read, it is named (with its line), ignored, and nothing is changed. A file named with --config instead must be there and parse: otherwise the hook names it and does nothing, with exit status 2 when it cannot be read (missing, unreadable, not a regular file, not UTF-8) and 1 when it does not parse. The hooks in packaging/ never pass --config.",
             "See docs/kernel-updates.md in the source tree for the whole procedure.",
         ],
-        exit: &[("0", "Done, on every path, also when the image is left unsigned (the warning says so)."), ("1", "Strictness is configured and the image is left without a valid signature."), USAGE],
+        exit: &[("0", "Done, on every path, also when the image is left unsigned (the warning says so)."), ("1", "Strictness is configured and the image is left without a valid signature, or a --config FILE does not parse (nothing is done)."), ("2", "Bad arguments (clap's usage error), or a --config FILE that cannot be read: missing, unreadable, not a regular file, not UTF-8 (nothing is done).")],
         json: None,
         examples: &[Example {
             text: "What the kernel-install plugin runs for a new kernel:",
@@ -405,7 +405,7 @@ pub const PAGES: &[PageText] = &[
             "A compressed image (gzip, xz, lzma, zstd or EFI zboot, by its content; an arm64 Image.gz, a zboot vmlinuz) is left as it is, with one warning paragraph instead: kexec-tools hands kexec_file_load a decompressed copy without security.ima (or cannot load it at all), so no signature on it protects kexec or kdump; install and sign the uncompressed image and have kdump load that. Nothing is signed, and it never says kexec and kdump can load it; exit 0, or 1 under strictness.",
             "Not done here: checking appended signatures against the keyring (only against the certificates in /etc/keys/ima).",
         ],
-        exit: &[("0", "Done, also when the image is left unsigned."), ("1", "--strict or strict = yes, and the image is left without a valid signature (or is compressed)."), USAGE],
+        exit: &[("0", "Done, also when the image is left unsigned, and when the default configuration file is absent."), ("1", "--strict or strict = yes, and the image is left without a valid signature (or is compressed); or a --config FILE that does not parse (named with its line; nothing is done)."), ("2", "Bad arguments (clap's usage error), or a --config FILE that cannot be read: missing, unreadable, not a regular file, not UTF-8 (named; nothing is done).")],
         json: None,
         examples: &[
             Example {
@@ -440,10 +440,10 @@ pub const PAGES: &[PageText] = &[
         exit: &[
             ("0", "Every file was restored (or re-signed) or carries its value already (with --dry-run: would be)."),
             ("3", "Nothing refused, but some files were skipped: no value recorded, %config, not there, a filesystem without xattrs."),
-            ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed."),
+            ("1", "A file was refused (its content is not the recorded one, or the value does not verify) or an error occurred, or rpm failed, or the --resign-with key is read but cannot be used (not a private key, malformed, a wrong password; a token's refusal)."),
             USAGE,
         ],
-        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source; a --package file that cannot be read, the error object with code unreadable."),
+        json: Some("With --json: {\"dry_run\", \"files\": [{\"path\", \"action\" (restored, resigned, present, skipped, not-a-file, refused, error), \"reason\", \"origin\" (the package's NEVRA or the .sig file)}], \"summary\": {\"restored\", \"resigned\", \"present\", \"skipped\", \"refused\", \"errors\"}}; when rpm cannot be asked, the error object with code source; a --package file or a --resign-with key file that cannot be read, the error object with code unreadable; a --resign-with key that is read but cannot be used, bad-key; a --hash that names no digest algorithm, bad-hash."),
         examples: &[
             Example {
                 text: "See what would be restored from the rpm database, then do it:",

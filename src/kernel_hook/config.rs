@@ -52,6 +52,30 @@ pub struct ConfigError {
     pub path: PathBuf,
     pub line: usize,
     pub why: String,
+    pub kind: ConfigErrorKind,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigErrorKind {
+    /// There is no file at the path.
+    Missing,
+    /// The file cannot be read: unreadable, not a regular file, over its size cap, not
+    /// UTF-8.
+    Unreadable,
+    /// The file was read and does not parse.
+    Malformed,
+}
+
+impl ConfigError {
+    /// True when the file could not be read at all (missing included): an input the
+    /// command cannot run with, as opposed to a file that was read and does not parse.
+    pub fn is_unreadable(&self) -> bool {
+        matches!(
+            self.kind,
+            ConfigErrorKind::Missing | ConfigErrorKind::Unreadable
+        )
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -69,20 +93,34 @@ pub fn under(root: &Path, path: &Path) -> PathBuf {
     root.join(path.strip_prefix("/").unwrap_or(path))
 }
 
-/// Reads the configuration at `file` (a path on the host), or the defaults when it does
-/// not exist. Paths in it are paths on the target system, taken below `root`.
+/// Reads the configuration at `file` (a path on the host); a file that does not exist is
+/// an error of kind [`ConfigErrorKind::Missing`] (the default path may be absent: see
+/// [`read_default`]). Paths in it are paths on the target system, taken below `root`.
 pub fn read(root: &Path, file: &Path) -> Result<Config, ConfigError> {
-    let err = |line, why: String| ConfigError {
+    let fail = |kind, line, why: String| ConfigError {
         path: file.to_path_buf(),
         line,
         why,
+        kind,
     };
+    let err = |line, why| fail(ConfigErrorKind::Malformed, line, why);
     let text = match crate::input::read_input(file, crate::input::InputKind::Policy) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| err(0, "not UTF-8 text".into()))?,
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| fail(ConfigErrorKind::Unreadable, 0, "not UTF-8 text".into()))?,
         Err(crate::input::InputError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Config::default())
+            return Err(fail(
+                ConfigErrorKind::Missing,
+                0,
+                format!("cannot read: {}", crate::error::io_words(&e)),
+            ))
         }
-        Err(e) => return Err(err(0, format!("cannot read: {e}"))),
+        Err(e) => {
+            return Err(fail(
+                ConfigErrorKind::Unreadable,
+                0,
+                format!("cannot read: {e}"),
+            ))
+        }
     };
     let mut c = Config {
         path: Some(file.to_path_buf()),
@@ -129,4 +167,13 @@ pub fn read(root: &Path, file: &Path) -> Result<Config, ConfigError> {
         }
     }
     Ok(c)
+}
+
+/// [`read`] for the default configuration file: one that does not exist gives the
+/// defaults (a system without a configuration is fine).
+pub fn read_default(root: &Path, file: &Path) -> Result<Config, ConfigError> {
+    match read(root, file) {
+        Err(e) if e.kind == ConfigErrorKind::Missing => Ok(Config::default()),
+        r => r,
+    }
 }

@@ -16,7 +16,8 @@
 //!    as an appended signature where the filesystem holds no xattrs (vfat);
 //! 5. else one paragraph says what kdump will do at the next boot and how to fix it.
 //!
-//! Nothing prompts. The caller exits 0 unless the configuration asks for strictness.
+//! Nothing prompts. The caller exits 0 unless the configuration asks for strictness, or a
+//! configuration file named explicitly ([`Request::config`]) cannot be used.
 
 pub mod config;
 pub mod image;
@@ -296,8 +297,15 @@ fn sign_locally(target: &Path, cfg: &config::Config) -> Result<String, String> {
         None => crate::sign::KeyidChoice::Default,
     };
     // Never a prompt: a key that needs a password or PIN cannot be used here.
-    let signer = crate::keyref::open(key, None, &choice, cfg.pkcs11_module.as_deref())
-        .map_err(|e| format!("the configured key {} cannot be used: {e}", key.display()))?;
+    let signer =
+        crate::keyref::open(key, None, &choice, cfg.pkcs11_module.as_deref()).map_err(|e| {
+            // The key file's own errors name it already: the path once.
+            if e.names_key() {
+                format!("the configured key cannot be used: {e}")
+            } else {
+                format!("the configured key {} cannot be used: {e}", key.display())
+            }
+        })?;
     let file = OpenFile::open(target).map_err(|e| e.to_string())?;
     let to = crate::ops::Target {
         xattr: Some(IMA),
@@ -370,27 +378,35 @@ imactl verify {t} checks the result.",
     )
 }
 
-/// `kernel-hook add`: steps 1 to 5 of the module comment.
-pub fn add(req: &Request) -> Report {
-    let cfg_path = req
-        .config
-        .clone()
-        .unwrap_or_else(|| req.root.join(config::CONFIG_PATH));
+/// `kernel-hook add`: steps 1 to 5 of the module comment. A configuration file named in
+/// the request ([`Request::config`]) that cannot be used is an error: nothing is done.
+/// The default one may be absent (the defaults apply); when it is there and cannot be
+/// used, it is named, ignored, and nothing is changed.
+pub fn add(req: &Request) -> Result<Report, config::ConfigError> {
     let mut lines = Vec::new();
-    let cfg = match config::read(&req.root, &cfg_path) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            lines.push(format!(
-                "error: {e}; the configuration is ignored and nothing is changed"
-            ));
-            None
+    let (cfg_path, cfg) = match &req.config {
+        Some(p) => (p.clone(), Some(config::read(&req.root, p)?)),
+        None => {
+            let p = req.root.join(config::CONFIG_PATH);
+            let cfg = match config::read_default(&req.root, &p) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    lines.push(format!(
+                        "error: {e}; the configuration is ignored and nothing is changed"
+                    ));
+                    None
+                }
+            };
+            (p, cfg)
         }
     };
     let strict = req.strict || cfg.as_ref().is_some_and(|c| c.strict);
-    let report = |outcome, lines| Report {
-        outcome,
-        lines,
-        strict,
+    let report = |outcome, lines| -> Result<Report, config::ConfigError> {
+        Ok(Report {
+            outcome,
+            lines,
+            strict,
+        })
     };
     let Some(target) = image::find_target(&req.root, &req.version, req.entry_dir.as_deref()) else {
         let dirs: Vec<String> = image::BOOT_DIRS

@@ -7,6 +7,8 @@ use clap::{Args, Subcommand};
 
 use crate::kernel_hook::{self, Request};
 
+use super::exit::Failure;
+
 #[derive(Subcommand, Debug)]
 pub enum KernelHookCommand {
     /// After a kernel is installed: leave the image kexec and kdump load signed, or say why not.
@@ -21,6 +23,7 @@ pub enum KernelHookCommand {
     /// filesystem holds no xattrs); else it prints one paragraph on what kdump will do at
     /// the next boot and how to fix it. Never prompts. Exit status 0, also when the image
     /// is left unsigned, unless strictness is asked (--strict or strict = yes): then 1.
+    /// A --config FILE that cannot be read: 2; one that does not parse: 1.
     Add(HookArgs),
     /// After a kernel is removed: nothing to undo (no record is kept); warns when it is the
     /// running kernel. Exit status 0.
@@ -52,7 +55,9 @@ pub struct HookArgs {
     /// below it; the kernel's IMA keyring is consulted only when DIR is /).
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
-    /// The configuration file (default: etc/imaevm/kernel-hook.conf below the root).
+    /// The configuration file (default: etc/imaevm/kernel-hook.conf below the root, which
+    /// may be absent). A FILE named here must be there and parse: one that cannot be read
+    /// is exit status 2, one that does not parse 1, and nothing is done.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Exit 1 when the image is left without a valid signature (as strict = yes).
@@ -71,7 +76,20 @@ pub fn run(c: KernelHookCommand) -> i32 {
                 config: a.config,
                 strict: a.strict,
             };
-            let report = kernel_hook::add(&req);
+            // A --config FILE named on the command line that cannot be used stops the hook
+            // before anything is done: one that cannot be read (missing included) is exit
+            // status 2, one that is read and does not parse is 1. The default file may be
+            // absent (kernel_hook::add).
+            let report = match kernel_hook::add(&req) {
+                Ok(r) => r,
+                Err(e) => {
+                    return Failure::unreadable_if(
+                        e.is_unreadable(),
+                        format!("--config {e}; nothing is done"),
+                    )
+                    .report()
+                }
+            };
             for l in &report.lines {
                 println!("imactl kernel-hook: {}", crate::escape::terminal(l));
             }

@@ -18,7 +18,8 @@ pub struct ShowArgs {
     /// algorithm, bits, skid, akid, ima_keyid, basic_constraints, key_usage,
     /// extended_key_usage, is_ca, self_signed, expired, ima_acceptable, machine_acceptable,
     /// machine_acceptable_max, findings}],
-    /// errors: [{path, error}]}.
+    /// errors: [{path, error: {code, message}}]}; the code is unreadable for a file that
+    /// cannot be read, not-a-certificate for one read that is not a certificate.
     #[arg(long)]
     pub json: bool,
 }
@@ -41,9 +42,16 @@ pub fn run(a: ShowArgs) -> i32 {
             Ok(c) => reports.push(inspect::analyse(&c, now)),
             Err(e) => {
                 eprintln!("imactl: {e}");
+                // The same code as a file other commands cannot read (policy check,
+                // restore); a file read but not a certificate is not-a-certificate.
+                let code = if e.is_unreadable() {
+                    "unreadable"
+                } else {
+                    "not-a-certificate"
+                };
                 errors.push(serde_json::json!({
                     "path": crate::input::source_name(p).to_string(),
-                    "error": { "code": "not-a-certificate", "message": e.to_string() },
+                    "error": { "code": code, "message": e.to_string() },
                 }));
             }
         }

@@ -71,7 +71,8 @@ pub enum Command {
     ///
     /// Run by the kernel-install plugin 95-imaevm.install and the Debian hooks
     /// /etc/kernel/postinst.d/zzz-imaevm and postrm.d/zzz-imaevm after a kernel is
-    /// installed or removed. Never prompts; exits 0 unless strictness is configured.
+    /// installed or removed. Never prompts; exits 0 unless strictness is configured (or a
+    /// --config FILE named on the command line cannot be used).
     #[command(subcommand)]
     KernelHook(kernel_hook::KernelHookCommand),
     /// Re-apply security.ima from the rpm database, a package file or .sig files.

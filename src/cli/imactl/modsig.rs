@@ -131,10 +131,13 @@ pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySig
                 format!("PIN for token {token}: ")
             }
             Err(e) => {
-                return Err(Failure::unreadable_if(
-                    e.is_unreadable(),
-                    format!("{}: {e}", key.display()),
-                ))
+                // The key file's own errors name it already: the path once.
+                let message = if e.names_key() {
+                    e.to_string()
+                } else {
+                    format!("{}: {e}", key.display())
+                };
+                return Err(Failure::unreadable_if(e.is_unreadable(), message));
             }
         };
         let answer = rpassword::prompt_password(asked).map_err(|_| {
@@ -149,7 +152,9 @@ pub(crate) fn open_signer(key: &KeyRef, pass_env: &str) -> Result<keyref::AnySig
 
 fn sign(a: SignArgs) -> i32 {
     let result = (|| -> Result<PathBuf, Failure> {
-        let algo = HashAlgo::from_name(&a.hash).map_err(|e| Failure::no(e.to_string()))?;
+        // --hash names no digest algorithm: a usage error.
+        let algo =
+            HashAlgo::from_name(&a.hash).map_err(|e| Failure::usage(format!("--hash: {e}")))?;
         let cert = Certificate::load_or_stdin(&a.cert).map_err(|e| Failure::key(&e))?;
         let key = KeyRef::parse(&a.key);
         // Refuse what cannot be signed before asking for a password.

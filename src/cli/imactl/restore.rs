@@ -7,6 +7,8 @@ use clap::Args;
 
 use crate::restore::{self, Action, Options, Record, RpmSource};
 
+use super::exit::Failure;
+
 /// Exit status 3: nothing refused and no error, but some files were skipped.
 pub const EXIT_SKIPPED: i32 = 3;
 
@@ -20,8 +22,9 @@ the value is read back and checked, and removed when it does not verify. Directo
 symbolic links are passed over; %config files are skipped unless --config; a filesystem \
 without extended attributes is named.\n\n\
 Exit status: 0 every file restored or carrying its value already, 3 some skipped (no value \
-recorded, %config, not there, no xattrs), 1 a file refused or an error, 2 bad arguments \
-or a --package file that cannot be read."
+recorded, %config, not there, no xattrs), 1 a file refused or an error (also a \
+--resign-with key that is read but cannot be used), 2 bad arguments, a --package file or \
+a --resign-with key file that cannot be read."
 )]
 pub struct RestoreArgs {
     /// Installed package names (default: every installed package); with --sigfiles, the files.
@@ -83,14 +86,25 @@ fn records(a: &RestoreArgs) -> Result<Vec<Result<Record, String>>, String> {
 }
 
 /// The --resign-with key, opened (a password or PIN from EVMCTL_KEY_PASSWORD or a prompt).
-fn open_resign(a: &RestoreArgs) -> Result<Option<restore::Resign>, String> {
+/// On failure, its exit status and message, and the --json error code: bad-hash (a usage
+/// error, 2), unreadable (a key file that cannot be read, 2) or bad-key (a key read but
+/// not usable, or a token's refusal, 1).
+fn open_resign(a: &RestoreArgs) -> Result<Option<restore::Resign>, (Failure, &'static str)> {
     let Some(k) = &a.resign_with else {
         return Ok(None);
     };
-    let hash = crate::hash::HashAlgo::from_name(&a.hash).map_err(|e| e.to_string())?;
+    let hash = crate::hash::HashAlgo::from_name(&a.hash)
+        .map_err(|e| (Failure::usage(format!("--hash: {e}")), "bad-hash"))?;
     let key = crate::keyref::KeyRef::parse(k);
     let signer = super::modsig::open_signer(&key, crate::cli::evmctl::opts::ENV_KEY_PASSWORD)
-        .map_err(|f| f.message)?;
+        .map_err(|f| {
+            let code = if f.status == super::EXIT_USAGE {
+                "unreadable"
+            } else {
+                "bad-key"
+            };
+            (f, code)
+        })?;
     Ok(Some(restore::Resign {
         signer,
         hash,
@@ -116,6 +130,16 @@ pub fn run(a: RestoreArgs) -> i32 {
             return super::EXIT_USAGE;
         }
     }
+    // The --resign-with key (and --hash) are checked before rpm is asked too.
+    let resign = match open_resign(&a) {
+        Ok(r) => r,
+        Err((f, code)) => {
+            if a.json {
+                super::json::print(&super::json::error("restore", code, &f.message));
+            }
+            return f.report();
+        }
+    };
     let recs = match records(&a) {
         Ok(r) => r,
         Err(e) => {
@@ -127,13 +151,6 @@ pub fn run(a: RestoreArgs) -> i32 {
         }
     };
     let keys = crate::kernel_hook::keys::trust_keys(&a.root);
-    let resign = match open_resign(&a) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("imactl: {e}");
-            return super::EXIT_USAGE;
-        }
-    };
     let opts = Options {
         root: a.root.clone(),
         dry_run: a.dry_run,

@@ -8,6 +8,8 @@ use clap::Args;
 
 use crate::status::{self, Verdict};
 
+use super::exit::Failure;
+
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     /// Print JSON: {release, checks: [{name, state, detail}], keyrings: [{name, serial,
@@ -20,7 +22,8 @@ pub struct StatusArgs {
     /// Preflight one kexec image instead: predict whether kexec_file_load would take it
     /// here. Prints exactly one line starting with "prediction: " followed by load,
     /// refuse or unknown, then optionally " (reason)". Exit status 0 for load, 1 for
-    /// refuse or unknown, 2 for bad arguments or a file that cannot be read (named).
+    /// refuse or unknown (or a --cert that is not a certificate), 2 for bad arguments or a
+    /// file that cannot be read (named).
     #[arg(long, value_name = "IMAGE")]
     pub kexec: Option<PathBuf>,
     /// With --kexec: the initramfs to load with it (appraised at KEXEC_INITRAMFS_CHECK).
@@ -35,7 +38,8 @@ pub struct StatusArgs {
     /// kdump would load for each, found as `imactl kernel-hook` finds it) and predict, with
     /// the running kernel's gates, whether kexec and kdump could load each today: one line
     /// "kernel VERSION IMAGE: load|refuse|unknown (reason)" per kernel. Exit status 0 when
-    /// every one loads, 1 otherwise (or when none is found), 2 for bad arguments.
+    /// every one loads, 1 otherwise (or when none is found, or a --cert is not a
+    /// certificate), 2 for bad arguments or a --cert that cannot be read.
     #[arg(long, conflicts_with_all = ["kexec", "initrd"])]
     pub kernels: bool,
 }
@@ -81,16 +85,12 @@ struct KernelPrediction {
     reason: String,
 }
 
-/// The certificates of --cert; an unreadable one is named, and the exit status is 2.
+/// The certificates of --cert; one that cannot be loaded is named, and the exit status is
+/// 2 when the file cannot be read, 1 when it is read and is not a certificate.
 fn load_certs(a: &StatusArgs) -> Result<Vec<crate::keys::Certificate>, i32> {
     a.cert
         .iter()
-        .map(|c| {
-            crate::keys::Certificate::load(c).map_err(|e| {
-                eprintln!("imactl: {e}");
-                super::EXIT_USAGE
-            })
-        })
+        .map(|c| crate::keys::Certificate::load(c).map_err(|e| Failure::key(&e).report()))
         .collect()
 }
 
@@ -176,7 +176,8 @@ fn run_kernels(a: &StatusArgs) -> i32 {
     i32::from(list.is_empty() || list.iter().any(|k| k.prediction != "load"))
 }
 
-/// `--kexec IMAGE`: the preflight. Exit 0 load, 1 refuse or unknown, 2 unreadable input.
+/// `--kexec IMAGE`: the preflight. Exit 0 load, 1 refuse or unknown (or a --cert that is
+/// not a certificate), 2 unreadable input.
 fn run_kexec(a: &StatusArgs, image: &std::path::Path) -> i32 {
     let certs = match load_certs(a) {
         Ok(c) => c,
