@@ -295,3 +295,79 @@ fn the_v1_keyid_in_upstreams_header_is_ours() {
         assert_eq!(golden(name)[7..15], id, "{name}");
     }
 }
+
+/// The rare case of a v1 signature whose RSA value is below 2^2040 (about one signature in
+/// 200 for this key): its MPI keeps the leading zero byte and counts the modulus' bits, as
+/// upstream writes it. The times were found by trying 0, 1, 2, ... with this key and file;
+/// upstream signed at them with time() pinned (tests/data/README.md, "v1/").
+#[test]
+fn short_v1_signatures_keep_the_modulus_length_as_upstream_does() {
+    let contents = std::fs::read(data("v1/data")).unwrap();
+    let s = signer("rsa2048.pk8.pem");
+    for (name, algo, timestamp) in [
+        ("sha1", HashAlgo::Sha1, 654u32),
+        ("sha256", HashAlgo::Sha256, 291),
+    ] {
+        let value = std::fs::read(data(&format!("v1/data.{name}.short.sig"))).unwrap();
+        assert_eq!(value[0], 0x03, "{name}: a digital signature value");
+        let body = &value[1..];
+        assert_eq!(
+            u32::from_ne_bytes(body[1..5].try_into().unwrap()),
+            timestamp
+        );
+        let ours = s.sign_v1(algo, &algo.digest(&contents), timestamp).unwrap();
+        assert_eq!(ours, body, "{name}: upstream's bytes");
+        assert_eq!(ours.len(), SIG_V1_HEADER_LEN + 2 + 256, "{name}");
+        assert_eq!(
+            u16::from_be_bytes([ours[SIG_V1_HEADER_LEN], ours[SIG_V1_HEADER_LEN + 1]]),
+            2048,
+            "{name}: the MPI counts the modulus' bits"
+        );
+        assert_eq!(ours[SIG_V1_HEADER_LEN + 2], 0, "{name}: a short RSA value");
+        assert_eq!(
+            verify_v1(&rsa_public(), &algo.digest(&contents), &ours),
+            Ok(())
+        );
+    }
+}
+
+/// The lengths of a DER ECDSA-Sig-Value vary with r and s (for P-256 mostly 70 to 72
+/// bytes; shorter when one has a leading zero byte, about one signature in 128), so a
+/// signing run draws them at random (AWS-LC's nonces). Two fixed cases, signed by
+/// RustCrypto (RFC 6979 nonces: the same bytes every run) and found by trying
+/// "ecdsa length 0", "ecdsa length 1", ...: 69 bytes (one INTEGER of 31 bytes or fewer)
+/// and 72 bytes (both with a leading 0x00 for the high bit). Each has the header's size,
+/// parses back, and verifies with both backends.
+#[test]
+fn ecdsa_signatures_of_every_der_length_verify() {
+    let s = signer("p256.pk8.pem").with_backend(Backend::RustCrypto);
+    let public = s.public_key();
+    for (i, len) in [(302, 69usize), (0, 72)] {
+        let digest = HashAlgo::Sha256.digest(format!("ecdsa length {i}").as_bytes());
+        let sig = sign_v2(&s, HashAlgo::Sha256, &digest).unwrap();
+        let der = &sig.sig;
+        assert_eq!(der.len(), len, "ecdsa length {i}");
+        // SEQUENCE { INTEGER r, INTEGER s }, short lengths.
+        assert_eq!((der[0], der[1] as usize, der[2]), (0x30, len - 2, 0x02));
+        let lr = der[3] as usize;
+        assert_eq!(der[4 + lr], 0x02);
+        let ls = der[5 + lr] as usize;
+        assert_eq!(6 + lr + ls, len);
+        if len == 72 {
+            assert_eq!((lr, ls, der[4], der[6 + lr]), (33, 33, 0, 0));
+        } else {
+            assert!(lr.min(ls) <= 31, "r {lr} bytes, s {ls} bytes");
+        }
+        let value = ImaValue::Signature(sig.clone()).encode();
+        assert_eq!(u16::from_be_bytes([value[7], value[8]]) as usize, len);
+        assert_eq!(parse_signature(&value), Ok(sig.clone()));
+        for backend in [Backend::Auto, Backend::RustCrypto] {
+            let keys = [VerifyKey {
+                key: VerifyingKey::new(public.clone(), backend),
+                keyids: vec![s.keyid()],
+                source: "p256".into(),
+            }];
+            assert_eq!(verify_v2(&keys, &sig, &digest), Ok(()), "{backend:?} {len}");
+        }
+    }
+}

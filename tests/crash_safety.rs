@@ -119,6 +119,12 @@ fn sigkill_at_random_points_leaves_only_complete_signatures() {
     let mut rng = Rng(seed);
     let mut seen: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
     let mut killed = 0;
+    // Kill points are drawn below `latest`: 6 s at first, then 90% of the quickest run
+    // that finished before its kill point. A machine that signs the tree in under 6 s (one
+    // with many cores) would otherwise let all four runs finish before their kill points
+    // with a fair probability ((1 - T/5.8 s)^4 for a run of T seconds), and the test fails
+    // "no run was killed mid-way".
+    let mut latest = 6000u64;
     for round in 0..4 {
         // Each round starts without signatures, so every kill point is a point of a first
         // run, where a .sig is created (the case of a name that did not exist).
@@ -126,7 +132,7 @@ fn sigkill_at_random_points_leaves_only_complete_signatures() {
             let _ = std::fs::remove_file(imaevm::fsops::sig_path(f));
         }
         let mut child = sign_tree(&root).spawn().unwrap();
-        let wait = Duration::from_millis(rng.between(200, 6000));
+        let wait = Duration::from_millis(rng.between(latest / 30, latest));
         let start = Instant::now();
         while start.elapsed() < wait {
             if child.try_wait().unwrap().is_some() {
@@ -135,7 +141,11 @@ fn sigkill_at_random_points_leaves_only_complete_signatures() {
             std::thread::sleep(Duration::from_millis(5));
         }
         let finished = child.try_wait().unwrap().is_some();
-        if !finished {
+        if finished {
+            latest = latest
+                .min(start.elapsed().as_millis() as u64 * 9 / 10)
+                .max(30);
+        } else {
             child.kill().unwrap(); // SIGKILL
             killed += 1;
         }

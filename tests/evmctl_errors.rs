@@ -631,13 +631,23 @@ fn setxattr_is_idempotent_and_can_tolerate_unsupported_filesystems() {
     assert!(stderr(&lenient).contains("warning"), "{}", stderr(&lenient));
 }
 
-/// Runs `cmd` (a shell command line) on a pseudo-terminal with `script`, typing `input`.
-fn on_terminal(dir: &Path, cmd: &str, input: &str) -> Option<String> {
+/// Runs `cmd` (a shell command line) on a pseudo-terminal with `script`, typing `input`
+/// once `prompt` is on the terminal. Typing earlier (a fixed delay after the start, on a
+/// loaded machine) reaches the terminal while it still echoes, before the program turns
+/// echo off: the typed text would then show whatever the program does. The prompt is
+/// written just before echo is turned off, hence the short pause after it; the wait gives
+/// up after 60 s and types anyway, so a missing prompt fails the test's own checks.
+fn on_terminal(dir: &Path, cmd: &str, prompt: &str, input: &str) -> Option<String> {
     if !Path::new("/usr/bin/script").exists() {
         return None;
     }
-    let script = format!("(sleep 1; printf '{input}\\n') | script -qec \"{cmd}\" /dev/null");
+    let script = format!(
+        "(i=0; until grep -qF '{prompt}' typescript 2>/dev/null || [ $i -ge 1200 ]; do \
+         sleep 0.05; i=$((i + 1)); done; sleep 0.3; printf '{input}\\n') | \
+         script -qfec \"{cmd}\" typescript"
+    );
     let o = run(Command::new("sh").args(["-c", &script]).current_dir(dir));
+    let _ = std::fs::remove_file(dir.join("typescript"));
     Some(stdout(&o).replace('\r', ""))
 }
 
@@ -672,7 +682,7 @@ fn password_prompt_on_the_terminal_without_echo_or_newline() {
         format!("{bin} ima_sign -n -p --key enc.pem file"),
         format!("{bin} ima_sign -n --key enc.pem file"),
     ] {
-        let Some(out) = on_terminal(dir, &cmd, "open sesame") else {
+        let Some(out) = on_terminal(dir, &cmd, "PEM password: ", "open sesame") else {
             skip(
                 "password_prompt_on_the_terminal_without_echo_or_newline",
                 "script(1) is missing (apt-get install bsdutils)",

@@ -107,49 +107,61 @@ fn import_puts_the_same_key_as_upstream() {
     if !kernel_has_rsa_keys(&k, T) {
         return;
     }
-    let der = k.cert_der.to_str().unwrap();
-    let skid = to_hex(
-        &Certificate::load(&k.cert_der)
-            .unwrap()
-            .skid_keyid()
-            .unwrap(),
-    );
     let ring = new_keyring("cmp");
     let ring_dec = ring.to_string();
     let ring_hex = format!("0x{ring:x}");
-
-    for (verbose, ring_arg, list_ring) in [
-        (0, "@s", keyring::SESSION_KEYRING),
-        (0, ring_dec.as_str(), ring),
-        (1, ring_hex.as_str(), ring),
-    ] {
-        let mut up_args = vec!["import", der, ring_arg];
-        if verbose == 1 {
-            up_args.insert(0, "-v");
+    // A fresh certificate, and a fixed one whose keyid starts with a zero nibble, which
+    // evmctl names with `%x` (7 digits: d689f3d) in "Importing public key NAME"; one fresh
+    // key in 16 has that, so the fixed one makes every run check it.
+    let short =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys/rsa2048-v2short.crt.der");
+    for cert in [k.cert_der.as_path(), short.as_path()] {
+        let der = cert.to_str().unwrap();
+        let skid = to_hex(&Certificate::load(cert).unwrap().skid_keyid().unwrap());
+        // `%x` of the keyid (the SKID tail here: openssl's SKID is the key's SHA-1).
+        let name = match skid.trim_start_matches('0') {
+            "" => "0",
+            n => n,
+        };
+        if cert == short {
+            assert_eq!(name, "d689f3d", "the fixture's keyid");
         }
-        let up = upstream(&up_args);
-        let up_serial = serial_of(&up);
-        let up_key = kernel_view(list_ring, up_serial);
+        for (verbose, ring_arg, list_ring) in [
+            (0, "@s", keyring::SESSION_KEYRING),
+            (0, ring_dec.as_str(), ring),
+            (1, ring_hex.as_str(), ring),
+        ] {
+            let mut up_args = vec!["import", der, ring_arg];
+            if verbose == 1 {
+                up_args.insert(0, "-v");
+            }
+            let up = upstream(&up_args);
+            let up_serial = serial_of(&up);
+            let up_key = kernel_view(list_ring, up_serial);
 
-        let me = ours(verbose, false, &[der, ring_arg]);
-        let my_serial = serial_of(&me);
-        let my_key = kernel_view(list_ring, my_serial);
+            let me = ours(verbose, false, &[der, ring_arg]);
+            let my_serial = serial_of(&me);
+            let my_key = kernel_view(list_ring, my_serial);
 
-        assert_eq!(
-            my_key, up_key,
-            "same type, description and keyid ({ring_arg})"
-        );
-        assert_eq!(my_key.0, "asymmetric");
-        assert_eq!(my_key.2.as_deref(), Some(skid.as_str()));
-        assert_eq!(
-            normalize(&me.stderr, Some(&me.stdout[0])),
-            normalize(&up.stderr, Some(&up.stdout[0])),
-            "stderr ({ring_arg}, -v={verbose})"
-        );
-        assert!(me
-            .stderr
-            .iter()
-            .any(|l| l.starts_with("Importing public key ")));
+            assert_eq!(
+                my_key, up_key,
+                "same type, description and keyid ({ring_arg})"
+            );
+            assert_eq!(my_key.0, "asymmetric");
+            assert_eq!(my_key.2.as_deref(), Some(skid.as_str()));
+            assert_eq!(
+                normalize(&me.stderr, Some(&me.stdout[0])),
+                normalize(&up.stderr, Some(&up.stdout[0])),
+                "stderr ({ring_arg}, -v={verbose})"
+            );
+            let importing = format!("Importing public key {name} from file {der} into keyring ");
+            for (who, err) in [("ours", &me.stderr), ("upstream", &up.stderr)] {
+                assert!(
+                    err.iter().any(|l| l.starts_with(&importing)),
+                    "{who}: no line {importing:?}: {err:?}"
+                );
+            }
+        }
     }
 
     // PEM: upstream refuses it (exit 1); ours converts it and the kernel holds the
@@ -160,6 +172,12 @@ fn import_puts_the_same_key_as_upstream() {
     assert!(up.stdout.is_empty());
     let me = ours(0, false, &[pem, &ring_dec]);
     let my_key = kernel_view(ring, serial_of(&me));
+    let skid = to_hex(
+        &Certificate::load(&k.cert_der)
+            .unwrap()
+            .skid_keyid()
+            .unwrap(),
+    );
     assert_eq!(my_key.2.as_deref(), Some(skid.as_str()));
 }
 
@@ -275,6 +293,32 @@ fn import_failures_match_upstream() {
     );
 }
 
+/// The description `evmctl import --rsa` gives a key: its v1 keyid as `%llX`, upper-case
+/// hex of the big-endian u64 without leading zeros. The keyid is bytes 12..20 of SHA-1
+/// over the key2bin blob, which upstream's `evmctl convert` writes to `PUBKEY.bin`; it is
+/// hashed here and printed by the rule, not by the code under test.
+fn expected_v1_description(dir: &Path, pubkey: &Path) -> String {
+    use sha1::Digest;
+    let copy = dir.join(format!(
+        "convert-{}",
+        pubkey.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::copy(pubkey, &copy).unwrap();
+    let up = upstream(&["convert", copy.to_str().unwrap()]);
+    assert_eq!(up.exit, 0, "evmctl convert: {:?}", up.stderr);
+    let mut blob_path = copy.into_os_string();
+    blob_path.push(".bin");
+    let blob = std::fs::read(&blob_path).unwrap();
+    let sha = sha1::Sha1::digest(&blob);
+    let full = to_hex(&sha[12..20]).to_uppercase();
+    let trimmed = full.trim_start_matches('0');
+    if trimmed.is_empty() {
+        "0".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
 #[test]
 fn rsa_v1_user_key_matches_upstream() {
     const T: &str = "rsa_v1_user_key_matches_upstream";
@@ -297,37 +341,38 @@ fn rsa_v1_user_key_matches_upstream() {
         skip(T, "openssl could not write the public key");
         return;
     }
-    let pubkey = pubkey.to_str().unwrap();
+    // A fresh key (its keyid has 16 digits 15 times in 16), and a fixed one whose keyid
+    // starts with a zero nibble, so the short form is always checked
+    // (tests/data/README.md: 03FBB952777716C6, printed as 3FBB952777716C6).
+    let short =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys/rsa2048-v1short.pub.pem");
     let ring = new_keyring("v1");
     let ring_arg = ring.to_string();
-    for verbose in [0, 1] {
-        let mut args = vec!["import", "--rsa", pubkey, &ring_arg];
-        if verbose == 1 {
-            args.insert(0, "-v");
+    for key in [pubkey.as_path(), short.as_path()] {
+        let want = expected_v1_description(dir.path(), key);
+        if key == short {
+            assert_eq!(want, "3FBB952777716C6", "the fixture's keyid");
         }
-        let up = upstream(&args);
-        let up_serial = serial_of(&up);
-        let up_key = keyring::describe(up_serial).unwrap();
-        let me = ours(verbose, true, &[pubkey, &ring_arg]);
-        let my_key = keyring::describe(serial_of(&me)).unwrap();
-        // The description is the v1 keyid: SHA-1 of the payload, so the payloads match.
-        assert_eq!(my_key.key_type, "user");
-        assert_eq!(my_key.description, up_key.description);
-        // `%llX`: upper-case hex of a u64 without leading zeros, so a keyid
-        // whose first nibble is 0 (one key in 16) has fewer than 16 digits.
-        let d = &my_key.description;
-        assert!(
-            !d.is_empty()
-                && d.len() <= 16
-                && !d.starts_with('0')
-                && d.chars()
-                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
-            "not a %llX keyid: {d:?}"
-        );
-        assert_eq!(
-            normalize(&me.stderr, Some(&me.stdout[0])),
-            normalize(&up.stderr, Some(&up.stdout[0]))
-        );
+        let key = key.to_str().unwrap();
+        for verbose in [0, 1] {
+            let mut args = vec!["import", "--rsa", key, &ring_arg];
+            if verbose == 1 {
+                args.insert(0, "-v");
+            }
+            let up = upstream(&args);
+            let up_serial = serial_of(&up);
+            let up_key = keyring::describe(up_serial).unwrap();
+            let me = ours(verbose, true, &[key, &ring_arg]);
+            let my_key = keyring::describe(serial_of(&me)).unwrap();
+            // The description is the v1 keyid: SHA-1 of the payload, so the payloads match.
+            assert_eq!(my_key.key_type, "user");
+            assert_eq!(up_key.description, want, "upstream's description ({key})");
+            assert_eq!(my_key.description, want, "our description ({key})");
+            assert_eq!(
+                normalize(&me.stderr, Some(&me.stdout[0])),
+                normalize(&up.stderr, Some(&up.stdout[0]))
+            );
+        }
     }
     // A certificate is not a PEM public key: both exit 1 with the same first line.
     let der = k.cert_der.to_str().unwrap();

@@ -143,7 +143,21 @@ impl<'a> PeImage<'a> {
                 "the signature is not a PKCS#7 WIN_CERTIFICATE (revision {rev:#x}, type {typ:#x})"
             ));
         }
-        Ok(Some(&self.data[off + 8..off + len]))
+        let body = &self.data[off + 8..off + len];
+        // Like the kernel (verify_pefile.c, pefile_strip_sig_wrapper), the PKCS#7 ends where
+        // its DER header says, and what follows within dwLength is padding: signers that
+        // count the 8-byte alignment in dwLength (pesign before 0.110) leave zeros there
+        // whenever the DER length is not a multiple of 8, and the kernel loads the image.
+        let der_len = match *body {
+            [0x30, l, ..] if l < 0x80 => Some(usize::from(l) + 2),
+            [0x30, 0x81, l, ..] => Some(usize::from(l) + 3),
+            [0x30, 0x82, h, l, ..] => Some((usize::from(h) << 8 | usize::from(l)) + 4),
+            _ => None,
+        };
+        Ok(Some(match der_len {
+            Some(n) if n <= body.len() => &body[..n],
+            _ => body,
+        }))
     }
 
     /// The Authenticode digest of the image with `algo`, as the kernel computes it: the
@@ -218,6 +232,34 @@ mod tests {
         assert_eq!(img.pkcs7().unwrap(), Some(&b"pkcs7"[..]));
         let unsigned = tiny_pe(b"kernel", None);
         assert_eq!(PeImage::parse(&unsigned).unwrap().pkcs7().unwrap(), None);
+    }
+
+    /// dwLength counting the alignment padding after the DER (as pesign before 0.110
+    /// wrote it): the padding is not part of the PKCS#7, as the kernel reads it.
+    #[test]
+    fn padding_counted_in_dwlength_is_not_part_of_the_pkcs7() {
+        for (der, pad) in [
+            (vec![0x30, 3, 1, 2, 3], 3usize),
+            ([&[0x30, 0x81, 0x80][..], &[7; 0x80]].concat(), 5),
+            ([&[0x30, 0x82, 0x01, 0x00][..], &[7; 0x100]].concat(), 4),
+        ] {
+            let mut padded = der.clone();
+            padded.resize(der.len() + pad, 0);
+            let pe = tiny_pe(b"kernel", Some(&padded));
+            let img = PeImage::parse(&pe).unwrap();
+            assert_eq!(
+                img.pkcs7().unwrap(),
+                Some(&der[..]),
+                "{pad} bytes of padding"
+            );
+        }
+        // A DER length beyond dwLength is left whole, for the parser to refuse.
+        let short = [0x30, 9, 1, 2];
+        let pe = tiny_pe(b"kernel", Some(&short));
+        assert_eq!(
+            PeImage::parse(&pe).unwrap().pkcs7().unwrap(),
+            Some(&short[..])
+        );
     }
 
     #[test]
