@@ -148,16 +148,31 @@ impl<'a> PeImage<'a> {
         // its DER header says, and what follows within dwLength is padding: signers that
         // count the 8-byte alignment in dwLength (pesign before 0.110) leave zeros there
         // whenever the DER length is not a multiple of 8, and the kernel loads the image.
-        let der_len = match *body {
-            [0x30, l, ..] if l < 0x80 => Some(usize::from(l) + 2),
-            [0x30, 0x81, l, ..] => Some(usize::from(l) + 3),
-            [0x30, 0x82, h, l, ..] => Some((usize::from(h) << 8 | usize::from(l)) + 4),
-            _ => None,
-        };
-        Ok(Some(match der_len {
-            Some(n) if n <= body.len() => &body[..n],
-            _ => body,
-        }))
+        // What the kernel refuses there, refused here too: fewer than 4 bytes, no SEQUENCE,
+        // a length in 3 or more bytes (EMSGSIZE), a length beyond dwLength (ELIBBAD).
+        if body.len() < 4 {
+            return err("the signature holds no PKCS#7 data (fewer than 4 bytes)".to_string());
+        }
+        let der_len =
+            match *body {
+                [0x30, l, ..] if l < 0x80 => usize::from(l) + 2,
+                // indefinite length: the kernel keeps dwLength, for the PKCS#7 parser to judge
+                [0x30, 0x80, ..] => return Ok(Some(body)),
+                [0x30, 0x81, l, ..] => usize::from(l) + 3,
+                [0x30, 0x82, h, l, ..] => (usize::from(h) << 8 | usize::from(l)) + 4,
+                [0x30, _, ..] => return err(
+                    "the PKCS#7 signature is longer than 64 KiB: the kernel refuses it (EMSGSIZE)"
+                        .to_string(),
+                ),
+                _ => return err("the signature wrapper holds no PKCS#7 data".to_string()),
+            };
+        if der_len > body.len() {
+            return err(format!(
+                "the PKCS#7 signature's length {der_len} is beyond its wrapper ({} bytes)",
+                body.len()
+            ));
+        }
+        Ok(Some(&body[..der_len]))
     }
 
     /// The Authenticode digest of the image with `algo`, as the kernel computes it: the
@@ -227,9 +242,10 @@ mod tests {
 
     #[test]
     fn an_image_is_parsed_and_its_signature_found() {
-        let pe = tiny_pe(b"kernel", Some(b"pkcs7"));
+        let pkcs7 = [0x30, 3, b'p', b'k', b'7'];
+        let pe = tiny_pe(b"kernel", Some(&pkcs7));
         let img = PeImage::parse(&pe).unwrap();
-        assert_eq!(img.pkcs7().unwrap(), Some(&b"pkcs7"[..]));
+        assert_eq!(img.pkcs7().unwrap(), Some(&pkcs7[..]));
         let unsigned = tiny_pe(b"kernel", None);
         assert_eq!(PeImage::parse(&unsigned).unwrap().pkcs7().unwrap(), None);
     }
@@ -253,13 +269,17 @@ mod tests {
                 "{pad} bytes of padding"
             );
         }
-        // A DER length beyond dwLength is left whole, for the parser to refuse.
-        let short = [0x30, 9, 1, 2];
-        let pe = tiny_pe(b"kernel", Some(&short));
-        assert_eq!(
-            PeImage::parse(&pe).unwrap().pkcs7().unwrap(),
-            Some(&short[..])
-        );
+        // What verify_pefile.c refuses: a DER length beyond dwLength (ELIBBAD), one in
+        // three bytes or more (EMSGSIZE), no SEQUENCE, fewer than 4 bytes.
+        for bad in [
+            &[0x30, 9, 1, 2][..],
+            &[0x30, 0x83, 1, 0, 0, 0, 0, 0][..],
+            &[0x31, 2, 1, 2][..],
+            &[0x30, 1, 1][..],
+        ] {
+            let pe = tiny_pe(b"kernel", Some(bad));
+            assert!(PeImage::parse(&pe).unwrap().pkcs7().is_err(), "{bad:?}");
+        }
     }
 
     #[test]
