@@ -242,3 +242,58 @@ fn without_an_appraise_rule_the_copy_is_not_appraised() {
     let (f, ev) = signed_image(IMASIG, Some(Compression::Gzip));
     assert_eq!(predict_on(&f, ev, false, "aarch64").prediction, "load");
 }
+
+/// kimage_validate_signature() treats a revoked signature (-EKEYREJECTED) like any failed
+/// PE check: refused where PE signatures are enforced, loaded where nothing demands one.
+#[test]
+fn a_revoked_signature_fails_the_pe_check_like_any_other() {
+    use crate::status::KernelConfig;
+    let machine = |extra: &str| Facts {
+        lockdown: Some("[none] integrity confidentiality\n".into()),
+        policy: PolicyFile::Readable(String::new()),
+        config: Some(KernelConfig::parse(
+            "t",
+            &format!("CONFIG_KEXEC_SIG=y\nCONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y\n{extra}"),
+        )),
+        ..Facts::default()
+    };
+    let pe = |revoked: Option<&str>, known: bool| PeCheck {
+        present: true,
+        signer: Some("CN=db".into()),
+        digest_matches: Some(true),
+        problem: None,
+        trusted_by: Some("db[0] 'CN=db' (.platform)".into()),
+        lists: vec![],
+        trust_known: true,
+        revoked: revoked.map(str::to_string),
+        revocation_lists: vec!["dbx: not readable (a directory)".into()],
+        revocation_known: known,
+    };
+    let forced = machine("CONFIG_KEXEC_SIG_FORCE=y\n");
+    let g = pe_gate(
+        &forced,
+        &pe(Some("dbx revokes the signer certificate CN=db"), true),
+        true,
+    );
+    let Gate::Refuse(r) = g else { panic!("{g:?}") };
+    assert!(
+        r.contains("revoked (the kernel's check fails with EKEYREJECTED): dbx revokes the signer"),
+        "{r}"
+    );
+    // Not enforced, no lockdown: the kernel loads it anyway.
+    let open = machine("");
+    let g = pe_gate(&open, &pe(Some("dbx revokes ..."), true), true);
+    assert!(matches!(g, Gate::Pass(_)), "{g:?}");
+    // A list not read: unknown where the signature is needed, a pass where it is not.
+    let g = pe_gate(&forced, &pe(None, false), true);
+    let Gate::Unknown(r) = g else { panic!("{g:?}") };
+    assert!(r.contains("dbx: not readable"), "{r}");
+    assert!(matches!(
+        pe_gate(&open, &pe(None, false), true),
+        Gate::Pass(_)
+    ));
+    assert!(matches!(
+        pe_gate(&forced, &pe(None, true), true),
+        Gate::Pass(_)
+    ));
+}
