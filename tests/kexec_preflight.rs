@@ -182,6 +182,11 @@ struct Machine<'a> {
     policy: Option<&'a str>,
     db: Option<Vec<u8>>,
     mok: Option<Vec<u8>>,
+    /// The firmware's dbx and shim's MokListXRT (efivarfs values).
+    dbx: Option<Vec<u8>>,
+    mokx: Option<Vec<u8>>,
+    /// /proc/keys.
+    proc_keys: Option<String>,
 }
 
 const DEBIAN_LIKE: [&str; 7] = [
@@ -242,6 +247,21 @@ impl Machine<'_> {
                     m,
                 );
             }
+            if let Some(x) = &self.dbx {
+                mk(
+                    &format!("{vars}/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f"),
+                    x,
+                );
+            }
+            if let Some(x) = &self.mokx {
+                mk(
+                    &format!("{vars}/MokListXRT-605dab50-e046-4300-abb6-3dd810dd8b23"),
+                    x,
+                );
+            }
+        }
+        if let Some(k) = &self.proc_keys {
+            mk("proc/keys", k.as_bytes());
         }
         root
     }
@@ -293,6 +313,7 @@ fn sb_machine(lab: &Lab) -> Machine<'static> {
         policy: Some("measure func=KEXEC_KERNEL_CHECK\n"),
         db: Some(lab.esl("db")),
         mok: Some(lab.esl("mokca")),
+        ..Machine::default()
     }
 }
 
@@ -721,4 +742,264 @@ fn a_cert_that_is_not_a_certificate_is_exit_status_1_an_unreadable_one_2() {
             );
         }
     }
+}
+
+// Revocation: dbx, MokListXRT and the kernel's .blacklist keyring (docs/secure-boot.md,
+// "Revocation: dbx, MokListXRT and the .blacklist keyring").
+
+const CERT_SHA256: &str = "c1c41626-504c-4092-aca9-41f936934328";
+const CERT_X509_SHA256: &str = "3bd2a492-96c0-4079-b420-fcf98ef103ed";
+const CERT_X509: &str = "a5c059a1-94e4-4aa7-87b5-ab155c2bf072";
+
+/// A GUID as EFI stores it (the first three fields little-endian).
+fn guid_bytes(text: &str) -> Vec<u8> {
+    let hex: Vec<u8> = text
+        .replace('-', "")
+        .as_bytes()
+        .chunks(2)
+        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
+        .collect();
+    let mut out = Vec::new();
+    for (from, to) in [(0, 4), (4, 6), (6, 8)] {
+        out.extend(hex[from..to].iter().rev());
+    }
+    out.extend(&hex[8..]);
+    out
+}
+
+/// An efivarfs value (attributes, then one EFI_SIGNATURE_LIST per (type, entries)); each
+/// list's entry size is that of its first entry.
+fn sig_lists(lists: &[(&str, Vec<Vec<u8>>)]) -> Vec<u8> {
+    let mut v = vec![0x27, 0, 0, 0];
+    for (guid, entries) in lists {
+        let size = 16 + entries[0].len();
+        v.extend(guid_bytes(guid));
+        v.extend(((28 + size * entries.len()) as u32).to_le_bytes());
+        v.extend(0u32.to_le_bytes());
+        v.extend((size as u32).to_le_bytes());
+        for e in entries {
+            v.extend([0x5a; 16]);
+            v.extend(e);
+        }
+    }
+    v
+}
+
+/// The DER of a DER element's header and length: (header length, content length).
+fn der_len(d: &[u8]) -> (usize, usize) {
+    match d[1] {
+        n if n < 0x80 => (2, n as usize),
+        0x81 => (3, d[2] as usize),
+        0x82 => (4, u16::from_be_bytes([d[2], d[3]]) as usize),
+        n => panic!("length form {n:#x}"),
+    }
+}
+
+impl Lab {
+    /// The DER of `name.pem`.
+    fn der(&self, name: &str) -> Vec<u8> {
+        let o = Command::new("openssl")
+            .args(["x509", "-outform", "DER", "-in"])
+            .arg(self.p(&format!("{name}.pem")))
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        o.stdout
+    }
+
+    /// The SHA-256 of `name.pem`'s TBSCertificate (its signature hash is SHA-256).
+    fn tbs_sha256(&self, name: &str) -> Vec<u8> {
+        let der = self.der(name);
+        let (outer, _) = der_len(&der);
+        let (h, n) = der_len(&der[outer..]);
+        imaevm::hash::HashAlgo::Sha256.digest(&der[outer..outer + h + n])
+    }
+}
+
+/// The Debian-like configuration with the options that load dbx and MokListXRT.
+fn with_uefi_keys(extra: &[&'static str]) -> &'static [&'static str] {
+    let mut c: Vec<&str> = DEBIAN_LIKE.to_vec();
+    c.extend([
+        "CONFIG_SYSTEM_BLACKLIST_KEYRING=y",
+        "CONFIG_INTEGRITY_PLATFORM_KEYRING=y",
+        "CONFIG_LOAD_UEFI_KEYS=y",
+    ]);
+    c.extend(extra);
+    c.leak()
+}
+
+#[test]
+fn dbx_revokes_the_signer_by_the_hash_of_its_tbs_certificate() {
+    let t = "dbx_revokes_the_signer_by_the_hash_of_its_tbs_certificate";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let by_db = lab.pe_signed("db", "by-db.efi");
+    let tbs = lab.tbs_sha256("db");
+    let hex = imaevm::hash::to_hex(&tbs);
+    let mut m = sb_machine(&lab);
+    m.config = with_uefi_keys(&[]);
+    // An entry of exactly the digest: the kernel blacklists "tbs:HEX" and refuses.
+    m.dbx = Some(sig_lists(&[(CERT_X509_SHA256, vec![tbs.clone()])]));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(
+        out.contains(&format!(
+            "dbx revokes the signer certificate CN=db (tbs sha256:{hex})"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("revocation:     dbx: 1 entry"), "{out}");
+    assert!(out.contains("MokListXRT: absent"), "{out}");
+    // The UEFI specification's entry (hash, then a 16-byte time of revocation): the kernel
+    // blacklists all 48 bytes, which never equal a 32-byte digest. It loads.
+    let mut spec = tbs.clone();
+    spec.extend([0u8; 16]);
+    m.dbx = Some(sig_lists(&[(CERT_X509_SHA256, vec![spec])]));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(out.contains("this kernel does not revoke it"), "{out}");
+    // The image's own SHA-256 in dbx ("bin:"): not looked at by the kexec PE check.
+    let image_hash = imaevm::hash::HashAlgo::Sha256.digest(&std::fs::read(&by_db).unwrap());
+    m.dbx = Some(sig_lists(&[(CERT_SHA256, vec![image_hash])]));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(
+        out.contains("1 image hash not checked on the kexec PE path"),
+        "{out}"
+    );
+    // Without CONFIG_LOAD_UEFI_KEYS the kernel never reads dbx.
+    m.config = &DEBIAN_LIKE;
+    m.dbx = Some(sig_lists(&[(CERT_X509_SHA256, vec![tbs])]));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(
+        out.contains("dbx: not used (CONFIG_LOAD_UEFI_KEYS"),
+        "{out}"
+    );
+}
+
+#[test]
+fn mok_list_x_revokes_only_under_secure_boot() {
+    let t = "mok_list_x_revokes_only_under_secure_boot";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let by_db = lab.pe_signed("db", "by-db.efi");
+    let mut m = sb_machine(&lab);
+    m.config = with_uefi_keys(&[]);
+    m.mokx = Some(sig_lists(&[(CERT_X509_SHA256, vec![lab.tbs_sha256("db")])]));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(
+        out.contains("MokListXRT revokes the signer certificate CN=db"),
+        "{out}"
+    );
+    // Secure Boot off, PE signatures forced: the kernel does not read MokListXRT.
+    m.secure_boot = Some(false);
+    m.config = with_uefi_keys(&["CONFIG_KEXEC_SIG_FORCE=y"]);
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(
+        out.contains("MokListXRT: not used (the kernel loads it only under Secure Boot)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_revoked_certificate_counts_only_with_system_revocation_list() {
+    let t = "a_revoked_certificate_counts_only_with_system_revocation_list";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    // The MOK CA revoked as a certificate: it issued the leaf that signed the image.
+    let by_leaf = lab.pe_signed("peleaf", "by-leaf.efi");
+    let mut m = sb_machine(&lab);
+    m.config = with_uefi_keys(&["CONFIG_SYSTEM_REVOCATION_LIST=y"]);
+    m.dbx = Some(sig_lists(&[(CERT_X509, vec![lab.der("mokca")])]));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_leaf, &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(
+        out.contains("dbx revokes the certificate CN=mokca (dbx[0], EFI_CERT_X509)"),
+        "{out}"
+    );
+    // Debian's configuration: add_key_to_revocation_list() is a stub, the entry is ignored.
+    m.config = with_uefi_keys(&[]);
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_leaf, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(
+        out.contains("1 certificate the kernel ignores (CONFIG_SYSTEM_REVOCATION_LIST is not set)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unreadable_dbx_is_never_a_silent_load() {
+    let t = "an_unreadable_dbx_is_never_a_silent_load";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let by_db = lab.pe_signed("db", "by-db.efi");
+    let mut m = sb_machine(&lab);
+    m.config = with_uefi_keys(&[]);
+    let root = m.build(lab.dir.path());
+    // dbx is there but not a regular file: what it holds is not known.
+    std::fs::create_dir_all(
+        root.join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f"),
+    )
+    .unwrap();
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "unknown", "{out}");
+    assert!(out.contains("dbx: not readable"), "{out}");
+    assert!(
+        out.contains("whether the kernel's revocation lists revoke it is not known"),
+        "{out}"
+    );
+    // The keyring the kernel filled from it is readable: that is what counts.
+    let ring = "0d33d3bf I------     1 perm 0f0b0000     0     0 keyring   .blacklist: 0\n";
+    std::fs::write(root.join("proc/keys"), ring).unwrap();
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "load", "{out}");
+    assert!(out.contains(".blacklist keyring: 0 TBS hashes"), "{out}");
+}
+
+#[test]
+fn the_blacklist_keyring_is_what_the_kernel_holds() {
+    let t = "the_blacklist_keyring_is_what_the_kernel_holds";
+    let Some(lab) = Lab::new(t) else {
+        return;
+    };
+    let by_db = lab.pe_signed("db", "by-db.efi");
+    let tbs = lab.tbs_sha256("db");
+    let hex = imaevm::hash::to_hex(&tbs);
+    let ring = "0d33d3bf I------     1 perm 0f0b0000     0     0 keyring   .blacklist: 1\n";
+    // A hash built into the kernel (CONFIG_SYSTEM_BLACKLIST_HASH_LIST): in no list.
+    let mut m = sb_machine(&lab);
+    m.config = with_uefi_keys(&[]);
+    m.proc_keys = Some(format!(
+        "{ring}1a2b3c4d I------     1 perm 1f030000     0     0 blacklist tbs:{hex}\n"
+    ));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "refuse", "{out}");
+    assert!(
+        out.contains(&format!(
+            "the kernel's .blacklist keyring revokes the signer certificate CN=db (tbs sha256:{hex})"
+        )),
+        "{out}"
+    );
+    // dbx names it but the kernel does not hold it (dbx changed after boot): it loads.
+    m.proc_keys = Some(ring.to_string());
+    m.dbx = Some(sig_lists(&[(CERT_X509_SHA256, vec![tbs])]));
+    let root = m.build(lab.dir.path());
+    let (_, w, out) = preflight(&root, &by_db, &[]);
+    assert_eq!(w, "load", "{out}");
 }

@@ -121,33 +121,21 @@ fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
         trusted_by: None,
         lists,
         trust_known,
+        revoked: None,
+        revocation_lists: Vec::new(),
+        revocation_known: false,
     };
-    let img = match PeImage::parse(data) {
-        Ok(i) => i,
-        Err(e) => {
-            pe.problem = Some(format!("not a PE image the kernel can check ({e})"));
-            return pe;
-        }
-    };
-    let pkcs7 = match img.pkcs7() {
-        Ok(Some(p)) => p,
-        Ok(None) => return pe,
-        Err(e) => {
-            pe.present = true;
-            pe.problem = Some(e.to_string());
-            return pe;
-        }
-    };
-    pe.present = true;
-    let sig = match authenticode::parse(pkcs7) {
-        Ok(s) => s,
-        Err(e) => {
-            pe.problem = Some(e.to_string());
-            return pe;
-        }
+    let sig = parse_signature(data, &mut pe);
+    let rev = super::revocation::check(f, root, r, sig.as_ref());
+    pe.revoked = rev.revoked;
+    pe.revocation_lists = rev.lines;
+    pe.revocation_known = rev.known;
+    let Some(sig) = sig else {
+        return pe;
     };
     pe.signer = Some(sig.signer.subject());
-    let matches = img.authenticode_digest(sig.image_hash) == sig.image_digest;
+    let matches = PeImage::parse(data)
+        .is_ok_and(|img| img.authenticode_digest(sig.image_hash) == sig.image_digest);
     pe.digest_matches = Some(matches);
     if !matches {
         pe.problem = Some(format!(
@@ -173,6 +161,35 @@ fn pe_check(data: &[u8], f: &Facts, root: &Path, r: &mut Reader) -> PeCheck {
         pe.trust_known = true;
     }
     pe
+}
+
+/// The Authenticode signature of `data`, when there is one that parses; what is wrong
+/// with it otherwise goes into `pe`.
+fn parse_signature(data: &[u8], pe: &mut PeCheck) -> Option<authenticode::Authenticode> {
+    let img = match PeImage::parse(data) {
+        Ok(i) => i,
+        Err(e) => {
+            pe.problem = Some(format!("not a PE image the kernel can check ({e})"));
+            return None;
+        }
+    };
+    let pkcs7 = match img.pkcs7() {
+        Ok(Some(p)) => p,
+        Ok(None) => return None,
+        Err(e) => {
+            pe.present = true;
+            pe.problem = Some(e.to_string());
+            return None;
+        }
+    };
+    pe.present = true;
+    match authenticode::parse(pkcs7) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            pe.problem = Some(e.to_string());
+            None
+        }
+    }
 }
 
 /// The keyrings kexec's PE check trusts, whose members are readable (live system only).

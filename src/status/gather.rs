@@ -37,6 +37,11 @@ pub const DB_VAR: &str = "sys/firmware/efi/efivars/db-d719b2cb-3d3a-4596-a3bc-da
 /// shim's runtime copy of the Machine Owner Key list.
 pub const MOK_LIST_RT_VAR: &str =
     "sys/firmware/efi/efivars/MokListRT-605dab50-e046-4300-abb6-3dd810dd8b23";
+/// The firmware's forbidden-signature database.
+pub const DBX_VAR: &str = "sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f";
+/// shim's runtime copy of its MOK deny list (MokListX).
+pub const MOK_LIST_XRT_VAR: &str =
+    "sys/firmware/efi/efivars/MokListXRT-605dab50-e046-4300-abb6-3dd810dd8b23";
 
 /// x86 boot_params, as the kernel exposes them; byte 0x1ec is `secure_boot` (the
 /// efi_secureboot_mode the EFI stub found: 2 disabled, 3 enabled).
@@ -184,6 +189,7 @@ fn members(proc_keys: Option<&[keyring::ProcKey]>) -> Vec<(i32, Vec<KeyMember>)>
         ".ima",
         "_ima",
         ".ima_blacklist",
+        ".blacklist",
     ];
     for k in keys.iter().filter(|k| k.key_type == "keyring") {
         let name = k.text.split(':').next().unwrap_or("");
@@ -283,7 +289,16 @@ mod tests {
         assert!(SETUP_MODE_VAR.ends_with(&format!("/SetupMode-{EFI_GLOBAL_GUID}")));
         assert!(DB_VAR.ends_with(&format!("/db-{EFI_IMAGE_SECURITY_GUID}")));
         assert!(MOK_LIST_RT_VAR.ends_with(&format!("/MokListRT-{SHIM_GUID}")));
-        for v in [SECURE_BOOT_VAR, SETUP_MODE_VAR, DB_VAR, MOK_LIST_RT_VAR] {
+        assert!(DBX_VAR.ends_with(&format!("/dbx-{EFI_IMAGE_SECURITY_GUID}")));
+        assert!(MOK_LIST_XRT_VAR.ends_with(&format!("/MokListXRT-{SHIM_GUID}")));
+        for v in [
+            SECURE_BOOT_VAR,
+            SETUP_MODE_VAR,
+            DB_VAR,
+            MOK_LIST_RT_VAR,
+            DBX_VAR,
+            MOK_LIST_XRT_VAR,
+        ] {
             assert!(v.starts_with(EFIVARS));
         }
     }

@@ -13,6 +13,7 @@ pub mod compressed;
 pub mod evidence;
 pub mod gather;
 pub mod preflight;
+mod preflight_text;
 
 mod boot;
 mod facts;
@@ -21,6 +22,7 @@ mod kexec_sig;
 mod keyrings;
 mod policy;
 mod report;
+mod revocation;
 mod secure_boot;
 mod verdict;
 

@@ -68,12 +68,23 @@ pub struct PeCheck {
     pub lists: Vec<String>,
     /// None: the lists could not say (none readable).
     pub trust_known: bool,
+    /// Why the kernel's revocation lists refuse the signature, naming the list and the
+    /// entry ("dbx revokes the signer certificate CN=... (tbs sha256:...)").
+    pub revoked: Option<String>,
+    /// Which revocation lists were read ("dbx: 3 entries (...)", "MokListXRT: not
+    /// readable", ".blacklist keyring: ...").
+    pub revocation_lists: Vec<String>,
+    /// Whether every revocation list the kernel holds could be read.
+    pub revocation_known: bool,
 }
 
 impl PeCheck {
-    /// The kernel would accept the signature (present, intact, trusted).
+    /// The kernel would accept the signature (present, intact, trusted, not revoked).
     pub fn valid(&self) -> bool {
-        self.present && self.problem.is_none() && self.trusted_by.is_some()
+        self.present
+            && self.problem.is_none()
+            && self.trusted_by.is_some()
+            && self.revoked.is_none()
     }
 }
 
@@ -304,9 +315,28 @@ fn pe_gate(f: &Facts, pe: &PeCheck, enforcing: bool, arch: &str) -> Gate {
     let verify = c.enabled(option);
     let pe_words = pe_words(pe, verify, option);
     if pe.valid() && verify {
-        return Gate::Pass(pe_words);
+        if pe.revocation_known {
+            return Gate::Pass(pe_words);
+        }
+        // A list the kernel holds was not read: an entry there would refuse the
+        // signature, which matters unless the image loads without one.
+        let unread = pe
+            .revocation_lists
+            .iter()
+            .filter(|l| l.contains("not readable"))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
+        let words = format!(
+            "{pe_words}, but whether the kernel's revocation lists revoke it is not known \
+             ({unread})"
+        );
+        return match without_valid_pe(f, words, enforcing) {
+            Gate::Pass(r) => Gate::Pass(r),
+            Gate::Refuse(r) | Gate::Unknown(r) => Gate::Unknown(r),
+        };
     }
-    let unsure = !pe.trust_known && pe.present && pe.problem.is_none();
+    let unsure = !pe.trust_known && pe.present && pe.problem.is_none() && pe.revoked.is_none();
     match without_valid_pe(f, pe_words, enforcing) {
         Gate::Refuse(r) if unsure => Gate::Unknown(r),
         g => g,
@@ -359,6 +389,11 @@ fn pe_words(pe: &PeCheck, verify_enabled: bool, option: &str) -> String {
     }
     if !verify_enabled {
         return format!("a PE signature, but CONFIG_{option} is not set");
+    }
+    if let Some(r) = &pe.revoked {
+        return format!(
+            "the PE signature is revoked (the kernel's check fails with EKEYREJECTED): {r}"
+        );
     }
     match &pe.trusted_by {
         Some(t) => format!("a valid PE signature, trusted through {t}"),
@@ -515,85 +550,6 @@ pub fn appraise_enforcing(f: &Facts) -> bool {
     match f.cmdline_param("ima_appraise") {
         None | Some("enforce") => true,
         Some(_) => f.secure_boot_effective() == Some(true),
-    }
-}
-
-impl Preflight {
-    /// The report as text; its last line is `prediction: load|refuse|unknown (reason)`.
-    pub fn to_text(&self) -> String {
-        // Names, subjects and rules come from files: no control character (a line feed
-        // above all) reaches the output unescaped, so the prediction line stays the only
-        // one of its kind.
-        let e = |t: &str| crate::escape::terminal(t).into_owned();
-        let ev = &self.evidence;
-        let pe = &ev.pe;
-        let mut s = format!("kexec preflight for {}\n\n", e(&ev.image.path));
-        let present = match (pe.present, &pe.signer) {
-            (false, _) => "absent".to_string(),
-            (true, Some(signer)) => format!("present, signer {}", e(signer)),
-            (true, None) => "present, signer not found".to_string(),
-        };
-        s.push_str(&format!("pe-signature:   {present}\n"));
-        if let Some(m) = pe.digest_matches {
-            s.push_str(if m {
-                "pe-digest:      the Authenticode digest matches the signed one\n"
-            } else {
-                "pe-digest:      MISMATCH: the image changed after signing\n"
-            });
-        }
-        if let Some(p) = &pe.problem {
-            s.push_str(&format!("pe-problem:     {}\n", e(p)));
-        }
-        if pe.present {
-            let by = pe
-                .trusted_by
-                .as_deref()
-                .unwrap_or("no trusted certificate or key holds the signer or its issuer");
-            s.push_str(&format!("pe-signer-in:   {}\n", e(by)));
-        }
-        s.push_str(&format!("trust lists:    {}\n", e(&pe.lists.join("; "))));
-        if let Some(c) = &ev.compression {
-            s.push_str(&format!(
-                "compression:    {} (kexec_file_load is handed a decompressed copy, or nothing)\n",
-                e(&c.words())
-            ));
-        }
-        for f in std::iter::once(&ev.image).chain(ev.initrd.iter()) {
-            let modsig = match &f.modsig {
-                None => "none".to_string(),
-                Some(Ok(w)) => format!("verifies, {w}"),
-                Some(Err(x)) => format!("does not verify: {x}"),
-            };
-            s.push_str(&format!("ima ({}):\n", e(&f.path)));
-            s.push_str(&format!("  security.ima: {}\n", e(&ima_words(&f.ima))));
-            s.push_str(&format!("  modsig:       {}\n", e(&modsig)));
-        }
-        s.push_str("\ngates (in the kernel's order):\n");
-        for (name, g) in &self.gates {
-            let (tag, r) = match g {
-                Gate::Pass(r) => ("pass", r),
-                Gate::Refuse(r) => ("REFUSE", r),
-                Gate::Unknown(r) => ("??", r),
-            };
-            s.push_str(&format!("  [{tag:>6}] {name:<10} {}\n", e(r)));
-        }
-        s.push_str(&format!(
-            "\nprediction: {} ({})\n",
-            self.prediction,
-            e(&self.reason)
-        ));
-        s
-    }
-}
-
-fn ima_words(c: &ImaCheck) -> String {
-    match c {
-        ImaCheck::None => "none".into(),
-        ImaCheck::Hash(true) => "a hash of this file".into(),
-        ImaCheck::Hash(false) => "a hash that does not match this file".into(),
-        ImaCheck::ValidSignature(w) => format!("a signature that verifies ({w})"),
-        ImaCheck::BadSignature(w) => format!("a signature that does not verify: {w}"),
-        ImaCheck::Unchecked(w) => format!("not checked: {w}"),
     }
 }
 

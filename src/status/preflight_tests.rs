@@ -67,6 +67,9 @@ fn text_from_files_cannot_forge_a_prediction_line() {
                 trusted_by: None,
                 lists: vec![],
                 trust_known: true,
+                revoked: None,
+                revocation_lists: vec![],
+                revocation_known: true,
             },
             initrd: None,
             compression: None,
@@ -137,6 +140,9 @@ fn signed_image(policy: &str, compression: Option<Compression>) -> (Facts, Evide
             trusted_by: None,
             lists: vec![],
             trust_known: true,
+            revoked: None,
+            revocation_lists: vec![],
+            revocation_known: true,
         },
         initrd: None,
         compression,
@@ -261,6 +267,9 @@ fn pe_signed_image(verify: &str) -> (Facts, Evidence) {
         trusted_by: Some("db[0] CN=Distribution CA".into()),
         lists: vec!["db: 1 certificate".into()],
         trust_known: true,
+        revoked: None,
+        revocation_lists: vec![],
+        revocation_known: true,
     };
     (f, ev)
 }
@@ -303,4 +312,60 @@ fn each_architecture_has_its_own_pe_verification_option() {
     let p = predict_on(&f, ev, true, "powerpc64");
     assert_eq!(p.prediction, "unknown", "{p:?}");
     assert!(p.reason.contains("powerpc64"), "{}", p.reason);
+}
+
+/// kimage_validate_signature() treats a revoked signature (-EKEYREJECTED) like any failed
+/// PE check: refused where PE signatures are enforced, loaded where nothing demands one.
+#[test]
+fn a_revoked_signature_fails_the_pe_check_like_any_other() {
+    use crate::status::KernelConfig;
+    let machine = |extra: &str| Facts {
+        lockdown: Some("[none] integrity confidentiality\n".into()),
+        policy: PolicyFile::Readable(String::new()),
+        config: Some(KernelConfig::parse(
+            "t",
+            &format!("CONFIG_KEXEC_SIG=y\nCONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y\n{extra}"),
+        )),
+        ..Facts::default()
+    };
+    let pe = |revoked: Option<&str>, known: bool| PeCheck {
+        present: true,
+        signer: Some("CN=db".into()),
+        digest_matches: Some(true),
+        problem: None,
+        trusted_by: Some("db[0] 'CN=db' (.platform)".into()),
+        lists: vec![],
+        trust_known: true,
+        revoked: revoked.map(str::to_string),
+        revocation_lists: vec!["dbx: not readable (a directory)".into()],
+        revocation_known: known,
+    };
+    let forced = machine("CONFIG_KEXEC_SIG_FORCE=y\n");
+    let g = pe_gate(
+        &forced,
+        &pe(Some("dbx revokes the signer certificate CN=db"), true),
+        true,
+        "x86_64",
+    );
+    let Gate::Refuse(r) = g else { panic!("{g:?}") };
+    assert!(
+        r.contains("revoked (the kernel's check fails with EKEYREJECTED): dbx revokes the signer"),
+        "{r}"
+    );
+    // Not enforced, no lockdown: the kernel loads it anyway.
+    let open = machine("");
+    let g = pe_gate(&open, &pe(Some("dbx revokes ..."), true), true, "x86_64");
+    assert!(matches!(g, Gate::Pass(_)), "{g:?}");
+    // A list not read: unknown where the signature is needed, a pass where it is not.
+    let g = pe_gate(&forced, &pe(None, false), true, "x86_64");
+    let Gate::Unknown(r) = g else { panic!("{g:?}") };
+    assert!(r.contains("dbx: not readable"), "{r}");
+    assert!(matches!(
+        pe_gate(&open, &pe(None, false), true, "x86_64"),
+        Gate::Pass(_)
+    ));
+    assert!(matches!(
+        pe_gate(&forced, &pe(None, true), true, "x86_64"),
+        Gate::Pass(_)
+    ));
 }

@@ -4,7 +4,7 @@
 # CA) under OVMF with the owner's PK/KEK/db and a MOK CA in MokListRT. Also the /init of the
 # capture kernel's initramfs (when /proc/cmdline holds elfcorehdr=).
 #
-# Modes (imaevm.mode=): sb (Secure Boot on), nosb (off, lockdown=integrity, imasig rule),
+# Modes (imaevm.mode=): sb (Secure Boot on), dbx (as sb, with a dbx; PE cases only), nosb (off, lockdown=integrity, imasig rule),
 # nosig (off, lockdown=integrity, a rule without imasig); imaevm.nopolicy=1 (the negative
 # control) loads no policy. Like the other guests it prints one line per case,
 #   RESULT <case> <verdict> <detail...>
@@ -387,6 +387,17 @@ nosb_cases() {
 	done
 }
 
+# Boot dbx: the sb variables plus a dbx with the db certificate's bare TBS hash and the MOK
+# PE signer's spec-sized entry (hash + time of revocation). No IMA policy is loaded: the arch
+# policy enforces PE signatures, and only the PE check is judged.
+dbx_cases() {
+	n32=$(awk '$8 == "blacklist" && $9 ~ /^tbs:/ && length($9) == 68' /proc/keys | wc -l)
+	n48=$(awk '$8 == "blacklist" && $9 ~ /^tbs:/ && length($9) == 100' /proc/keys | wc -l)
+	res dbx-state-blacklist "tbs32=$n32,tbs48=$n48" "$(grep ' blacklist ' /proc/keys | oneline)"
+	kexec_case dbx-l-pe-db l pe-db -
+	kexec_case dbx-l-pe-mok l pe-mok -
+}
+
 prepare_initrd
 case $MODE in
 sb)
@@ -403,6 +414,7 @@ sb)
 	kdump_cases
 	crash
 	;;
+dbx) dbx_cases ;;
 nosb | nosig) nosb_cases "$MODE" ;;
 *) echo "GUEST unknown imaevm.mode=$MODE" ;;
 esac

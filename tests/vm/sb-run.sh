@@ -12,6 +12,8 @@
 #   sb      Secure Boot on, MOK CA in MokListRT: state, keys, signed policy, kexec and kdump
 #           cases with -l and -p, imactl's predictions; ends with a panic, and the capture
 #           kernel (same boot, same serial log) reports on /proc/vmcore.
+#   dbx     as sb, with a dbx (sb_dbx_vars): PE-signed images only, no IMA policy loaded;
+#           whether dbx's EFI_CERT_X509_SHA256 entries stop kexec, and imactl's predictions.
 #   nosb    Secure Boot off (db set, no PK), lockdown=integrity, images IMA-signed by the
 #           db key (.platform): IMA satisfies lockdown under an imasig rule.
 #   nosig   as nosb, with a KEXEC_KERNEL_CHECK rule that does not require a signature:
@@ -114,6 +116,48 @@ EOF
 		die "virt-fw-vars could not add MokListRT: $(tail -n3 "$dir/vars.log")"
 	"$vfv" -i "$SB_OVMF_VARS" -o "$dir/nosb.fd" --add-db "$SB_OWNER_GUID" "$keys/db.pem" >>"$dir/vars.log" 2>&1 ||
 		die "virt-fw-vars could not make the variables without Secure Boot: $(tail -n3 "$dir/vars.log")"
+	sb_dbx_vars "$dir" "$vfv"
+}
+
+# sb_dbx_vars DIR VFV: DIR/dbx.fd, sb.fd plus a dbx of two EFI_CERT_X509_SHA256 lists: the
+# SHA-256 of the db certificate's TBSCertificate alone (entries of 16+32 bytes), and that of
+# the MOK PE signer's followed by a zero EFI_TIME of revocation (16+48 bytes, the UEFI
+# specification's size). The kernel blacklists each entry whole as "tbs:HEX"
+# (docs/secure-boot.md, "Revocation: dbx, MokListXRT and the .blacklist keyring").
+sb_dbx_vars() {
+	local dir=$1 vfv=$2
+	python3 - "$dir/moklist.json" "$dir/keys/db.der" "$dir/keys/pemok.der" "$dir/dbx.json" <<'EOF' ||
+import hashlib, json, sys, uuid
+
+def tbs(der):
+    def hdr(d, o):
+        n = d[o + 1]
+        if n < 0x80:
+            return 2, n
+        k = n & 0x7F
+        return 2 + k, int.from_bytes(d[o + 2:o + 2 + k], "big")
+    h, _ = hdr(der, 0)
+    h2, n2 = hdr(der, h)
+    return der[h:h + h2 + n2]
+
+def esl(entries):
+    size = 16 + len(entries[0])
+    out = uuid.UUID("3bd2a492-96c0-4079-b420-fcf98ef103ed").bytes_le
+    out += (28 + size * len(entries)).to_bytes(4, "little") + bytes(4) + size.to_bytes(4, "little")
+    for e in entries:
+        out += uuid.UUID("8a3e0c4c-5f2d-4c1e-9b7a-2d6f1e0a9c35").bytes_le + e
+    return out
+
+src = json.load(open(sys.argv[1]))
+db = [v for v in src["variables"] if v["name"] == "db"][0]
+bare = hashlib.sha256(tbs(open(sys.argv[2], "rb").read())).digest()
+spec = hashlib.sha256(tbs(open(sys.argv[3], "rb").read())).digest() + bytes(16)
+dbx = dict(db, name="dbx", data=(esl([bare]) + esl([spec])).hex())
+json.dump({"version": 2, "variables": [dbx]}, open(sys.argv[4], "w"))
+EOF
+		die "could not write the dbx variable"
+	"$vfv" -i "$dir/sb.fd" -o "$dir/dbx.fd" --set-json "$dir/dbx.json" >>"$dir/vars.log" 2>&1 ||
+		die "virt-fw-vars could not add dbx: $(tail -n3 "$dir/vars.log")"
 }
 
 # sb_sign IN OUT KEYNAME: an Authenticode (PE) signature by KEYNAME (sbsign).
@@ -213,6 +257,9 @@ run_sb() {
 	log "sb: $KREL, Secure Boot on, MOK CA in MokListRT"
 	sb_boot "$dir" sb sb.fd initramfs.cpio.gz "imaevm.mode=sb"
 	evaluate sb "$dir/sb.log" "$(expected_sb sb)"
+	log "sb: Secure Boot on, dbx revoking the db certificate (and naming the MOK PE signer's)"
+	sb_boot "$dir" dbx dbx.fd initramfs.cpio.gz "imaevm.mode=dbx"
+	evaluate sb "$dir/dbx.log" "$(expected_sb dbx)"
 	log "sb: Secure Boot off, lockdown=integrity, imasig rule"
 	sb_boot "$dir" nosb nosb.fd initramfs.cpio.gz "imaevm.mode=nosb lockdown=integrity"
 	evaluate sb "$dir/nosb.log" "$(expected_sb nosb)"
