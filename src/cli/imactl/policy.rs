@@ -49,6 +49,19 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Before anything is written, the rules are checked against the programs this \
+system runs now: the executable of every process (/proc/PID/exe) and, when an appraise rule \
+could match a mapping, the files each maps executable (/proc/PID/maps). A file the new policy \
+would have the kernel refuse (no security.ima, a hash where a signature is required, a hash \
+that does not match, a signature that does not verify with the IMA keyring) stops the load: \
+exit 1, nothing written, the files named with the cause and the rule. Ways out: sign them \
+first (evmctl ima_sign -r --key KEY DIR), try the policy with ima_appraise=log on the kernel \
+command line, or --force. When appraisal does not enforce on this boot (ima_appraise= without \
+Secure Boot), or with --force, the finding is a warning and the policy is loaded; --dry-run \
+reports it. Files that cannot be judged here (LSM labels, the ids of the process that will run \
+it) are a warning."
+)]
 pub struct LoadArgs {
     /// The policy file; - reads it from standard input (not with --by-path).
     #[arg(value_name = "FILE")]
