@@ -404,3 +404,29 @@ fn unknown_matches_warn_and_load() {
     );
     assert!(sys.written().contains("obj_type=bin_t"));
 }
+
+/// A program replaced since its process started (the kernel shows "PATH (deleted)"): the
+/// next exec runs the file now at PATH, so that one is judged.
+#[test]
+fn a_replaced_program_is_judged_by_the_file_now_at_its_path() {
+    let Some(sys) = Sys::new(
+        "a_replaced_program_is_judged_by_the_file_now_at_its_path",
+        "ro\n",
+    ) else {
+        return;
+    };
+    let new = sys.file("sshd", b"new sshd, unsigned", None);
+    let dir = sys.root.path().join("proc/300");
+    fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(format!("{} (deleted)", new.display()), dir.join("exe")).unwrap();
+    let o = sys.load(&policies().join("signed-programs.policy"), &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} (program of pid 300): no security.ima",
+            new.display()
+        )),
+        "{err}"
+    );
+}

@@ -218,7 +218,22 @@ fn program_of(dir: &Path, pid: &str) -> Result<Option<Candidate>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{}: {e}", link.display())),
     };
-    let shown = PathBuf::from(target.to_string_lossy().into_owned());
+    let target = target.to_string_lossy().into_owned();
+    // A program replaced since it started (an upgrade): the next exec runs the file now at
+    // its path, not the deleted one the process still holds.
+    if let Some(path) = target.strip_suffix(" (deleted)") {
+        let shown = PathBuf::from(path);
+        return match OpenFile::open_link_target(&shown, &shown) {
+            Ok(file) => Ok(Some(Candidate {
+                path: path.to_string(),
+                role: Role::Program,
+                pid: pid.to_string(),
+                file,
+            })),
+            Err(_) => Ok(None),
+        };
+    }
+    let shown = PathBuf::from(&target);
     let file = OpenFile::open_link_target(&link, &shown).map_err(|e| e.to_string())?;
     Ok(Some(Candidate {
         path: shown.display().to_string(),
@@ -556,33 +571,5 @@ pub fn evm_active(securityfs: &Path) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn maps_lines() {
-        let l = "7f1c2a000000-7f1c2a1c6000 r-xp 00028000 fd:01 1311014                    /usr/lib/x86_64-linux-gnu/libc.so.6";
-        let m = parse_maps_line(l).unwrap();
-        assert_eq!(m.range, "7f1c2a000000-7f1c2a1c6000");
-        assert_eq!(m.path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
-        assert!(parse_maps_line(
-            "7f1c2a000000-7f1c2a1c6000 r--p 00000000 fd:01 1311014  /usr/lib/libc.so.6"
-        )
-        .is_none());
-        assert!(parse_maps_line(
-            "7ffd4b5f7000-7ffd4b5f9000 r-xp 00000000 00:00 0                          [vdso]"
-        )
-        .is_none());
-        assert!(parse_maps_line("7f1c2a000000-7f1c2a1c6000 r-xp 00000000 00:00 0 ").is_none());
-        let with_space = "1000-2000 r-xp 00000000 fd:01 5   /opt/my app/bin";
-        assert_eq!(parse_maps_line(with_space).unwrap().path, "/opt/my app/bin");
-        assert!(parse_maps_line("1000-2000 r-xp 00000000 fd:01 5   /tmp/x (deleted)").is_none());
-    }
-
-    #[test]
-    fn device_numbers_as_mountinfo_writes_them() {
-        assert_eq!(major_minor(0xfd01), "253:1");
-        assert_eq!(major_minor(0x0803), "8:3");
-        assert_eq!(major_minor((259 << 8) | 2), "259:2");
-    }
-}
+#[path = "lockout_tests.rs"]
+mod tests;
