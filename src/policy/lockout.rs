@@ -168,16 +168,20 @@ pub fn check(rules: &[ParsedRule], env: &Env) -> Finding {
         let dir = env.proc_root.join(&pid);
         finding.processes += 1;
         let mut candidates = Vec::new();
+        let mut errors = Vec::new();
         match program_of(&dir, &pid) {
             Ok(Some(c)) => candidates.push(c),
             Ok(None) => {}
-            Err(e) => note_unreadable(&mut finding, e),
+            Err(e) => errors.push(e),
         }
         if finding.mapped_checked {
             match mapped_of(&dir, &pid) {
                 Ok(v) => candidates.extend(v),
-                Err(e) => note_unreadable(&mut finding, e),
+                Err(e) => errors.push(e),
             }
+        }
+        if !errors.is_empty() {
+            note_unreadable(&mut finding, errors.join(", "));
         }
         for c in candidates {
             let Ok(md) = c.file.file().metadata() else {

@@ -74,7 +74,7 @@ pub(super) fn lockout_check(a: &LockoutArgs, parsed: &ParsedPolicy, securityfs: 
     let e = |t: &str| escape::terminal(t).into_owned();
     if finding.unreadable_count > 0 {
         eprintln!(
-            "imactl: warning: the lockout check could not read what {} run: {}{}",
+            "imactl: warning: the lockout check could not read {} (their programs are not checked): {}{}",
             plural(finding.unreadable_count, "process"),
             e(&finding.unreadable.join("; ")),
             if finding.unreadable_count > finding.unreadable.len() {
