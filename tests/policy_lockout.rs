@@ -430,3 +430,35 @@ fn a_replaced_program_is_judged_by_the_file_now_at_its_path() {
         "{err}"
     );
 }
+
+/// A program with a signature in security.ima: it is verified with the keys of the IMA
+/// keyring, as `imactl verify` does; a test root has none to offer, so the signature cannot
+/// be checked: a warning that names the file, not a refusal, and the policy loads.
+#[test]
+fn a_signature_that_cannot_be_checked_is_a_warning() {
+    let Some(mut sys) = Sys::new("a_signature_that_cannot_be_checked_is_a_warning", "ro\n") else {
+        return;
+    };
+    // A v2 signature header (sha256, key id deadbeef) and 16 bytes of signature.
+    let mut sig = vec![0x03, 0x02, 0x04, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x10];
+    sig.extend_from_slice(&[0x5a; 16]);
+    let signed = sys.file("signed", b"signed program", Some(sig));
+    sys.process(&signed, &[]);
+    let o = sys.load(&policies().join("signed-programs.policy"), &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("1 file this system runs now could not be judged"),
+        "{err}"
+    );
+    let line = line_of(&policies().join("signed-programs.policy"), SIGNED_RULE);
+    assert!(
+        err.contains(&format!(
+            "{} (program of pid 100): line {line} (BPRM_CHECK): its signature could not be checked",
+            signed.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("would be refused"), "{err}");
+    assert!(sys.written().contains(&format!("{SIGNED_RULE}\n")));
+}
