@@ -269,8 +269,13 @@ fn mapped_of(dir: &Path, pid: &str) -> Result<Vec<Candidate>, String> {
         }
         let shown = PathBuf::from(m.path);
         let via = dir.join("map_files").join(m.range);
-        let file = OpenFile::open_link_target(&via, &shown)
-            .or_else(|_| OpenFile::open_link_target(&shown, &shown));
+        // A replaced (deleted) file is judged by the one now at its path, as for programs.
+        let file = if m.deleted {
+            OpenFile::open_link_target(&shown, &shown)
+        } else {
+            OpenFile::open_link_target(&via, &shown)
+                .or_else(|_| OpenFile::open_link_target(&shown, &shown))
+        };
         match file {
             Ok(file) => out.push(Candidate {
                 path: m.path.to_string(),
@@ -278,7 +283,7 @@ fn mapped_of(dir: &Path, pid: &str) -> Result<Vec<Candidate>, String> {
                 pid: pid.to_string(),
                 file,
             }),
-            // Gone since it was mapped (deleted, or in another mount namespace).
+            // Gone since it was mapped (removed, or in another mount namespace).
             Err(_) => continue,
         }
     }
@@ -288,11 +293,14 @@ fn mapped_of(dir: &Path, pid: &str) -> Result<Vec<Candidate>, String> {
 /// An executable file mapping of a maps line.
 struct MapsLine<'a> {
     range: &'a str,
+    /// Without the kernel's " (deleted)".
     path: &'a str,
+    /// The mapped file was deleted (replaced) since.
+    deleted: bool,
 }
 
 /// `START-END PERMS OFFSET DEV INODE PATH`: a mapping with `x` in its permissions and a
-/// path (not `[vdso]`, not anonymous, not a deleted file).
+/// path (not `[vdso]`, not anonymous).
 fn parse_maps_line(line: &str) -> Option<MapsLine<'_>> {
     let mut it = line.splitn(6, ' ');
     let range = it.next()?;
@@ -304,10 +312,15 @@ fn parse_maps_line(line: &str) -> Option<MapsLine<'_>> {
     if perms.as_bytes().get(2) != Some(&b'x') || !path.starts_with('/') {
         return None;
     }
-    if path.ends_with(" (deleted)") {
-        return None;
-    }
-    Some(MapsLine { range, path })
+    let (path, deleted) = match path.strip_suffix(" (deleted)") {
+        Some(p) => (p, true),
+        None => (path, false),
+    };
+    Some(MapsLine {
+        range,
+        path,
+        deleted,
+    })
 }
 
 /// Device number (major:minor, as mountinfo writes it) to filesystem type name, from

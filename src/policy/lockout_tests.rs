@@ -17,7 +17,9 @@ fn maps_lines() {
     assert!(parse_maps_line("7f1c2a000000-7f1c2a1c6000 r-xp 00000000 00:00 0 ").is_none());
     let with_space = "1000-2000 r-xp 00000000 fd:01 5   /opt/my app/bin";
     assert_eq!(parse_maps_line(with_space).unwrap().path, "/opt/my app/bin");
-    assert!(parse_maps_line("1000-2000 r-xp 00000000 fd:01 5   /tmp/x (deleted)").is_none());
+    let deleted = parse_maps_line("1000-2000 r-xp 00000000 fd:01 5   /tmp/x (deleted)").unwrap();
+    assert_eq!((deleted.path, deleted.deleted), ("/tmp/x", true));
+    assert!(!m.deleted);
 }
 
 #[test]
