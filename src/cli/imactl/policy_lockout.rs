@@ -70,8 +70,8 @@ pub(super) fn lockout_check(a: &LockoutArgs, parsed: &ParsedPolicy, securityfs: 
     let finding = lockout::check(&parsed.rules, &env);
     let facts = crate::status::gather::gather(a.root);
     let enforcing = crate::status::preflight::appraise_enforcing(&facts);
-    let file = source_name(a.file);
     let e = |t: &str| escape::terminal(t).into_owned();
+    let file = e(&source_name(a.file).to_string());
     if finding.unreadable_count > 0 {
         eprintln!(
             "imactl: warning: the lockout check could not read {} (their programs are not checked): {}{}",
@@ -128,12 +128,14 @@ pub(super) fn lockout_check(a: &LockoutArgs, parsed: &ParsedPolicy, securityfs: 
             })
             .unwrap_or("not enforce");
         eprintln!(
-            "imactl: IMA appraisal does not enforce on this boot (ima_appraise={}, no Secure Boot): the kernel logs each of these files and runs it anyway{}",
+            "imactl: IMA appraisal does not enforce on this boot (ima_appraise={}, and Secure Boot, which would override it, is not seen on): the kernel logs each of these files and runs it anyway{}",
             e(mode),
             if a.dry_run { "" } else { "; loading" }
         );
     } else if a.force && !a.dry_run {
-        eprintln!("imactl: loading anyway (--force): the kernel refuses these files from now on");
+        eprintln!(
+            "imactl: loading anyway (--force): once it is loaded, the kernel refuses these files"
+        );
     }
     if refuse_real {
         eprintln!("  hint: sign them first: `evmctl ima_sign -r --key KEY DIR` for each directory holding them, with the certificate's key in the IMA keyring (`imactl key import CERT`)");
