@@ -462,3 +462,30 @@ fn a_signature_that_cannot_be_checked_is_a_warning() {
     assert!(!err.contains("would be refused"), "{err}");
     assert!(sys.written().contains(&format!("{SIGNED_RULE}\n")));
 }
+
+/// With EVM holding a key (securityfs integrity/evm/evm with bit 0 or 1 set), appraisal
+/// also checks security.evm, which the check does not: a file that passes on its
+/// security.ima is reported unknown instead.
+#[test]
+fn evm_with_a_key_makes_a_passing_file_unknown() {
+    let Some(mut sys) = Sys::new("evm_with_a_key_makes_a_passing_file_unknown", "ro\n") else {
+        return;
+    };
+    let good = sys.file("good", b"good program", Some(sha256_value(b"good program")));
+    sys.process(&good, &[]);
+    let policy = sys.policy("hash.policy", "appraise func=BPRM_CHECK fowner=0\n");
+    let o = sys.load(&policy, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("could not be judged"), "{err}");
+    fs::create_dir_all(sys.root.path().join("sec/integrity/evm")).unwrap();
+    fs::write(sys.root.path().join("sec/integrity/evm/evm"), "1\n").unwrap();
+    let o = sys.load(&policy, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("1 file this system runs now could not be judged"),
+        "{err}"
+    );
+    assert!(err.contains("EVM has a key loaded (evm=1)"), "{err}");
+}

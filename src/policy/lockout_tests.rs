@@ -112,3 +112,21 @@ fn an_unknown_rule_makes_the_outcome_unknown() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn evm_counts_when_a_key_is_loaded() {
+    let d = tempfile::tempdir().unwrap();
+    assert_eq!(evm_active(d.path()), None, "no EVM file");
+    std::fs::create_dir_all(d.path().join("integrity/evm")).unwrap();
+    let f = d.path().join("integrity/evm/evm");
+    for (value, active) in [
+        ("0\n", None),
+        ("1\n", Some("1")),
+        ("2\n", Some("2")),
+        ("2147483648\n", None),
+        ("2147483650\n", Some("2147483650")),
+    ] {
+        std::fs::write(&f, value).unwrap();
+        assert_eq!(evm_active(d.path()).as_deref(), active, "{value}");
+    }
+}
