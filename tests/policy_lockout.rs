@@ -489,3 +489,27 @@ fn evm_with_a_key_makes_a_passing_file_unknown() {
     );
     assert!(err.contains("EVM has a key loaded (evm=1)"), "{err}");
 }
+
+/// Under Secure Boot the kernel ignores ima_appraise= and enforces: the finding stops the
+/// load as without the parameter. The kernel's view of Secure Boot is boot_params byte
+/// 0x1ec (3: enabled), as `imactl status` reads it.
+#[test]
+fn secure_boot_overrides_ima_appraise_log() {
+    let Some(mut sys) = Sys::new(
+        "secure_boot_overrides_ima_appraise_log",
+        "ro ima_appraise=log\n",
+    ) else {
+        return;
+    };
+    two_unsigned(&mut sys);
+    let dir = sys.root.path().join("sys/kernel/boot_params");
+    fs::create_dir_all(&dir).unwrap();
+    let mut params = vec![0u8; 0x1000];
+    params[0x1ec] = 3;
+    fs::write(dir.join("data"), params).unwrap();
+    let o = sys.load(&policies().join("signed-programs.policy"), &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("imactl: error: 2 of the 2 files"), "{err}");
+    assert_eq!(sys.written(), "");
+}
