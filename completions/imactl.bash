@@ -1251,7 +1251,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__policy__subcmd__load)
-            opts="-h --securityfs --dry-run --by-path --kernel --help"
+            opts="-h --securityfs --dry-run --by-path --kernel --force --root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1263,6 +1263,10 @@ _imactl() {
                     ;;
                 --kernel)
                     COMPREPLY=($(compgen -W "6.1 6.12 7.2" -- "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -50,8 +50,10 @@ complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_su
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l kernel -d 'Kernel to check for before loading (default: the running kernel)' -r -f -a "6.1\t''
 6.12\t''
 7.2\t''"
+complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l root -d 'Read /proc (the running programs, the kernel command line) and /sys (Secure Boot) under DIR instead of / (for tests)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l dry-run -d 'Print exactly the writes that would be made, and write nothing'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l by-path -d 'Write the file\'s absolute path so that the kernel reads and appraises the file itself (needed when an `appraise func=POLICY_CHECK` rule is in force; the file must be signed)'
+complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -l force -d 'Load even when programs this system is running now would be refused by the new policy (the finding is still printed, as a warning)'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help'
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from show" -l securityfs -d 'Where securityfs is mounted (default /sys/kernel/security, mounted if needed)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand policy; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON object: {version, command, policy_file, rules, demands_signed_policies} or {version, command, error}'

@@ -158,6 +158,28 @@ impl OpenFile {
         })
     }
 
+    /// Opens `path` read-only following symbolic links, for the kernel's magic links
+    /// (`/proc/PID/exe`, `/proc/PID/map_files/...`) that reach the very file a process
+    /// runs, even in another mount namespace; checks that it is a regular file. `shown`
+    /// is the name messages give it.
+    pub fn open_link_target(path: &Path, shown: &Path) -> Result<OpenFile, FileError> {
+        use crate::input::{open_file_stat, Access, InputError};
+        let err = |what| FileError {
+            path: shown.to_path_buf(),
+            what,
+        };
+        let (file, md) = open_file_stat(path, Access::Read).map_err(|e| match e {
+            InputError::Io(e) => err(FileErrorKind::Open(e)),
+            InputError::NotRegular(what) => err(FileErrorKind::NotRegular(what)),
+            other => err(FileErrorKind::Open(other.into())),
+        })?;
+        Ok(OpenFile {
+            path: shown.to_path_buf(),
+            file,
+            len: md.len(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

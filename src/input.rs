@@ -63,11 +63,14 @@ pub enum InputKind {
     SmallFile,
     /// The mount table (/proc/self/mountinfo), read to name a filesystem.
     MountInfo,
+    /// A process's memory map (/proc/PID/maps), read by `imactl policy load` to find the
+    /// files the process has mapped executable.
+    ProcessMaps,
 }
 
 impl InputKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [InputKind; 14] = [
+    pub const ALL: [InputKind; 15] = [
         InputKind::Key,
         InputKind::Signature,
         InputKind::Policy,
@@ -82,6 +85,7 @@ impl InputKind {
         InputKind::KexecImage,
         InputKind::SmallFile,
         InputKind::MountInfo,
+        InputKind::ProcessMaps,
     ];
 
     /// The largest file of this kind that is read, in bytes.
@@ -117,6 +121,9 @@ impl InputKind {
             InputKind::SmallFile => 64 * KIB,
             // About 150 bytes a mount: 100,000 mounts.
             InputKind::MountInfo => 16 * MIB,
+            // About 100 bytes a mapping: 160,000 mappings (a large browser has a few
+            // thousand).
+            InputKind::ProcessMaps => 16 * MIB,
         }
     }
 
@@ -137,6 +144,7 @@ impl InputKind {
             InputKind::KexecImage => "kexec image",
             InputKind::SmallFile => "kernel list or state record",
             InputKind::MountInfo => "mount table",
+            InputKind::ProcessMaps => "process memory map",
         }
     }
 }

@@ -107,10 +107,11 @@ pub const PAGES: &[PageText] = &[
             "Checks the policy file as imactl-policy-check(8) does and writes nothing when it has an error, because the kernel throws a whole batch away for one bad rule and Debian's kernels take only one policy per boot. Then it opens <securityfs>/ima/policy once, writes one rule per write(2), and closes it; when the kernel refuses a rule it reports that rule's line and errno with the reason. It mounts securityfs (and sysfs) when they are not mounted, and unmounts what it mounted.",
             "With --by-path the file's absolute path is written instead of its rules, so that the kernel reads and appraises the file itself; this is needed, and chosen automatically, when the loaded policy appraises POLICY_CHECK, and the file must then carry a valid security.ima signature (evmctl ima_sign). Afterwards it says whether the kernel takes another load this boot. With --dry-run it prints exactly the bytes it would write, writes nothing, and says when a real load would fail on this kernel (IMA not in the kernel's LSM list, or the one policy of this boot already taken).",
             "A FILE of - reads the policy from standard input (up to 16 MiB, as a file). Such a policy is written as rules, never by path: standard input has no path for the kernel to read and appraise, so --by-path with - is a usage error, and when the loaded policy appraises POLICY_CHECK the load is refused with nothing written.",
+            "Before anything is written, the rules are checked against the programs this system runs now (the lockout check): the executable of every process (/proc/PID/exe) and, when an appraise rule could match a mapping (no func, FILE_CHECK, MMAP_CHECK), the files each process maps executable (/proc/PID/maps). Where the first matching appraise or dont_appraise rule is an appraise rule, the file's security.ima is judged as the kernel's appraisal would: none, a hash where appraise_type= requires a signature, a hash that does not match the content, or a signature that does not verify with the keys of the IMA keyring makes the kernel refuse the next exec with EACCES. If a file would be refused, nothing is written: the command names how many, up to 10 with the cause and the rule (line and text), and the ways out (sign them first with evmctl ima_sign -r, try the policy with ima_appraise=log on the kernel command line, or --force). With --force, or when appraisal does not enforce on this boot (ima_appraise= on the kernel command line and no Secure Boot), the finding is a warning and the policy is loaded; --dry-run reports it. A file that cannot be judged here (LSM labels, uid= and the other ids of the process that will run it, a signature that cannot be checked) is a warning. Files only read, programs not running now and the rules already in force are not checked.",
         ],
         exit: &[
             ("0", "The policy was loaded (or, with --dry-run, planned)."),
-            ("1", "The policy has errors, or the kernel refused it (or takes only signed policies by path and the policy came from standard input), or securityfs cannot be mounted or opened."),
+            ("1", "The policy has errors, or the kernel refused it (or takes only signed policies by path and the policy came from standard input), or securityfs cannot be mounted or opened, or programs this system runs now would be refused under it while appraisal enforces (without --force)."),
             ("2", "The file cannot be read or resolved, --by-path is given with -, or --kernel names no kernel with a profile."),
         ],
         json: None,
@@ -125,6 +126,10 @@ pub const PAGES: &[PageText] = &[
             Example {
                 text: "See the writes for a policy made by a script, from standard input:",
                 lines: &["cat /usr/share/imaevm/policies/kexec.policy local.policy | imactl policy load --dry-run -"],
+            },
+            Example {
+                text: "See which running programs a policy that appraises executables would lock out, without loading it:",
+                lines: &["imactl policy load --dry-run /usr/share/imaevm/policies/signed-programs.policy"],
             },
             Example {
                 text: "Load a signed policy by path (after a POLICY_CHECK appraisal is in force):",

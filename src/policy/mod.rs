@@ -15,6 +15,8 @@
 
 pub mod limits;
 pub mod load;
+pub mod lockout;
+pub mod matcher;
 pub mod parse;
 pub mod plan;
 pub mod print;

@@ -42,6 +42,37 @@ pub fn fs_ioc_getflags(fd: BorrowedFd<'_>) -> Result<u32, SysError> {
     Ok(flags as u32)
 }
 
+/// `FS_IOC_GETFSUUID` (include/uapi/linux/fs.h: `_IOR(0x15, 0, struct fsuuid2)`, 17 bytes).
+const FS_IOC_GETFSUUID: libc::c_ulong = 0x8011_1500;
+
+/// `struct fsuuid2`: the length of the UUID and up to 16 bytes of it.
+#[repr(C)]
+struct Fsuuid2 {
+    len: u8,
+    uuid: [u8; 16],
+}
+
+/// ioctl(2) FS_IOC_GETFSUUID (Linux 6.5 and later; fs/ioctl.c): the UUID of the filesystem
+/// holding the open file, as the kernel keeps it in the superblock (`s_uuid`, what an
+/// IMA `fsuuid=` rule compares), padded with zeroes to 16 bytes. ENOTTY when the
+/// filesystem does not report one, or the kernel is older.
+pub fn fs_ioc_getfsuuid(fd: BorrowedFd<'_>) -> Result<[u8; 16], SysError> {
+    let mut arg = Fsuuid2 {
+        len: 0,
+        uuid: [0; 16],
+    };
+    // SAFETY: fd is open for the borrow's lifetime; the kernel writes one struct fsuuid2
+    // (17 bytes) to the pointer, which points to a repr(C) struct of that layout we own.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), FS_IOC_GETFSUUID, &mut arg) };
+    if r < 0 {
+        return Err(SysError::last("ioctl(FS_IOC_GETFSUUID)"));
+    }
+    let mut out = [0u8; 16];
+    let n = usize::from(arg.len).min(16);
+    out[..n].copy_from_slice(&arg.uuid[..n]);
+    Ok(out)
+}
+
 /// `FS_IOC_MEASURE_VERITY` (include/uapi/linux/fsverity.h:
 /// `_IOWR('f', 134, struct fsverity_digest)`, a 4-byte header before the flexible array).
 const FS_IOC_MEASURE_VERITY: libc::c_ulong = 0xc004_6686;

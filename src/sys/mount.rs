@@ -20,6 +20,21 @@ pub fn statfs_type(path: &Path) -> Result<i64, SysError> {
     Ok(st.f_type as i64)
 }
 
+/// fstatfs(2) (man 2 statfs): the filesystem type (`f_type`) of the filesystem holding the
+/// open file `fd`, as the kernel's `s_magic` (every magic number fits in 32 bits; a 32-bit
+/// `f_type` is not sign-extended).
+pub fn fstatfs_type(fd: std::os::fd::BorrowedFd<'_>) -> Result<u64, SysError> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: struct statfs is plain old data; all zeroes is a valid value.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: fd is open for the borrow's lifetime; st is ours to fill.
+    if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } != 0 {
+        return Err(SysError::last("fstatfs"));
+    }
+    #[allow(clippy::unnecessary_cast)] // f_type is i64 on x86_64, other widths elsewhere.
+    Ok(u64::from(st.f_type as u32))
+}
+
 /// mount(2) (man 2 mount) of a pseudo filesystem with no device and no data: `fstype`
 /// (also used as the source name, as mount(8) shows it) on `target`, with `flags`
 /// (`libc::MS_*`).

@@ -12,6 +12,7 @@ pub mod keygen;
 pub mod keyshow;
 pub mod modsig;
 pub mod policy;
+mod policy_lockout;
 pub mod restore;
 pub mod status;
 pub mod values;

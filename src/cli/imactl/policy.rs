@@ -16,6 +16,8 @@ use crate::input::{
 use crate::policy::load::{self, MountAction};
 use crate::policy::plan::{self, LoadNote, LoadRequest, Remedy, System};
 use crate::policy::validate::{check_text, Report};
+
+use super::policy_lockout::{lockout_check, Lockout, LockoutArgs};
 use crate::policy::{choose_profile, Diagnostic, Profile, ProfileSource, Severity};
 
 /// Check, load and show IMA policies.
@@ -47,6 +49,19 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Before anything is written, the rules are checked against the programs this \
+system runs now: the executable of every process (/proc/PID/exe) and, when an appraise rule \
+could match a mapping, the files each maps executable (/proc/PID/maps). A file the new policy \
+would have the kernel refuse (no security.ima, a hash where a signature is required, a hash \
+that does not match, a signature that does not verify with the IMA keyring) stops the load: \
+exit 1, nothing written, the files named with the cause and the rule. Ways out: sign them \
+first (evmctl ima_sign -r --key KEY DIR), try the policy with ima_appraise=log on the kernel \
+command line, or --force. When appraisal does not enforce on this boot (ima_appraise= without \
+Secure Boot), or with --force, the finding is a warning and the policy is loaded; --dry-run \
+reports it. Files that cannot be judged here (LSM labels, the ids of the process that will run \
+it) are a warning."
+)]
 pub struct LoadArgs {
     /// The policy file; - reads it from standard input (not with --by-path).
     #[arg(value_name = "FILE")]
@@ -64,6 +79,14 @@ pub struct LoadArgs {
     /// Kernel to check for before loading (default: the running kernel).
     #[arg(long, value_name = "VER", value_parser = super::values::kernel(), hide_possible_values = true)]
     pub kernel: Option<String>,
+    /// Load even when programs this system is running now would be refused by the new
+    /// policy (the finding is still printed, as a warning).
+    #[arg(long)]
+    pub force: bool,
+    /// Read /proc (the running programs, the kernel command line) and /sys (Secure Boot)
+    /// under DIR instead of / (for tests).
+    #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
+    pub root: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -292,33 +315,22 @@ fn load_cmd(a: LoadArgs) -> i32 {
             eprintln!("imactl: warning: {w}");
         }
     }
+    let args = LockoutArgs {
+        file: &a.file,
+        root: &a.root,
+        dry_run: a.dry_run,
+        force: a.force,
+    };
+    let lockout = lockout_check(&args, &parsed, &plan.securityfs);
+    if lockout == Lockout::Refuse {
+        // Leave the system as found: unmount what the load mounted; nothing was written.
+        for e in plan::undo_mounts(&notes) {
+            eprintln!("imactl: warning: {e}");
+        }
+        return EXIT_FAIL;
+    }
     if a.dry_run {
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
-        let tty = io::stdout().is_terminal();
-        for w in &plan.writes {
-            let _ = if tty {
-                out.write_all(escape::terminal_lines(&String::from_utf8_lossy(&w.bytes)).as_bytes())
-            } else {
-                out.write_all(&w.bytes)
-            };
-        }
-        let _ = out.flush();
-        eprintln!(
-            "imactl: dry run: {} to {} (checked for Linux {profile}); nothing written",
-            plural(plan.writes.len(), "write"),
-            plan.policy_file.display()
-        );
-        // A real load would mount securityfs at the default place; anything else stops it.
-        let state = crate::policy::state::policy_file_state(&plan.securityfs);
-        let mounts = a.securityfs.is_none()
-            && matches!(
-                state,
-                crate::policy::state::PolicyFileState::NoSecurityfs { .. }
-            );
-        if let Some(why) = state.why_not(&plan.securityfs).filter(|_| !mounts) {
-            eprintln!("imactl: dry run: a real load would fail on this kernel: {why}");
-        }
+        print_dry_run(&plan, profile, a.securityfs.is_none());
         return EXIT_OK;
     }
     let result = plan::run_load(&plan, &a.file, profile, &mut System);
@@ -343,6 +355,37 @@ fn load_cmd(a: LoadArgs) -> i32 {
         println!("this policy appraises POLICY_CHECK: later policies must be signed and loaded with --by-path");
     }
     0
+}
+
+/// The output of `policy load --dry-run`: the writes on stdout, what they would do on
+/// stderr. `default_root`: no --securityfs (a real load would mount securityfs there).
+fn print_dry_run(plan: &plan::LoadPlan, profile: Profile, default_root: bool) {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let tty = io::stdout().is_terminal();
+    for w in &plan.writes {
+        let _ = if tty {
+            out.write_all(escape::terminal_lines(&String::from_utf8_lossy(&w.bytes)).as_bytes())
+        } else {
+            out.write_all(&w.bytes)
+        };
+    }
+    let _ = out.flush();
+    eprintln!(
+        "imactl: dry run: {} to {} (checked for Linux {profile}); nothing written",
+        plural(plan.writes.len(), "write"),
+        plan.policy_file.display()
+    );
+    // A real load would mount securityfs at the default place; anything else stops it.
+    let state = crate::policy::state::policy_file_state(&plan.securityfs);
+    let mounts = default_root
+        && matches!(
+            state,
+            crate::policy::state::PolicyFileState::NoSecurityfs { .. }
+        );
+    if let Some(why) = state.why_not(&plan.securityfs).filter(|_| !mounts) {
+        eprintln!("imactl: dry run: a real load would fail on this kernel: {why}");
+    }
 }
 
 /// Prints a load failure with this front end's advice; returns the exit code.

@@ -78,12 +78,15 @@ fn check_file(path: &Path, sigfile: bool, verifier: &Verifier) -> Outcome {
     }
 }
 
-pub fn run(a: VerifyArgs) -> i32 {
-    if a.packages {
-        return super::verify_packages::run(a.root.as_deref(), &a.files, a.json);
-    }
-    // Without the IMA keyring, files without a signature or with a hash are still judged.
-    let (verifier, ring) = match keyring::locate(&a.keyring.keyring, false) {
+/// The verifier `imactl verify` uses: the keyring `spec` names, with `.ima_blacklist`
+/// when it is IMA's; without that keyring, a verifier without keys (files without a
+/// signature or with a hash are still judged) and why (already said on stderr when
+/// `say` is true).
+pub(crate) fn keyring_verifier(
+    spec: &keyring::KeyringSpec,
+    say: bool,
+) -> (Verifier, Option<keyring::Keyring>) {
+    match keyring::locate(spec, false) {
         Ok(ring) => {
             // IMA looks in .ima_blacklist first, whatever its keyring is called.
             let blacklist = if ring.name == ".ima" || ring.name == "_ima" {
@@ -98,16 +101,25 @@ pub fn run(a: VerifyArgs) -> i32 {
             (Verifier::new(keys), Some(ring))
         }
         Err(e) => {
-            let why = match a.keyring.keyring {
+            let why = match spec {
                 keyring::KeyringSpec::Purpose(keyring::Purpose::Ima) => format!(
                     "{e}; create it with 'imactl key import CERT' or 'keyctl newring _ima @u'"
                 ),
                 _ => e.to_string(),
             };
-            eprintln!("imactl: {why}");
+            if say {
+                eprintln!("imactl: {why}");
+            }
             (Verifier::new(Keys::Absent { why }), None)
         }
-    };
+    }
+}
+
+pub fn run(a: VerifyArgs) -> i32 {
+    if a.packages {
+        return super::verify_packages::run(a.root.as_deref(), &a.files, a.json);
+    }
+    let (verifier, ring) = keyring_verifier(&a.keyring.keyring, true);
     let mut all_ok = true;
     let mut rows = Vec::new();
     let mut stdout = std::io::stdout().lock();
