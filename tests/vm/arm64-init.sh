@@ -43,6 +43,11 @@ dmesg -n 1
 echo 0 >/proc/sys/kernel/printk_ratelimit 2>/dev/null
 
 KERNEL_ARGS="console=ttyAMA0 panic=-1 quiet"
+
+# The kernel's configuration where a distribution installs it (/boot/config-VERSION), so
+# imactl status --kexec can read the kernel's options as on a real system.
+mkdir -p /boot
+cp /t/boot/config "/boot/config-$(uname -r)"
 IMG=/w/Image
 
 # res, skip, has, oneline, keyid, errname, ring, in_ring, kernel_reason
@@ -120,6 +125,19 @@ load_case() {
 		fi
 	fi
 	res "verify:$name" $agree "kernel=$kv($KR) imactl=$iv(rc=$vrc, expected reason: $why): $vo"
+	predict "$name" "$file"
+}
+
+# predict NAME FILE: imactl status --kexec FILE as a user runs it on the live system (no
+# --cert: the kernel checks the signature with the keys in .ima), compared with the
+# kernel's verdict KV; "predict:NAME" is agree or disagree.
+predict() {
+	pout=$(imactl status --kexec "$2" 2>&1)
+	prc=$?
+	pred=$(echo "$pout" | sed -n 's/^prediction: \([a-z]*\).*/\1/p' | head -n1)
+	if [ "${KV%%:*}" = loaded ]; then k=load; else k=refuse; fi
+	if [ "$pred" = "$k" ]; then v=agree; else v=disagree; fi
+	res "predict:$1" "$v" "imactl=${pred:-none}(rc=$prc) kernel=$KV: $(echo "$pout" | grep -v '^prediction' | oneline) $(echo "$pout" | grep '^prediction' | oneline)"
 }
 
 fresh_image() { rm -f "$IMG"; cp /t/boot/Image "$IMG"; }
@@ -285,6 +303,8 @@ if [ $rc -ne 0 ]; then
 	reboot -f
 fi
 res arm64-kexec-final-load loaded "the Image signed in the guest, policy in force; imactl verify rc=$vrc $(echo "$vout" | oneline); imactl status --kexec: $POUT"
+KV=loaded
+predict arm64-kexec-final-load /w/k2
 echo "END-STAGE1 kexec -e"
 kexec -e
 echo "kexec -e returned: $?"
