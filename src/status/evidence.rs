@@ -314,6 +314,11 @@ fn ima_check(data: &[u8], value: Option<&[u8]>, keys: &ImaKeys) -> ImaCheck {
                 )),
             }
         }
+        // Not checked (a key the process may not use, as the keys of .ima are to userspace):
+        // the kernel may well accept it, so the prediction is unknown, never refuse.
+        Ok(crate::verdict::Verdict::NotChecked { detail, .. }) => ImaCheck::Unchecked(format!(
+            "{detail}; give the IMA certificates with --cert to check it here"
+        )),
         Ok(v) => ImaCheck::BadSignature(v.to_string()),
         Err(e) => ImaCheck::Unchecked(format!("the signature could not be checked: {e:?}")),
     }
@@ -471,5 +476,38 @@ mod tests {
         f.members = vec![(0x11, vec![member(format!("db: {skid}"))])];
         let found = keyring_vouches(&sig, &f).unwrap().unwrap();
         assert!(found.starts_with(".platform key 'db: "), "{found}");
+    }
+}
+
+#[cfg(test)]
+mod unchecked_tests {
+    use super::*;
+
+    /// A legacy v1 signature header (version 1, RSA, SHA-1) over 256 bytes: certificates
+    /// cannot check it.
+    fn v1_value() -> Vec<u8> {
+        let mut v = vec![3, 1, 0, 0, 0, 0, 0, 0];
+        v.extend_from_slice(&[0x12; 8]);
+        v.push(1);
+        v.extend_from_slice(&2048u16.to_be_bytes());
+        v.extend_from_slice(&[0x5a; 256]);
+        v
+    }
+
+    #[test]
+    fn a_signature_these_keys_cannot_check_is_unchecked_not_bad() {
+        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/keys/rsa2048-skid.crt.pem");
+        let certs = [Certificate::load(&p).unwrap()];
+        let keys = ImaKeys::Certificates {
+            certs: &certs,
+            members: None,
+        };
+        match ima_check(b"kernel", Some(&v1_value()), &keys) {
+            ImaCheck::Unchecked(why) => {
+                assert!(why.ends_with("to check it here"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -43,6 +43,11 @@ dmesg -n 1
 echo 0 >/proc/sys/kernel/printk_ratelimit 2>/dev/null
 
 KERNEL_ARGS="console=ttyAMA0 panic=-1 quiet"
+
+# The kernel's configuration where a distribution installs it (/boot/config-VERSION), so
+# imactl status --kexec can read the kernel's options as on a real system.
+mkdir -p /boot
+cp /t/boot/config "/boot/config-$(uname -r)"
 IMG=/w/Image
 
 # res, skip, has, oneline, keyid, errname, ring, in_ring, kernel_reason
@@ -82,6 +87,11 @@ make_mirror() {
 		fi
 	done
 	echo "GUEST .ima holds (mirrored in $MIRROR):$held"
+	# the same certificates for imactl status --kexec (the keys of .ima are view-only)
+	CERTS=
+	for n in $held; do
+		case "$n" in *'('*) ;; *) CERTS="$CERTS --cert /t/keys/$n.der" ;; esac
+	done
 }
 
 # load_case NAME FILE WHY: imactl verify of FILE (with the mirror), then kexec_file_load of
@@ -120,6 +130,20 @@ load_case() {
 		fi
 	fi
 	res "verify:$name" $agree "kernel=$kv($KR) imactl=$iv(rc=$vrc, expected reason: $why): $vo"
+	predict "$name" "$file"
+}
+
+# predict NAME FILE: imactl status --kexec FILE with the certificates .ima holds (--cert:
+# the keys in .ima grant userspace only "view", so they cannot check a signature here),
+# compared with the kernel's verdict KV; "predict:NAME" is agree or disagree.
+predict() {
+	# shellcheck disable=SC2086 # CERTS: --cert options
+	pout=$(imactl status --kexec "$2" $CERTS 2>&1)
+	prc=$?
+	pred=$(echo "$pout" | sed -n 's/^prediction: \([a-z]*\).*/\1/p' | head -n1)
+	if [ "${KV%%:*}" = loaded ]; then k=load; else k=refuse; fi
+	if [ "$pred" = "$k" ]; then v=agree; else v=disagree; fi
+	res "predict:$1" "$v" "imactl=${pred:-none}(rc=$prc) kernel=$KV: $(echo "$pout" | grep -v '^prediction' | oneline) $(echo "$pout" | grep '^prediction' | oneline)"
 }
 
 fresh_image() { rm -f "$IMG"; cp /t/boot/Image "$IMG"; }
@@ -285,6 +309,13 @@ if [ $rc -ne 0 ]; then
 	reboot -f
 fi
 res arm64-kexec-final-load loaded "the Image signed in the guest, policy in force; imactl verify rc=$vrc $(echo "$vout" | oneline); imactl status --kexec: $POUT"
+KV=loaded
+predict arm64-kexec-final-load /w/k2
+# Without --cert on the live system the signature cannot be checked (view-only keys):
+# the prediction must be unknown, never refuse, for an image the kernel loads.
+lout=$(imactl status --kexec /w/k2 2>&1)
+lpred=$(echo "$lout" | sed -n 's/^prediction: \([a-z]*\).*/\1/p' | head -n1)
+res live:arm64-kexec-final-load "${lpred:-none}" "imactl status --kexec without --cert: $(echo "$lout" | grep -E '^(ima|prediction)' | oneline)"
 echo "END-STAGE1 kexec -e"
 kexec -e
 echo "kexec -e returned: $?"

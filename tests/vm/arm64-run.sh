@@ -125,6 +125,7 @@ a64_initramfs() {
 	cp "$dir"/keys/*.der "$dir"/keys/*.keyid "$r/t/keys/"
 	cp "$dir"/keys/leaf2.key "$dir"/keys/ec256.key "$dir"/keys/other-leaf.key "$r/t/keys/"
 	cp "$labdir/Image" "$r/t/boot/Image"
+	cp "$labdir/config" "$r/t/boot/config"
 	cp "$ROOT/policies/kexec.policy" "$r/t/policies/"
 
 	# Step 3 on the host, the packager's way: the x86_64 evmctl signs the Image into

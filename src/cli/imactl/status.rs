@@ -30,8 +30,10 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE", requires = "kexec")]
     pub initrd: Option<PathBuf>,
     /// With --kexec: a certificate whose key is in .ima, to check IMA signatures with
-    /// (repeatable). Without it, on the live system, the kernel checks them with the keys
-    /// in .ima (KEYCTL_PKEY_VERIFY).
+    /// (repeatable). Without it, on the live system, the kernel is asked to check them
+    /// with the keys in the IMA keyring (KEYCTL_PKEY_VERIFY); the kernel-made .ima grants
+    /// userspace only "view" of its keys, so there a signature is not checked and the
+    /// prediction is unknown: give the certificates.
     #[arg(long, value_name = "CERT")]
     pub cert: Vec<PathBuf>,
     /// List every installed kernel (the versions in /boot and /lib/modules; the image
