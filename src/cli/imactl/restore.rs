@@ -112,10 +112,12 @@ fn open_resign(a: &RestoreArgs) -> Result<Option<restore::Resign>, (Failure, &'s
     }))
 }
 
-pub fn run(a: RestoreArgs) -> i32 {
+/// The inputs checked before rpm is asked: the operands, the package file and the
+/// --resign-with key. Err: the exit status, the message printed (and the JSON error).
+fn check_inputs(a: &RestoreArgs) -> Result<Option<restore::Resign>, i32> {
     if a.sigfiles && a.names.is_empty() {
         eprintln!("imactl: restore --sigfiles needs the FILEs whose FILE.sig to apply");
-        return super::EXIT_USAGE;
+        return Err(super::EXIT_USAGE);
     }
     // The package file is read by rpm; one that cannot be read at all is named here, as
     // an input the command cannot run with (exit 2), before rpm is asked. A file that is
@@ -127,18 +129,22 @@ pub fn run(a: RestoreArgs) -> i32 {
                 super::json::print(&super::json::error("restore", "unreadable", &message));
             }
             eprintln!("imactl: {message}");
-            return super::EXIT_USAGE;
+            return Err(super::EXIT_USAGE);
         }
     }
     // The --resign-with key (and --hash) are checked before rpm is asked too.
-    let resign = match open_resign(&a) {
-        Ok(r) => r,
-        Err((f, code)) => {
-            if a.json {
-                super::json::print(&super::json::error("restore", code, &f.message));
-            }
-            return f.report();
+    open_resign(a).map_err(|(f, code)| {
+        if a.json {
+            super::json::print(&super::json::error("restore", code, &f.message));
         }
+        f.report()
+    })
+}
+
+pub fn run(a: RestoreArgs) -> i32 {
+    let resign = match check_inputs(&a) {
+        Ok(r) => r,
+        Err(status) => return status,
     };
     let recs = match records(&a) {
         Ok(r) => r,
