@@ -46,7 +46,8 @@ Options:
                           with our aarch64 tools (tests/vm/arm64-run.sh);
                           all = the five (default)
   --negative-control      boot with ima_appraise=log (the kernel logs but does not refuse;
-                          sb: no Secure Boot, no lockdown, no IMA policy):
+                          sb: no Secure Boot, no lockdown, no IMA policy, and its dbx
+                          cases without the dbx):
                           succeeds only if the harness reaches the end and fails the
                           refusals that became loads or runs
   --strict                a SKIPped case counts as a failure

@@ -18,7 +18,8 @@
 #           db key (.platform): IMA satisfies lockdown under an imasig rule.
 #   nosig   as nosb, with a KEXEC_KERNEL_CHECK rule that does not require a signature:
 #           lockdown's EPERM.
-#   --negative-control: the sb cases on a boot with Secure Boot off, no lockdown, no policy.
+#   --negative-control: the sb cases on a boot with Secure Boot off, no lockdown, no policy;
+#                       the dbx cases on the sb variables, which have no dbx.
 # shellcheck shell=bash
 
 SB_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
@@ -252,6 +253,11 @@ run_sb() {
 		log "sb: $KREL, negative control: no Secure Boot, no lockdown, no IMA policy"
 		sb_boot "$dir" neg nosb.fd initramfs.cpio.gz "imaevm.mode=sb imaevm.nopolicy=1"
 		evaluate sb "$dir/neg.log" "$(expected_sb sb)"
+		# the dbx cases on the same firmware variables without the dbx: the revoked
+		# signer's image loads, so its refusal must fail
+		log "sb: negative control of the dbx cases: Secure Boot on, no dbx"
+		sb_boot "$dir" dbxneg sb.fd initramfs.cpio.gz "imaevm.mode=dbx"
+		evaluate sb "$dir/dbxneg.log" "$(expected_sb dbx)"
 		return
 	fi
 	log "sb: $KREL, Secure Boot on, MOK CA in MokListRT"
