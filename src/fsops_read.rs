@@ -69,7 +69,12 @@ pub(super) fn read_overlapped(
                 .send(vec![0u8; BIG_CHUNK])
                 .expect("the receiver is alive");
         }
+        let home = crate::sys::sched::current_cpu().ok();
         let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
+            // On another core than the hashing thread's (src/sys/sched.rs).
+            if let Some(home) = home {
+                let _ = crate::sys::sched::start_on_another_core(home, 0);
+            }
             let mut offset = 0u64;
             // Ends at the end of the file, at an error, or when the hashing side is gone.
             while let Ok(mut buf) = empty_rx.recv() {

@@ -107,9 +107,26 @@ where
         window,
     };
     let work = || worker(&shared, &f);
+    // Each new worker starts on another core than this thread's: left to itself, the
+    // kernel may queue a new thread on its parent's core, and keep it there while another
+    // core idles (src/sys/sched.rs). This thread waits until the worker has moved (its
+    // core is then free for the worker to run on at once); a worker that cannot move runs
+    // where the kernel put it.
+    let home = crate::sys::sched::current_cpu().ok();
     thread::scope(|scope| {
-        for _ in 1..workers {
-            scope.spawn(work);
+        let (moved_tx, moved_rx) = std::sync::mpsc::channel::<()>();
+        for k in 1..workers {
+            let moved = moved_tx.clone();
+            scope.spawn(move || {
+                if let Some(home) = home {
+                    let _ = crate::sys::sched::start_on_another_core(home, k - 1);
+                }
+                let _ = moved.send(());
+                work()
+            });
+            if home.is_some() {
+                let _ = moved_rx.recv();
+            }
         }
         work();
     });
