@@ -15,6 +15,11 @@ use xattr::FileExt;
 use crate::error::io_words;
 use crate::hash::HashAlgo;
 
+#[path = "fsops_read.rs"]
+mod read;
+pub use read::OVERLAP_FROM;
+use read::{read_chunks, read_overlapped, SMALL_BUF, SMALL_CHUNK};
+
 /// Which xattr namespace holds the IMA value (`--xattr-user` selects `user.`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum XattrNamespace {
@@ -130,7 +135,8 @@ pub struct OpenFile {
     path: PathBuf,
     file: File,
     /// The size fstat(2) reported when the file was opened: it chooses how the file is
-    /// read, never how much (the file is read to its end, whatever its size is by then).
+    /// read, and a short read that ends there is taken as the end (one pread for a small
+    /// file); a file that has grown since is read on to its end.
     len: u64,
 }
 
@@ -205,11 +211,11 @@ impl OpenFile {
             use std::os::fd::AsFd;
             // Advice only: a filesystem that takes none is read the same way.
             let _ = crate::sys::fadvise::sequential(self.file.as_fd());
-            read_overlapped(&self.file, &mut h)
+            read_overlapped(&self.file, self.len, &mut h)
         } else {
             SMALL_BUF.with_borrow_mut(|buf| {
                 buf.resize(SMALL_CHUNK, 0);
-                read_chunks(&self.file, buf, &mut |b| h.update(b))
+                read_chunks(&self.file, self.len, buf, &mut |b| h.update(b))
             })
         };
         read.map_err(|e| self.err(FileErrorKind::Read(e)))?;
@@ -270,96 +276,6 @@ impl OpenFile {
             Err(e) => Err(self.err(FileErrorKind::GetXattr(name, e))),
         }
     }
-}
-
-/// Files this large or larger are read on a second thread while the calling thread hashes
-/// ([`OpenFile::digest`]): the copy from the page cache (about a sixth of SHA-256's time
-/// with SHA-NI) then runs beside the hash instead of before each piece of it.
-pub const OVERLAP_FROM: u64 = 4 * 1024 * 1024;
-/// The read size on the hashing thread (files under [`OVERLAP_FROM`], and larger ones when
-/// no core is free), through one buffer per thread, kept between files. 128 KiB: on the
-/// project machine a pread of 256 KiB or more from the page cache cost about four times as
-/// much CPU per byte as one of 128 KiB or less (docs/speed.md, "Hashing").
-const SMALL_CHUNK: usize = 128 * 1024;
-/// The read size and the number of buffers of the overlapped reads.
-const BIG_CHUNK: usize = 1024 * 1024;
-const BIG_BUFFERS: usize = 3;
-
-thread_local! {
-    static SMALL_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Reads `file` with pread(2) from its start to its end through `buf`, giving each piece
-/// to `sink`; EINTR is retried.
-fn read_chunks(file: &File, buf: &mut [u8], sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let mut offset = 0u64;
-    loop {
-        match file.read_at(buf, offset) {
-            Ok(0) => return Ok(()),
-            Ok(n) => {
-                sink(&buf[..n]);
-                offset += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Reads `file` from its start to its end on a second thread, in [`BIG_CHUNK`] pieces
-/// through [`BIG_BUFFERS`] buffers that go round between the two threads, and hashes the
-/// pieces in order on this one (all on this one when no thread can be started). Memory:
-/// the buffers, whatever the file's size.
-fn read_overlapped(file: &File, h: &mut crate::hash::Hasher) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    use std::sync::mpsc::sync_channel;
-    std::thread::scope(|scope| {
-        let (full_tx, full_rx) = sync_channel::<io::Result<(Vec<u8>, usize)>>(BIG_BUFFERS);
-        let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(BIG_BUFFERS);
-        for _ in 0..BIG_BUFFERS {
-            empty_tx
-                .send(vec![0u8; BIG_CHUNK])
-                .expect("the receiver is alive");
-        }
-        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
-            let mut offset = 0u64;
-            // Ends at the end of the file, at an error, or when the hashing side is gone.
-            while let Ok(mut buf) = empty_rx.recv() {
-                let r = loop {
-                    match file.read_at(&mut buf, offset) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        r => break r,
-                    }
-                };
-                let more = matches!(r, Ok(n) if n > 0);
-                if let Ok(n) = r {
-                    offset += n as u64;
-                }
-                if full_tx.send(r.map(|n| (buf, n))).is_err() || !more {
-                    break;
-                }
-            }
-        });
-        if reader.is_err() {
-            // No thread to be had (a process or memory limit): read on this one, as a
-            // smaller file is. Nothing has been hashed yet.
-            let mut buf = vec![0u8; BIG_CHUNK];
-            return read_chunks(file, &mut buf, &mut |b| h.update(b));
-        }
-        // Returning drops both channel ends here, which ends the reader before the scope
-        // joins it.
-        for piece in &full_rx {
-            let (buf, n) = piece?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            // The reader may have stopped (end of file): then the buffer is not needed.
-            let _ = empty_tx.send(buf);
-        }
-        Ok(())
-    })
 }
 
 /// `<path>.sig`: where `--sigfile` keeps a detached signature.

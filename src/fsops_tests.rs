@@ -120,6 +120,15 @@ fn a_file_is_hashed_to_its_end_whatever_its_size_at_the_open() {
         f.digest(HashAlgo::Sha256).unwrap(),
         HashAlgo::Sha256.digest(&all)
     );
+    // Grown by a few bytes, all within the first read: that short read ends past the
+    // size fstat gave at the open, so it is not taken as the end.
+    std::fs::write(&p, b"tiny").unwrap();
+    let f = OpenFile::open(&p).unwrap();
+    std::fs::write(&p, b"tiny, then more").unwrap();
+    assert_eq!(
+        f.digest(HashAlgo::Sha256).unwrap(),
+        HashAlgo::Sha256.digest(b"tiny, then more")
+    );
     // And a large file that shrank: what is there now.
     std::fs::write(&p, b"shrunk").unwrap();
     let big = OpenFile::open(&p).unwrap();

@@ -1,19 +1,22 @@
 //! Processing many files on every core while keeping their order: a streaming pipeline.
 //! One worker per core (the calling thread is one of them) takes the next item from the
-//! iterator (walking directories) under a lock, maps it, and hands the result to an
-//! in-order reorder window: the worker whose result is next in line emits it, and every
-//! result behind it that is ready, before it takes another item. At most `window` items
-//! are between "taken" and "emitted", so memory is bounded by the window, not by the
-//! number of files (a tree of 200,000 files is never held in full), and no core waits for
-//! a batch boundary: a slow item holds up only the output behind it, while the workers go
-//! on with the next items. No thread hands an item or a result to another, so no thread
-//! wakes another per file (docs/speed.md, "Where the time goes"); a worker waits only
-//! when the window is full behind one slow item.
+//! iterator (walking directories) under a lock, maps it, and puts the result in its slot
+//! of an in-order reorder window. Then it emits the results that are next in line, unless
+//! another worker is emitting already: that one emits this result too. Emitting (writing
+//! the output) holds no lock a worker needs to take an item or to put a result, so the
+//! workers never wait for each other's writes. At most `window` items are between "taken"
+//! and "emitted", so memory is bounded by the window, not by the number of files (a tree
+//! of 200,000 files is never held in full), and no core waits for a batch boundary: a
+//! slow item holds up only the output behind it, while the workers go on with the next
+//! items. No thread hands an item or a result to another thread to work on, so no thread
+//! wakes another per file (docs/speed.md, "Where the time goes"); a worker waits only when
+//! the window is full behind one slow item.
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, TryLockError};
 use std::thread;
 
 use crate::cores::{self, Busy};
@@ -30,16 +33,38 @@ struct Source<I> {
     exhausted: bool,
 }
 
-/// Results waiting for their turn, and what has been emitted.
-struct Sink<R, E> {
-    emit: E,
-    /// The index of the next result to emit.
-    next: usize,
+/// Results waiting for their turn.
+struct Slots<R> {
+    /// The index of the result in `waiting[0]`.
+    head: usize,
     waiting: VecDeque<Option<thread::Result<R>>>,
-    /// A mapping panicked: nothing more is taken or emitted, and the caller gets the panic.
+    /// A mapping or an emit panicked: nothing more is taken or emitted, and the caller
+    /// gets the panic.
     panic: Option<Box<dyn std::any::Any + Send>>,
     /// A worker waits for room in the window.
     blocked: bool,
+}
+
+impl<R> Slots<R> {
+    fn front_ready(&self) -> bool {
+        self.panic.is_none() && matches!(self.waiting.front(), Some(Some(_)))
+    }
+}
+
+/// What the workers share.
+struct Shared<I, R, E> {
+    source: Mutex<Source<I>>,
+    slots: Mutex<Slots<R>>,
+    /// Held by the one worker that emits; never waited for (try_lock).
+    emitter: Mutex<E>,
+    /// How many results have been emitted (the window's lower end), read without a lock
+    /// when an item is taken.
+    emitted: AtomicUsize,
+    /// Set with `Slots::panic`, read without a lock.
+    stop: AtomicBool,
+    /// Signalled (with `slots` locked) when results were emitted or a panic stops all.
+    room: Condvar,
+    window: usize,
 }
 
 /// Maps `f` over `items` on every core and calls `emit` with each result in input order,
@@ -63,99 +88,162 @@ where
         return;
     }
     let workers = cores::count().max(2);
-    let source = Mutex::new(Source {
-        items: std::iter::once(first).chain(items),
-        next: 0,
-        exhausted: false,
-    });
-    let sink = Mutex::new(Sink {
-        emit,
-        next: 0,
-        waiting: VecDeque::with_capacity(window.min(256)),
-        panic: None,
-        blocked: false,
-    });
-    let room = Condvar::new();
-    let work = || worker(&source, &sink, &room, window, &f);
+    let shared = Shared {
+        source: Mutex::new(Source {
+            items: std::iter::once(first).chain(items),
+            next: 0,
+            exhausted: false,
+        }),
+        slots: Mutex::new(Slots {
+            head: 0,
+            waiting: VecDeque::with_capacity(window.min(256)),
+            panic: None,
+            blocked: false,
+        }),
+        emitter: Mutex::new(emit),
+        emitted: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        room: Condvar::new(),
+        window,
+    };
+    let work = || worker(&shared, &f);
+    // Each new worker starts on another core than this thread's: left to itself, the
+    // kernel may queue a new thread on its parent's core, and keep it there while another
+    // core idles (src/sys/sched.rs). This thread waits until the worker has moved (its
+    // core is then free for the worker to run on at once); a worker that cannot move runs
+    // where the kernel put it.
+    let home = crate::sys::sched::current_cpu().ok();
     thread::scope(|scope| {
-        for _ in 1..workers {
-            scope.spawn(work);
+        let (moved_tx, moved_rx) = std::sync::mpsc::channel::<()>();
+        for k in 1..workers {
+            let moved = moved_tx.clone();
+            scope.spawn(move || {
+                if let Some(home) = home {
+                    let _ = crate::sys::sched::start_on_another_core(home, k - 1);
+                }
+                let _ = moved.send(());
+                work()
+            });
+            if home.is_some() {
+                let _ = moved_rx.recv();
+            }
         }
         work();
     });
-    let sink = sink.into_inner().unwrap_or_else(|p| p.into_inner());
-    if let Some(p) = sink.panic {
+    let slots = shared.slots.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(p) = slots.panic {
         panic::resume_unwind(p);
     }
 }
 
-/// One worker: takes items while the window has room, maps them, and emits what is next.
-fn worker<I, T, R, F, E>(
-    source: &Mutex<Source<I>>,
-    sink: &Mutex<Sink<R, E>>,
-    room: &Condvar,
-    window: usize,
-    f: &F,
-) where
+/// One worker: takes items while the window has room, maps them, puts each result in its
+/// slot and emits what is next in line.
+fn worker<I, T, R, F, E>(sh: &Shared<I, R, E>, f: &F)
+where
     I: Iterator<Item = T>,
     F: Fn(T) -> R,
     E: FnMut(R),
 {
-    loop {
-        let Some((i, t)) = take(source, sink, room, window) else {
-            return;
-        };
+    while let Some((i, t)) = take(sh) {
         let r = {
             let _busy = Busy::start();
             panic::catch_unwind(AssertUnwindSafe(|| f(t)))
         };
-        let Ok(mut s) = sink.lock() else { return };
-        let slot = i - s.next;
-        if s.waiting.len() <= slot {
-            s.waiting.resize_with(slot + 1, || None);
+        {
+            let Ok(mut s) = sh.slots.lock() else { return };
+            let slot = i - s.head;
+            if s.waiting.len() <= slot {
+                s.waiting.resize_with(slot + 1, || None);
+            }
+            s.waiting[slot] = Some(r);
         }
-        s.waiting[slot] = Some(r);
-        let before = s.next;
-        while s.panic.is_none() && matches!(s.waiting.front(), Some(Some(_))) {
-            let ready = s.waiting.pop_front().flatten().expect("a ready result");
-            // A panic in `emit` is caught too: the lock is never poisoned, so a worker
-            // waiting for room is always woken.
-            let emitted = ready.and_then(|r| {
-                let emit = &mut s.emit;
-                panic::catch_unwind(AssertUnwindSafe(|| emit(r)))
-            });
-            match emitted {
-                Ok(()) => s.next += 1,
-                Err(p) => s.panic = Some(p),
+        drain(sh);
+    }
+}
+
+/// Emits the results that are next in line, unless another worker is emitting: then that
+/// worker does. It looks at the slots again after it lets go of the emitter, so a result
+/// put in place while it held the emitter (by a worker whose try_lock failed) is never
+/// left behind.
+fn drain<I, R, E>(sh: &Shared<I, R, E>)
+where
+    E: FnMut(R),
+{
+    loop {
+        let mut emit = match sh.emitter.try_lock() {
+            Ok(e) => e,
+            Err(TryLockError::WouldBlock) => return,
+            // Never poisoned (emit runs under catch_unwind), but nothing is lost by
+            // going on with the inner value.
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        };
+        let mut ready = Vec::new();
+        loop {
+            {
+                let Ok(mut s) = sh.slots.lock() else { return };
+                while s.front_ready() {
+                    let r = s.waiting.pop_front().flatten().expect("a ready result");
+                    s.head += 1;
+                    ready.push(r);
+                }
+            }
+            if ready.is_empty() {
+                break;
+            }
+            let mut done = 0;
+            let mut failed = None;
+            for r in ready.drain(..) {
+                // A panic in `emit` is caught too: no lock is ever poisoned, so a worker
+                // waiting for room is always woken.
+                let emitted = r.and_then(|r| {
+                    let emit = &mut *emit;
+                    panic::catch_unwind(AssertUnwindSafe(|| emit(r)))
+                });
+                match emitted {
+                    Ok(()) => done += 1,
+                    Err(p) => {
+                        failed = Some(p);
+                        break;
+                    }
+                }
+            }
+            let Ok(mut s) = sh.slots.lock() else { return };
+            sh.emitted.fetch_add(done, Ordering::Release);
+            if let Some(p) = failed {
+                s.panic = Some(p);
+                sh.stop.store(true, Ordering::Release);
+            }
+            if s.blocked {
+                s.blocked = false;
+                sh.room.notify_all();
+            }
+            if s.panic.is_some() {
+                return;
             }
         }
-        if s.blocked && (s.next != before || s.panic.is_some()) {
-            s.blocked = false;
-            room.notify_all();
+        drop(emit);
+        let Ok(s) = sh.slots.lock() else { return };
+        if !s.front_ready() {
+            return;
         }
     }
 }
 
 /// The next item and its index, once the window has room; `None` when the items are
-/// exhausted or a mapping panicked.
-fn take<I, T, R, E>(
-    source: &Mutex<Source<I>>,
-    sink: &Mutex<Sink<R, E>>,
-    room: &Condvar,
-    window: usize,
-) -> Option<(usize, T)>
+/// exhausted or a mapping or an emit panicked.
+fn take<I, T, R, E>(sh: &Shared<I, R, E>) -> Option<(usize, T)>
 where
     I: Iterator<Item = T>,
 {
-    let mut src = source.lock().ok()?;
-    if src.exhausted {
+    let mut src = sh.source.lock().ok()?;
+    if src.exhausted || sh.stop.load(Ordering::Acquire) {
         return None;
     }
-    {
-        let mut s = sink.lock().ok()?;
-        while s.panic.is_none() && src.next - s.next >= window {
+    if src.next - sh.emitted.load(Ordering::Acquire) >= sh.window {
+        let mut s = sh.slots.lock().ok()?;
+        while s.panic.is_none() && src.next - sh.emitted.load(Ordering::Acquire) >= sh.window {
             s.blocked = true;
-            s = room.wait(s).ok()?;
+            s = sh.room.wait(s).ok()?;
         }
         if s.panic.is_some() {
             return None;
@@ -215,6 +303,30 @@ mod tests {
         let mut out = Vec::new();
         map_ordered(0..1000u32, 7, |i| i * 2, |r| out.push(r));
         assert_eq!(out, (0..1000).map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn no_result_is_left_behind_while_another_worker_emits() {
+        // A slow emit keeps one worker emitting while the others put results in place and
+        // go on: every result must still come out, in order, in every round.
+        for round in 0..40u64 {
+            let mut out = Vec::new();
+            map_ordered(
+                0..300u64,
+                4 + (round % 5) as usize,
+                |i| {
+                    std::hint::black_box((0..(i * 7 + round) % 50).sum::<u64>());
+                    i
+                },
+                |r| {
+                    if r % 3 == 0 {
+                        std::thread::yield_now();
+                    }
+                    out.push(r)
+                },
+            );
+            assert_eq!(out, (0..300).collect::<Vec<_>>(), "round {round}");
+        }
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - [`fadvise`]: posix_fadvise(2) POSIX_FADV_SEQUENTIAL before a large file is hashed.
 //! - [`poll`]: poll(2) on one descriptor, to wait for a pipe with a time limit.
 //! - [`uname`]: uname(2), the running kernel's release.
+//! - [`sched`]: sched_getcpu(3) and sched_setaffinity(2), to start a worker thread on
+//!   another core than its parent's.
 //! - [`ioctl`]: ioctl(2) FS_IOC_GETVERSION (an inode's generation), FS_IOC_GETFLAGS and
 //!   FS_IOC_MEASURE_VERITY (a file's fs-verity digest).
 //!
@@ -27,6 +29,7 @@ pub mod ioctl;
 pub mod keyctl;
 pub mod mount;
 pub mod poll;
+pub mod sched;
 pub mod uname;
 
 /// A system call failed: which one, and the kernel's errno.
