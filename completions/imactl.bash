@@ -241,7 +241,7 @@ _imactl() {
             return 0
             ;;
         imactl__subcmd__boot)
-            opts="-h --keys-dir --kernel-cert --policy --by-path --kernel --securityfs --state-dir --json --help"
+            opts="-h --keys-dir --kernel-cert --policy --by-path --kernel --securityfs --state-dir --force --root --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +268,10 @@ _imactl() {
                     return 0
                     ;;
                 --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -155,8 +155,10 @@ complete -c imactl -n "__fish_imactl_using_subcommand boot" -l kernel -d 'Kernel
 7.2\t''"
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -l securityfs -d 'Where securityfs is mounted (default /sys/kernel/security, mounted if needed)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -l state-dir -d 'Where the record of a load is kept for the rest of the boot' -r -F
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l root -d 'Read /proc (the running programs, the kernel command line) and /sys (Secure Boot) under DIR instead of / for the lockout check (for tests)' -r -F
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -l by-path -d 'Write the policy\'s path instead of its rules: the kernel reads and appraises the file (needed when the policy must be signed; chosen automatically when the loaded policy appraises POLICY_CHECK)'
-complete -c imactl -n "__fish_imactl_using_subcommand boot" -l json -d 'Print one JSON object: {version, command, keyring, keys, policy, verdict}'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l force -d 'Load the policy even when programs this system runs now would be refused under it (the lockout check of `imactl policy load`; the finding is still reported, as a warning). Without it such a policy is not loaded while IMA appraisal enforces'
+complete -c imactl -n "__fish_imactl_using_subcommand boot" -l json -d 'Print one JSON object: {version, command, keyring, keys, policy, verdict}; the policy object has a "lockout" object when the lockout check ran'
 complete -c imactl -n "__fish_imactl_using_subcommand boot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imactl -n "__fish_imactl_using_subcommand modsig; and not __fish_seen_subcommand_from sign verify remove help" -f -a "sign" -d 'Append a signature (PKCS#7, detached, no attributes, module_signature trailer)'

@@ -75,6 +75,39 @@ pub struct CertificateList {
     pub skipped: Vec<KeyError>,
 }
 
+/// The verifier of the kernel keyring `spec` names, with `.ima_blacklist` when it is IMA's
+/// (IMA looks there first, whatever its keyring is called), and the keyring; without that
+/// keyring, a verifier without keys (values that need none are still judged) and why.
+pub fn keyring_verifier(
+    spec: &crate::keyring::KeyringSpec,
+) -> (Verifier, Result<crate::keyring::Keyring, String>) {
+    use crate::keyring::{self, KeyringSpec, Purpose};
+    match keyring::locate(spec, false) {
+        Ok(ring) => {
+            let blacklist = if ring.name == ".ima" || ring.name == "_ima" {
+                keyring::ima_blacklist()
+            } else {
+                None
+            };
+            let keys = Keys::Keyring {
+                keyring: ring.serial,
+                blacklist,
+            };
+            (Verifier::new(keys), Ok(ring))
+        }
+        Err(e) => {
+            let why = match spec {
+                KeyringSpec::Purpose(Purpose::Ima) => format!(
+                    "{e}; create it with 'imactl key import CERT' or 'keyctl newring _ima @u'"
+                ),
+                _ => e.to_string(),
+            };
+            let verifier = Verifier::new(Keys::Absent { why: why.clone() });
+            (verifier, Err(why))
+        }
+    }
+}
+
 impl Verifier {
     pub fn new(keys: Keys) -> Verifier {
         Verifier { keys }

@@ -8,8 +8,10 @@
 //! systemd loads). Running twice is harmless: a key whose IMA keyid is already in the
 //! keyring is left alone, and a policy already loaded this boot is recognised (read back
 //! from the kernel, or from the record this step leaves under `/run/imaevm/`) instead of
-//! being written again. Every decision is made here on data; the system is behind
-//! [`BootEnv`], so the decisions are tested with a double.
+//! being written again. Before a load, the lockout check of `imactl policy load` runs: a
+//! policy under which the kernel would refuse programs this system runs now is not loaded
+//! while appraisal enforces, unless [`BootConfig::force`]. Every decision is made here on
+//! data; the system is behind [`BootEnv`], so the decisions are tested with a double.
 
 mod keys;
 mod policy;
@@ -55,6 +57,11 @@ pub struct BootConfig {
     /// Where `profile` came from, for messages.
     pub profile_source: String,
     pub state_dir: PathBuf,
+    /// Load the policy even when the lockout check finds running programs the kernel
+    /// would refuse under it (the finding becomes a note).
+    pub force: bool,
+    /// The root /proc and /sys are read under for the lockout check ("/": this system).
+    pub root: PathBuf,
 }
 
 impl BootConfig {
@@ -69,6 +76,8 @@ impl BootConfig {
             profile,
             profile_source,
             state_dir: DEFAULT_STATE_DIR.into(),
+            force: false,
+            root: "/".into(),
         }
     }
 }
@@ -92,6 +101,14 @@ pub trait BootEnv: LoadEnv {
     fn add(&mut self, cert: &Certificate, ring: &Keyring) -> Result<AddedKey, AddKeyError>;
     /// Unmounts what a load mounted; the failures, in words.
     fn undo_mounts(&mut self, notes: &[crate::policy::plan::LoadNote]) -> Vec<String>;
+    /// The lockout check of `rules` on the system under `root` (EVM's state from
+    /// `securityfs`): [`crate::policy::lockout_report::assess`]. `None`: nothing to check.
+    fn lockout(
+        &mut self,
+        rules: &[crate::policy::parse::ParsedRule],
+        root: &Path,
+        securityfs: &Path,
+    ) -> Option<crate::policy::lockout_report::Assessment>;
 }
 
 /// The running system.
@@ -175,6 +192,14 @@ impl BootEnv for System {
     fn undo_mounts(&mut self, notes: &[crate::policy::plan::LoadNote]) -> Vec<String> {
         crate::policy::plan::undo_mounts(notes)
     }
+    fn lockout(
+        &mut self,
+        rules: &[crate::policy::parse::ParsedRule],
+        root: &Path,
+        securityfs: &Path,
+    ) -> Option<crate::policy::lockout_report::Assessment> {
+        crate::policy::lockout_report::assess(rules, root, securityfs)
+    }
 }
 
 /// The whole boot step's result.
@@ -220,7 +245,7 @@ impl fmt::Display for BootVerdict {
 }
 
 /// Runs the boot step: keys first (a policy that appraises needs them the moment it is
-/// loaded), then the policy.
+/// loaded, and the lockout check verifies signatures with them), then the policy.
 pub fn run(cfg: &BootConfig, env: &mut dyn BootEnv) -> BootReport {
     let keys = import_keys(cfg, env);
     let policy = load_policy(cfg, env);

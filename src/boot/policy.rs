@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{BootConfig, BootEnv, STATE_FILE};
 use crate::hash::to_hex;
 use crate::policy::load::{self, AfterLoad};
+use crate::policy::lockout_report::{self, Wording};
 use crate::policy::parse::{parse_policy, ParsedPolicy};
 use crate::policy::plan::{self, LoadRequest};
 use crate::policy::validate::check_text;
@@ -45,6 +46,10 @@ pub struct PolicyReport {
     pub outcome: PolicyOutcome,
     /// The checker's findings ("LINE:COLUMN: error: ..."), and what the load noticed.
     pub notes: Vec<String>,
+    /// The lockout check before a load, when it ran (a policy that could appraise an
+    /// exec, not in force yet): what it found and what became of the load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lockout: Option<lockout_report::Summary>,
 }
 
 impl PolicyReport {
@@ -115,8 +120,9 @@ pub fn load_policy(cfg: &BootConfig, env: &mut dyn BootEnv) -> PolicyReport {
             error: String::new(),
         },
         notes: Vec::new(),
+        lockout: None,
     };
-    report.outcome = match load_inner(cfg, env, &mut report.notes) {
+    report.outcome = match load_inner(cfg, env, &mut report) {
         Ok(o) => o,
         Err(error) => PolicyOutcome::Failed { error },
     };
@@ -126,8 +132,9 @@ pub fn load_policy(cfg: &BootConfig, env: &mut dyn BootEnv) -> PolicyReport {
 fn load_inner(
     cfg: &BootConfig,
     env: &mut dyn BootEnv,
-    notes: &mut Vec<String>,
+    out: &mut PolicyReport,
 ) -> Result<PolicyOutcome, String> {
+    let notes = &mut out.notes;
     let file = &cfg.policy;
     let bytes = env
         .read(file, crate::input::InputKind::Policy)
@@ -169,9 +176,9 @@ fn load_inner(
     let planned = plan::plan_load(&req, env, &mut load_notes);
     notes.extend(load_notes.iter().map(ToString::to_string));
     let plan = planned.map_err(|e| e.to_string())?;
-    let outcome = decide_and_load(cfg, env, &plan, &text, &parsed, notes);
+    let outcome = decide_and_load(cfg, env, &plan, &text, &parsed, out);
     // Leave the system as found: unmount what the load mounted.
-    notes.extend(env.undo_mounts(&load_notes));
+    out.notes.extend(env.undo_mounts(&load_notes));
     outcome
 }
 
@@ -181,7 +188,7 @@ fn decide_and_load(
     plan: &plan::LoadPlan,
     text: &str,
     parsed: &ParsedPolicy,
-    notes: &mut Vec<String>,
+    out: &mut PolicyReport,
 ) -> Result<PolicyOutcome, String> {
     let file = &cfg.policy;
     let ima_dir = plan.securityfs.join("ima");
@@ -195,10 +202,11 @@ fn decide_and_load(
     if let Some(evidence) = already_in_force(cfg, env, &plan.securityfs, &digest, parsed)? {
         return Ok(PolicyOutcome::AlreadyInForce { evidence });
     }
+    lockout_gate(cfg, env, &plan.securityfs, parsed, out)?;
     let loaded = plan::run_load(plan, file, cfg.profile, env).map_err(|e| e.to_string())?;
     let record = cfg.state_dir.join(STATE_FILE);
     if let Err(e) = env.write(&record, record_line(&digest, file).as_bytes()) {
-        notes.push(format!(
+        out.notes.push(format!(
             "cannot record the load in {} ({}): a second run this boot cannot tell that this policy is in force",
             record.display(),
             crate::error::io_words(&e)
@@ -209,4 +217,34 @@ fn decide_and_load(
         by_path: plan.by_path,
         after: loaded.after.describe(&plan.policy_file),
     })
+}
+
+/// The lockout check of `imactl policy load`, before a load: `Err` (the files the kernel
+/// would refuse, and the ways out) when programs this system runs now would be refused,
+/// appraisal enforces and `cfg.force` is not set; otherwise the finding becomes notes.
+fn lockout_gate(
+    cfg: &BootConfig,
+    env: &mut dyn BootEnv,
+    securityfs: &Path,
+    parsed: &ParsedPolicy,
+    out: &mut PolicyReport,
+) -> Result<(), String> {
+    let Some(assessment) = env.lockout(&parsed.rules, &cfg.root, securityfs) else {
+        return Ok(());
+    };
+    let file = cfg.policy.display().to_string();
+    let words = Wording {
+        file: &file,
+        force: cfg.force,
+        dry_run: false,
+        force_hint: "load it anyway with `imactl boot --force`",
+    };
+    let described = lockout_report::describe(&assessment, &words);
+    out.lockout = Some(lockout_report::summary(&assessment, described.decision));
+    out.notes
+        .extend(described.notes.iter().map(lockout_report::Message::render));
+    match described.refusal {
+        Some(m) => Err(m.body()),
+        None => Ok(()),
+    }
 }

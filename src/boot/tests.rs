@@ -9,6 +9,7 @@ use std::rc::Rc;
 use super::*;
 use crate::keyring::{AddKeyError, AddedKey, Keyring, LocateError, Origin};
 use crate::policy::load::{AfterLoad, MountAction, MountError, PolicySink};
+use crate::policy::lockout_report::Assessment;
 
 const CERT_DER: &[u8] = include_bytes!("../../tests/data/keys/rsa2048.crt.der");
 const CERT_PEM: &[u8] = include_bytes!("../../tests/data/keys/p256.crt.pem");
@@ -28,6 +29,10 @@ struct Fake {
     /// securityfs is not mounted: the load mounts it (and must unmount it).
     unmounted_at_start: bool,
     unmounted: Vec<PathBuf>,
+    /// What the lockout check finds (when a rule could appraise an exec).
+    lockout: Option<Assessment>,
+    /// Each lockout check: the root asked for, and how many keys had been added by then.
+    lockout_calls: Vec<(PathBuf, usize)>,
 }
 
 impl Fake {
@@ -51,6 +56,8 @@ impl Fake {
             written: Rc::default(),
             unmounted_at_start: false,
             unmounted: vec![],
+            lockout: None,
+            lockout_calls: vec![],
         }
     }
 }
@@ -141,6 +148,19 @@ impl BootEnv for Fake {
         self.unmounted
             .extend(crate::policy::plan::mounts_to_undo(notes));
         vec![]
+    }
+    fn lockout(
+        &mut self,
+        rules: &[crate::policy::parse::ParsedRule],
+        root: &Path,
+        _: &Path,
+    ) -> Option<Assessment> {
+        self.lockout_calls
+            .push((root.to_path_buf(), self.added.len()));
+        if !crate::policy::lockout::applies(rules) {
+            return None;
+        }
+        self.lockout.clone()
     }
     fn add(&mut self, cert: &Certificate, _: &Keyring) -> Result<AddedKey, AddKeyError> {
         let keyid = crate::keyring::kernel_keyid(cert);
@@ -351,3 +371,6 @@ fn what_the_boot_step_mounted_it_unmounts() {
     run(&cfg(), &mut f);
     assert!(f.unmounted.is_empty(), "nothing mounted, nothing unmounted");
 }
+
+#[path = "lockout_tests.rs"]
+mod lockout;

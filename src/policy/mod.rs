@@ -16,6 +16,7 @@
 pub mod limits;
 pub mod load;
 pub mod lockout;
+pub mod lockout_report;
 pub mod matcher;
 pub mod parse;
 pub mod plan;

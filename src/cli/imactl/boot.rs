@@ -34,14 +34,25 @@ pub struct BootArgs {
     /// Where the record of a load is kept for the rest of the boot.
     #[arg(long, value_name = "DIR", default_value = boot::DEFAULT_STATE_DIR)]
     pub state_dir: PathBuf,
-    /// Print one JSON object: {version, command, keyring, keys, policy, verdict}.
+    /// Load the policy even when programs this system runs now would be refused under it
+    /// (the lockout check of `imactl policy load`; the finding is still reported, as a
+    /// warning). Without it such a policy is not loaded while IMA appraisal enforces.
+    #[arg(long)]
+    pub force: bool,
+    /// Read /proc (the running programs, the kernel command line) and /sys (Secure Boot)
+    /// under DIR instead of / for the lockout check (for tests).
+    #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
+    pub root: PathBuf,
+    /// Print one JSON object: {version, command, keyring, keys, policy, verdict}; the
+    /// policy object has a "lockout" object when the lockout check ran.
     #[arg(long)]
     pub json: bool,
 }
 
 /// Exit status: 0 the policy is in force and every certificate is in the keyring, 3 the
 /// policy is in force but a certificate is not, 1 the policy is not in force (a policy
-/// file that cannot be read included), 2 bad arguments.
+/// file that cannot be read included, and a policy refused by the lockout check), 2 bad
+/// arguments.
 pub fn run(a: BootArgs) -> i32 {
     if a.policy.as_os_str() == "-" {
         // The boot step keeps a record of what it loaded from where; a pipe has no path.
@@ -64,6 +75,8 @@ pub fn run(a: BootArgs) -> i32 {
         profile,
         profile_source: source,
         state_dir: a.state_dir,
+        force: a.force,
+        root: a.root,
     };
     let report = boot::run(&cfg, &mut boot::System);
     let verdict = report.verdict();

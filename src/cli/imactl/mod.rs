@@ -55,11 +55,14 @@ pub enum Command {
     /// exists) into the keyring IMA uses (.ima when the kernel made it, else _ima in the
     /// user keyring, made when absent), then checks and loads /etc/ima/ima-policy (by path
     /// when the policy must be signed). Running it again is harmless: keys already present
-    /// are left alone and a policy already loaded this boot is recognised. For initramfs
-    /// hooks and an early systemd unit. Exit status: 0 the policy is in force and every
-    /// certificate is in the keyring, 3 in force but a certificate is missing, 1 the
-    /// policy is not in force (also when the policy file is missing or cannot be read: the
-    /// step runs unattended and reports it as not in force), 2 bad arguments.
+    /// are left alone and a policy already loaded this boot is recognised. Before a load
+    /// it runs the lockout check of `policy load`: a policy under which the kernel would
+    /// refuse programs this system runs now is not loaded while appraisal enforces, unless
+    /// --force. For initramfs hooks and an early systemd unit. Exit status: 0 the policy is
+    /// in force and every certificate is in the keyring, 3 in force but a certificate is
+    /// missing, 1 the policy is not in force (also when the policy file is missing or cannot
+    /// be read, or the lockout check refused it: the step runs unattended and reports it as
+    /// not in force), 2 bad arguments.
     Boot(boot::BootArgs),
     /// Appended signatures for kernel images and initramfs (the kernel module format).
     ///

@@ -11,7 +11,7 @@ use clap::Args;
 use crate::fsops::{self, OpenFile, ValueSource, XattrNamespace};
 use crate::hash::to_hex;
 use crate::keyring;
-use crate::verify::{Keys, Verdict, Verifier, VerifyError};
+use crate::verify::{Verdict, Verifier, VerifyError};
 
 #[derive(Args, Debug)]
 #[command(
@@ -86,31 +86,13 @@ pub(crate) fn keyring_verifier(
     spec: &keyring::KeyringSpec,
     say: bool,
 ) -> (Verifier, Option<keyring::Keyring>) {
-    match keyring::locate(spec, false) {
-        Ok(ring) => {
-            // IMA looks in .ima_blacklist first, whatever its keyring is called.
-            let blacklist = if ring.name == ".ima" || ring.name == "_ima" {
-                keyring::ima_blacklist()
-            } else {
-                None
-            };
-            let keys = Keys::Keyring {
-                keyring: ring.serial,
-                blacklist,
-            };
-            (Verifier::new(keys), Some(ring))
-        }
-        Err(e) => {
-            let why = match spec {
-                keyring::KeyringSpec::Purpose(keyring::Purpose::Ima) => format!(
-                    "{e}; create it with 'imactl key import CERT' or 'keyctl newring _ima @u'"
-                ),
-                _ => e.to_string(),
-            };
+    match crate::verify::keyring_verifier(spec) {
+        (verifier, Ok(ring)) => (verifier, Some(ring)),
+        (verifier, Err(why)) => {
             if say {
                 eprintln!("imactl: {why}");
             }
-            (Verifier::new(Keys::Absent { why }), None)
+            (verifier, None)
         }
     }
 }
