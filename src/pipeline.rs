@@ -10,7 +10,8 @@
 //! slow item holds up only the output behind it, while the workers go on with the next
 //! items. No thread hands an item or a result to another thread to work on, so no thread
 //! wakes another per file (docs/speed.md, "Where the time goes"); a worker waits only when
-//! the window is full behind one slow item.
+//! the window is full behind one slow item. While it runs, each worker keeps to a core of
+//! its own ([`crate::sys::sched`]).
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
@@ -107,20 +108,29 @@ where
         window,
     };
     let work = || worker(&shared, &f);
-    // Each new worker starts on another core than this thread's: left to itself, the
-    // kernel may queue a new thread on its parent's core, and keep it there while another
-    // core idles (src/sys/sched.rs). This thread waits until the worker has moved (its
-    // core is then free for the worker to run on at once); a worker that cannot move runs
-    // where the kernel put it.
+    // One core per worker while the pipeline runs, this thread keeping its own: left to
+    // itself, the kernel queued a new worker on its parent's core, and woke a worker that
+    // had slept on a lock on the waker's, and left the two sharing a core while another
+    // idled (src/sys/sched.rs). This thread waits until each new worker has moved (its
+    // core is then free for the worker's first instructions). Where a thread cannot be
+    // pinned, it runs where the kernel puts it.
     let home = crate::sys::sched::current_cpu().ok();
+    // Pinned only when there is another core for the workers (the process's cores are
+    // remembered here, before any thread is pinned).
+    let several = crate::sys::sched::process_cores().is_ok_and(|c| c.list().len() > 1);
+    let _home_pin = home
+        .filter(|_| several)
+        .and_then(|h| crate::sys::sched::pin_to(h).ok());
     thread::scope(|scope| {
         let (moved_tx, moved_rx) = std::sync::mpsc::channel::<()>();
         for k in 1..workers {
             let moved = moved_tx.clone();
             scope.spawn(move || {
-                if let Some(home) = home {
-                    let _ = crate::sys::sched::start_on_another_core(home, k - 1);
-                }
+                let _pin = home.and_then(|h| {
+                    crate::sys::sched::pin_to_another_core(h, k - 1)
+                        .ok()
+                        .flatten()
+                });
                 let _ = moved.send(());
                 work()
             });

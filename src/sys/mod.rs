@@ -10,8 +10,8 @@
 //! - [`fadvise`]: posix_fadvise(2) POSIX_FADV_SEQUENTIAL before a large file is hashed.
 //! - [`poll`]: poll(2) on one descriptor, to wait for a pipe with a time limit.
 //! - [`uname`]: uname(2), the running kernel's release.
-//! - [`sched`]: sched_getcpu(3) and sched_setaffinity(2), to start a worker thread on
-//!   another core than its parent's.
+//! - [`sched`]: sched_getcpu(3), sched_getaffinity(2) and sched_setaffinity(2): a core
+//!   per pipeline worker while it runs, a helper thread started on another core.
 //! - [`ioctl`]: ioctl(2) FS_IOC_GETVERSION (an inode's generation), FS_IOC_GETFLAGS and
 //!   FS_IOC_MEASURE_VERITY (a file's fs-verity digest).
 //!
