@@ -53,9 +53,9 @@ impl Cores {
 /// The calling thread's allowed cores (sched_getaffinity(2) of thread 0: itself).
 pub fn allowed() -> Result<Cores, SysError> {
     let mut set = Cores::empty();
-    // SAFETY: `set.0` is a valid, writable cpu_set_t of the size passed.
-    let rc =
-        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set.0) };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: `set.0` is a valid, writable cpu_set_t of `size` bytes.
+    let rc = unsafe { libc::sched_getaffinity(0, size, &mut set.0) };
     if rc != 0 {
         return Err(SysError::last("sched_getaffinity"));
     }
@@ -65,8 +65,9 @@ pub fn allowed() -> Result<Cores, SysError> {
 /// Sets the calling thread's allowed cores (sched_setaffinity(2) of thread 0). The kernel
 /// moves the caller before it returns when its core is not in `set`.
 fn set_allowed(set: &Cores) -> Result<(), SysError> {
-    // SAFETY: `set.0` is a valid cpu_set_t of the size passed; thread 0 is the caller.
-    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set.0) };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: `set.0` is a valid cpu_set_t of `size` bytes; thread 0 is the caller.
+    let rc = unsafe { libc::sched_setaffinity(0, size, &set.0) };
     if rc != 0 {
         return Err(SysError::last("sched_setaffinity"));
     }
